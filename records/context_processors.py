@@ -1,0 +1,19 @@
+from django.http import HttpRequest
+
+from .access import Permission, request_access
+
+
+def clinic_navigation(request: HttpRequest) -> dict[str, object]:
+    """Expose the active clinic and which navigation entries the user's roles open."""
+    access = request_access(request) if hasattr(request, "user") else None
+    if access is None:
+        return {"clinic_access": None, "nav": {}}
+    return {
+        "clinic_access": access,
+        "nav": {
+            "patients": access.can(Permission.VIEW_PATIENTS),
+            "impasse_queue": access.can(Permission.REVIEW_IMPASSE),
+            "cohort": access.can(Permission.VIEW_COHORT),
+            "admin": access.can(Permission.MANAGE_CLINIC),
+        },
+    }

@@ -1,0 +1,27 @@
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from records.demo import DEMO_CLINIC_NAME, demo_clinic_create
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic with one user per role and demo patients (safe to run again)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give the demo users new passwords and print them.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = demo_clinic_create(reset_passwords=options["reset_passwords"])
+        self.stdout.write(f"{DEMO_CLINIC_NAME} is ready. Demo accounts:")
+        for account in accounts:
+            if account.password:
+                note = f"password {account.password}  (shown once)"
+            else:
+                note = "password unchanged (run `manage.py demo --reset-passwords` for new ones)"
+            self.stdout.write(f"  {account.username:<20} {account.role:<14} {note}")

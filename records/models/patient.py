@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+
+from .clinic import Clinic
+
+
+class Diagnosis(models.TextChoices):
+    MDD = "MDD", "Major depressive disorder"
+    MDD_BIPOLARITY_SUSPECTED = "MDD_bipolarity_suspected", "MDD, bipolarity suspected"
+    BIPOLAR = "bipolar", "Bipolar disorder"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not recorded"
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    record_number = models.CharField(max_length=40)
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    diagnosis = models.CharField(max_length=30, choices=Diagnosis.choices, default=Diagnosis.MDD)
+    psychiatrist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patients_responsible_for",
+        null=True,
+        blank=True,
+        verbose_name="responsible psychiatrist",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["family_name", "given_name", "record_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "record_number"], name="patient_record_number_unique_in_clinic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(diagnosis__in=Diagnosis.values), name="patient_diagnosis_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.record_number})"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

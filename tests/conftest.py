@@ -1,0 +1,61 @@
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from records.models import Clinic, Role
+from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def clinic(db: None) -> Clinic:
+    return ClinicFactory(name="Riverside Clinic")
+
+
+@pytest.fixture
+def other_clinic(db: None) -> Clinic:
+    return ClinicFactory(name="Hillside Clinic")
+
+
+@pytest.fixture
+def member(clinic: Clinic) -> Callable[..., User]:
+    """Make a user holding the given roles in the clinic (psychiatrist by default)."""
+
+    def make(*roles: str, in_clinic: Clinic | None = None) -> User:
+        user = UserFactory()
+        for role in roles or (Role.PSYCHIATRIST,):
+            MembershipFactory(user=user, clinic=in_clinic or clinic, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def psychiatrist(member: Callable[..., User]) -> User:
+    return member(Role.PSYCHIATRIST)
+
+
+@pytest.fixture
+def supervisor(member: Callable[..., User]) -> User:
+    return member(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def clinic_admin(member: Callable[..., User]) -> User:
+    return member(Role.CLINIC_ADMIN)
+
+
+@pytest.fixture
+def stranger(member: Callable[..., User], other_clinic: Clinic) -> User:
+    """A psychiatrist of another clinic."""
+    return member(Role.PSYCHIATRIST, in_clinic=other_clinic)
+
+
+@pytest.fixture
+def signed_in(client: Client) -> Callable[[User], Client]:
+    def sign_in(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return sign_in

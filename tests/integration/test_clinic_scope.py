@@ -1,0 +1,62 @@
+"""A user sees only the active clinic's patients, and may switch between their own clinics."""
+
+import pytest
+from django.urls import reverse
+
+from records.access import ACTIVE_CLINIC_SESSION_KEY
+from records.models import Role
+from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
+
+
+def test_patient_list_shows_only_the_active_clinics_patients(
+    signed_in, psychiatrist, clinic, other_clinic
+):
+    PatientFactory(clinic=clinic, family_name="Ownclinic")
+    PatientFactory(clinic=other_clinic, family_name="Elsewhere")
+    response = signed_in(psychiatrist).get(reverse("records:patient-list"))
+    assert b"Ownclinic" in response.content
+    assert b"Elsewhere" not in response.content
+
+
+def test_patient_search_matches_name_and_record_number(signed_in, psychiatrist, clinic):
+    PatientFactory(clinic=clinic, family_name="Abernathy", record_number="A-1")
+    PatientFactory(clinic=clinic, family_name="Zellweger", record_number="Z-9")
+    client = signed_in(psychiatrist)
+    by_name = client.get(reverse("records:patient-list"), {"q": "aber"})
+    assert b"Abernathy" in by_name.content
+    assert b"Zellweger" not in by_name.content
+    by_number = client.get(reverse("records:patient-list"), {"q": "Z-9"})
+    assert b"Zellweger" in by_number.content
+    assert b"Abernathy" not in by_number.content
+
+
+def test_user_of_two_clinics_switches_the_active_one(signed_in, psychiatrist, other_clinic):
+    MembershipFactory(user=psychiatrist, clinic=other_clinic, role=Role.PSYCHIATRIST)
+    PatientFactory(clinic=other_clinic, family_name="Elsewhere")
+    client = signed_in(psychiatrist)
+    response = client.post(reverse("records:clinic-switch"), {"clinic": other_clinic.pk})
+    assert response.status_code == 302
+    assert client.session[ACTIVE_CLINIC_SESSION_KEY] == other_clinic.pk
+    assert b"Elsewhere" in client.get(reverse("records:patient-list")).content
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999"])
+def test_switching_to_a_clinic_one_does_not_belong_to_is_refused(signed_in, psychiatrist, value):
+    foreign = ClinicFactory()
+    client = signed_in(psychiatrist)
+    response = client.post(reverse("records:clinic-switch"), {"clinic": value or foreign.pk})
+    assert response.status_code == 403
+    assert ACTIVE_CLINIC_SESSION_KEY not in client.session
+
+
+def test_navigation_shows_entries_by_role(signed_in, psychiatrist, clinic_admin):
+    psychiatrist_page = signed_in(psychiatrist).get(reverse("records:patient-list"))
+    assert psychiatrist_page.context["nav"] == {
+        "patients": True,
+        "impasse_queue": False,
+        "cohort": False,
+        "admin": False,
+    }
+    admin_page = signed_in(clinic_admin).get(reverse("records:patient-list"))
+    assert admin_page.context["nav"]["admin"] is True
+    assert b'href="/admin/"' in admin_page.content
