@@ -109,6 +109,8 @@ else:
         "CONN_MAX_AGE": 60,
     }
 _default_db["CONN_HEALTH_CHECKS"] = True
+# Parallel test runs on one server (several checkouts, benchmarks) each name their own database.
+_default_db["TEST"] = {"NAME": env_str("TRDCLINIC_TEST_DB", "test_trdclinic")}
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
