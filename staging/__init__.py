@@ -1,0 +1,1 @@
+"""Staging of treatment-resistant depression: pure Python engines, no Django."""
