@@ -81,7 +81,9 @@ def access_for_user(
     """Return the user's access in the chosen clinic (or their first), None without a membership."""
     if not user.is_authenticated:
         return None
-    memberships = list(Membership.objects.filter(user=user).select_related("clinic"))
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("clinic__staging_defaults")
+    )
     if not memberships:
         return None
     clinics = tuple({m.clinic_id: m.clinic for m in memberships}.values())

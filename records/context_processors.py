@@ -1,5 +1,7 @@
 from django.http import HttpRequest
 
+from pseudoresistance.selectors import impasse_queue_count
+
 from .access import Permission, request_access
 
 
@@ -8,12 +10,13 @@ def clinic_navigation(request: HttpRequest) -> dict[str, object]:
     access = request_access(request) if hasattr(request, "user") else None
     if access is None:
         return {"clinic_access": None, "nav": {}}
-    return {
-        "clinic_access": access,
-        "nav": {
-            "patients": access.can(Permission.VIEW_PATIENTS),
-            "impasse_queue": access.can(Permission.REVIEW_IMPASSE),
-            "cohort": access.can(Permission.VIEW_COHORT),
-            "admin": access.can(Permission.MANAGE_CLINIC),
-        },
+    nav: dict[str, object] = {
+        "patients": access.can(Permission.VIEW_PATIENTS),
+        "impasse_queue": access.can(Permission.REVIEW_IMPASSE),
+        "cohort": access.can(Permission.VIEW_COHORT),
+        "admin": access.can(Permission.MANAGE_CLINIC),
     }
+    if nav["impasse_queue"]:
+        # One count query, for reviewers only: the queue's badge.
+        nav["impasse_queue_count"] = impasse_queue_count(access=access)
+    return {"clinic_access": access, "nav": nav}

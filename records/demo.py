@@ -1,13 +1,23 @@
-"""The demo clinic: one user per role and a few patients, for trying trdclinic locally."""
+"""The demo clinic: one user per role, a few patients, and one patient per staging vignette."""
 
 import datetime
+import json
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from .models import Clinic, Diagnosis, Membership, Patient, Role, Sex
+from records import scales
+
+from .access import access_for_user
+from .exchange import patient_history_import
+from .history import scale_code_for_name
+from .models import Clinic, Diagnosis, Episode, Membership, Patient, Role, Sex
+from .services import PatientInput, ScaleInput, patient_create, scale_record
 
 DEMO_CLINIC_NAME = "Demo Clinic"
 DEMO_USERS = (
@@ -27,6 +37,28 @@ DEMO_PATIENTS = (
         Diagnosis.MDD_BIPOLARITY_SUSPECTED,
     ),
 )
+# Invented names for the vignette patients, in vignette order; the record number names the
+# vignette (DEMO-V01 …) and the vignette's title says what it shows.
+VIGNETTE_NAMES = (
+    ("Hale", "Iris", Sex.FEMALE),
+    ("Moreau", "Jonas", Sex.MALE),
+    ("Tanaka", "Keiko", Sex.FEMALE),
+    ("Tanaka-Strict", "Keiko", Sex.FEMALE),
+    ("Abara", "Luca", Sex.MALE),
+    ("Brennan", "Maeve", Sex.FEMALE),
+    ("Castillo", "Nico", Sex.MALE),
+    ("Dahl", "Oona", Sex.FEMALE),
+    ("Eriksen", "Per", Sex.MALE),
+    ("Eriksen-RUL", "Per", Sex.MALE),
+    ("Fofana", "Quinn", Sex.OTHER),
+    ("Grant", "Rosa", Sex.FEMALE),
+    ("Haddad", "Samir", Sex.MALE),
+    ("Ivanova", "Tess", Sex.FEMALE),
+)
+NO_DEMO_MEMBERSHIP = "The demo psychiatrist has no membership in the demo clinic."
+VIGNETTE_BORN = datetime.date(1980, 6, 1)
+# Follow-up scores shown per vignette patient, besides the baseline, so charts have a line.
+FOLLOW_UP_SCORES = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +66,17 @@ class DemoAccount:
     username: str
     role: str
     password: str | None  # None when the account existed and its password was kept
+
+
+def vignettes() -> list[dict[str, Any]]:
+    """Return the staging vignettes shipped with staging/ (its own copy of the spec's file)."""
+    text = resources.files("staging").joinpath("vignettes.json").read_text(encoding="utf-8")
+    return list(json.loads(text)["vignettes"])
+
+
+def vignette_record_number(vignette_id: str) -> str:
+    """Return the demo record number of a vignette, e.g. DEMO-V03-STRICT."""
+    return f"DEMO-{vignette_id.upper()}"
 
 
 def demo_clinic_create(*, reset_passwords: bool = False) -> list[DemoAccount]:
@@ -70,4 +113,80 @@ def demo_clinic_create(*, reset_passwords: bool = False) -> list[DemoAccount]:
                     "updated_by": psychiatrist,
                 },
             )
+        _vignette_patients_create(clinic, psychiatrist)
     return accounts
+
+
+def _vignette_patients_create(clinic: Clinic, psychiatrist: User) -> None:
+    """Create one patient per vignette, imported through the history import, with scores."""
+    access = access_for_user(psychiatrist, clinic.pk)
+    if access is None:
+        raise RuntimeError(NO_DEMO_MEMBERSHIP)
+    for vignette, (family, given, sex) in zip(vignettes(), VIGNETTE_NAMES, strict=True):
+        record_number = vignette_record_number(vignette["id"])
+        if Patient.objects.filter(clinic=clinic, record_number=record_number).exists():
+            continue
+        history = {"patient": vignette["patient"], "trials": vignette["trials"]}
+        patient = patient_create(
+            acting_user=psychiatrist,
+            clinic=clinic,
+            data=PatientInput(
+                record_number=record_number,
+                family_name=family,
+                given_name=given,
+                date_of_birth=VIGNETTE_BORN,
+                sex=sex,
+                diagnosis=vignette["patient"]["diagnosis"],
+                psychiatrist=psychiatrist,
+            ),
+        )
+        episode = patient_history_import(
+            access=access, patient=patient, data=history, acting_user=psychiatrist
+        )
+        _scores_create(episode, vignette, psychiatrist)
+
+
+def _scores_create(episode: Episode, vignette: dict[str, Any], psychiatrist: User) -> None:
+    """Record the baseline score and illustrative follow-ups at the end of the last trials.
+
+    Each follow-up applies that trial's recorded percent reduction to the baseline score:
+    demo data for the charts, not a clinical derivation.
+    """
+    severity = vignette["patient"]["baseline_severity"]
+    code = scale_code_for_name(severity["scale"])
+    if code is None:
+        return
+    maximum = scales.SCALES[code].total_range
+    baseline = Decimal(severity["score"])
+    scale_record(
+        acting_user=psychiatrist,
+        episode_id=episode.pk,
+        data=ScaleInput(
+            scale=code,
+            administered_on=episode.onset_date + datetime.timedelta(days=7),
+            total=baseline,
+            rater=psychiatrist.get_full_name(),
+        ),
+    )
+    finished = [
+        trial
+        for trial in vignette["trials"]
+        if trial.get("episode") != "previous"
+        and trial.get("percent_symptom_reduction") is not None
+        and trial.get("weeks")
+    ]
+    for trial in finished[-FOLLOW_UP_SCORES:]:
+        ended = datetime.date.fromisoformat(trial["start_date"]) + datetime.timedelta(
+            weeks=trial["weeks"]
+        )
+        reduction = Decimal(trial["percent_symptom_reduction"]) / 100
+        total = (baseline * (1 - reduction)).quantize(Decimal(1))
+        if maximum is not None:
+            total = min(max(total, Decimal(maximum[0])), Decimal(maximum[1]))
+        scale_record(
+            acting_user=psychiatrist,
+            episode_id=episode.pk,
+            data=ScaleInput(
+                scale=code, administered_on=ended, total=total, rater=psychiatrist.get_full_name()
+            ),
+        )

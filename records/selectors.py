@@ -1,11 +1,45 @@
+"""Selectors read: each returns what one page needs, in a fixed number of queries."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-from .access import ClinicAccess
-from .models import Patient
+from records import scales
+from staging.adequacy import TrialAssessment
+from staging.history import Episode as StagingEpisode
+from staging.history import History, Params
+from staging.history import Trial as StagingTrial
+from staging.result import ModelResult
+
+from .access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
+from .history import assess_trials, build_history, default_params, history_trials, stage
+from .models import (
+    ACCESS_ACTIONS,
+    AuditEvent,
+    Episode,
+    Patient,
+    ScaleAdministration,
+    TreatmentTrial,
+)
+
+ACCESS_LOG_NOT_ALLOWED = "Your role does not allow reading who opened or exported records."
 
 
-def patient_search(*, access: ClinicAccess, query: str = "") -> QuerySet[Patient]:
+def patient_search(
+    *,
+    access: ClinicAccess,
+    query: str = "",
+    psychiatrist_id: int | None = None,
+    include_archived: bool = False,
+    where: Q | None = None,
+) -> QuerySet[Patient]:
     """Return the active clinic's patients matching a name or record-number fragment."""
+    # `where` narrows the list with any condition on patients: the seam for filters owned by
+    # other apps, such as pseudoresistance's flagged impasse cases.
     patients = access.patients().select_related("psychiatrist")
     for term in query.split():
         patients = patients.filter(
@@ -13,4 +47,186 @@ def patient_search(*, access: ClinicAccess, query: str = "") -> QuerySet[Patient
             | Q(given_name__icontains=term)
             | Q(record_number__icontains=term)
         )
+    if psychiatrist_id is not None:
+        patients = patients.filter(psychiatrist_id=psychiatrist_id)
+    if not include_archived:
+        patients = patients.filter(archived_at__isnull=True)
+    if where is not None:
+        patients = patients.filter(where)
     return patients
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """A trial as the patient page shows it: the record, what staging read, and its adequacy."""
+
+    trial: TreatmentTrial
+    staged: StagingTrial
+    assessment: TrialAssessment
+
+    @property
+    def current(self) -> bool:
+        """Return whether the trial belongs to the episode being staged."""
+        return self.staged.episode is StagingEpisode.CURRENT
+
+    @property
+    def adequate(self) -> bool:
+        """Return the adequacy to act on: the clinician's override where there is one."""
+        override = self.trial.override_adequate
+        return self.assessment.adequate if override is None else override
+
+    @property
+    def overridden(self) -> bool:
+        """Return whether a clinician overrode the computed adequacy."""
+        return self.trial.override_adequate is not None
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """A rating-scale score with its band, remission and change from the episode's first."""
+
+    administration: ScaleAdministration
+    band: str | None
+    in_remission: bool | None
+    # None for the first score of a scale in the episode (it is the baseline) and for the WPAI.
+    change: scales.Outcome | None
+    safety_alert: scales.SafetyAlert | None
+
+
+@dataclass(frozen=True)
+class PatientDetail:
+    """Everything the patient page shows, loaded in a fixed number of queries."""
+
+    patient: Patient
+    episodes: tuple[Episode, ...]
+    # The current episode, or the latest one when none is open; None before any is recorded.
+    episode: Episode | None
+    assessment_date: datetime.date
+    params: Params
+    history: History | None
+    trials: tuple[TrialRow, ...]
+    scales: tuple[ScaleRow, ...]
+    safety_alerts: tuple[ScaleRow, ...] = field(default=())
+
+    def staging(self) -> dict[str, ModelResult]:
+        """Stage the episode's history with every model (pure computation, no queries)."""
+        if self.history is None:
+            return {}
+        return stage(self.history, self.params)
+
+
+def _patient(access: ClinicAccess, patient_id: int) -> Patient:
+    patient = access.patients().select_related("psychiatrist").filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404(PATIENT_NOT_FOUND_MESSAGE)
+    return patient
+
+
+def _scale_rows(administrations: list[ScaleAdministration]) -> tuple[ScaleRow, ...]:
+    baselines: dict[tuple[str, str], ScaleAdministration] = {}
+    rows = []
+    for administration in administrations:
+        total = administration.total_value
+        # Change is judged on the same instrument and version (scales reference 1.3).
+        key = (administration.scale, administration.scale_version)
+        baseline = baselines.setdefault(key, administration)
+        change = None
+        if baseline is not administration and total is not None:
+            base_total = baseline.total_value
+            if base_total is not None:
+                change = scales.outcome_category(administration.code, base_total, total)
+        rows.append(
+            ScaleRow(
+                administration=administration,
+                band=administration.band,
+                in_remission=administration.in_remission,
+                change=change,
+                safety_alert=administration.safety_alert,
+            )
+        )
+    return tuple(rows)
+
+
+def patient_detail(
+    *, access: ClinicAccess, patient_id: int, assessment_date: datetime.date | None = None
+) -> PatientDetail:
+    """Return the patient page: episode, trials with adequacy, scores with bands and alerts."""
+    # Four queries whatever the number of trials or scores; each trial row has its agent, the
+    # trial it was added to, the override's author and its last editor loaded. The assessment
+    # date defaults to today, or to the end of the episode shown when it has ended. Scores and
+    # safety alerts are those of the episode shown.
+    patient = _patient(access, patient_id)
+    episodes = tuple(Episode.objects.filter(patient=patient).order_by("-onset_date"))
+    episode = next((e for e in episodes if e.end_date is None), episodes[0] if episodes else None)
+    params = default_params(access.clinic)
+    day = assessment_date or timezone.localdate()
+    if episode is None:
+        return PatientDetail(
+            patient=patient,
+            episodes=episodes,
+            episode=None,
+            assessment_date=day,
+            params=params,
+            history=None,
+            trials=(),
+            scales=(),
+        )
+    if assessment_date is None and episode.end_date is not None:
+        day = episode.end_date
+    by_pk = {e.pk: e for e in episodes}
+    trials = list(
+        TreatmentTrial.objects.filter(episode__patient=patient).select_related(
+            "agent", "override_by", "updated_by"
+        )
+    )
+    # Relations within the patient's own records are joined in memory: no query per trial.
+    trials_by_pk = {trial.pk: trial for trial in trials}
+    for trial in trials:
+        trial.episode = by_pk[trial.episode_id]
+        if trial.augments_id is not None:
+            trial.augments = trials_by_pk[trial.augments_id]
+    history = build_history(patient=patient, episode=episode, trials=trials, assessment_date=day)
+    assessments = assess_trials(history, params)
+    staged = {trial.id: trial for trial in history.trials}
+    rows = tuple(
+        TrialRow(trial, staged[trial.code], assessments[trial.code])
+        for trial in history_trials(episode, trials)
+    )
+    administrations = list(
+        ScaleAdministration.objects.filter(episode=episode).order_by("administered_on", "pk")
+    )
+    scale_rows = _scale_rows(administrations)
+    alerts = tuple(
+        sorted(
+            (row for row in scale_rows if row.safety_alert is not None),
+            key=lambda row: row.administration.administered_on,
+            reverse=True,
+        )
+    )
+    return PatientDetail(
+        patient=patient,
+        episodes=episodes,
+        episode=episode,
+        assessment_date=day,
+        params=params,
+        history=history,
+        trials=rows,
+        scales=scale_rows,
+        safety_alerts=alerts,
+    )
+
+
+def patient_change_history(
+    *, access: ClinicAccess, patient_id: int, include_access: bool = False
+) -> QuerySet[AuditEvent]:
+    """Return the audit events of a patient, newest first."""
+    # Changes only by default; `include_access` adds who opened or exported the record, which
+    # needs the audit permission.
+    patient = _patient(access, patient_id)
+    events = AuditEvent.objects.filter(clinic_id=access.clinic.pk, patient_id=patient.pk)
+    if include_access:
+        if not access.can(Permission.VIEW_AUDIT):
+            raise PermissionDenied(ACCESS_LOG_NOT_ALLOWED)
+    else:
+        events = events.exclude(action__in=ACCESS_ACTIONS)
+    return events.order_by("-occurred_at", "-id")

@@ -1,5 +1,5 @@
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -60,6 +60,15 @@ def signed_in(client: Client) -> Callable[[User], Client]:
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _chart_exporter_closed_at_end() -> Iterator[None]:
+    """Close the warm Chromium of the PDF charts while pytest still owns the log streams."""
+    yield
+    from records.charts_export import default_exporter_close
+
+    default_exporter_close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

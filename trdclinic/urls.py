@@ -6,6 +6,7 @@ from trdclinic import views
 
 urlpatterns = [
     path("", include("records.urls")),
+    path("impasse/", include("pseudoresistance.urls")),
     path(
         "signin/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,4 +1,44 @@
+from .agent import Agent, AgentRole
+from .audit import ACCESS_ACTIONS, AuditAction, AuditEvent
 from .clinic import Clinic, Membership, Role
+from .episode import Episode, FunctionalImpairment, PersonalityDisorder, Presence, SeverityCategory
 from .patient import Diagnosis, Patient, Sex
+from .scale import ScaleAdministration
+from .staging_defaults import ClinicStagingDefaults
+from .trial import (
+    Adherence,
+    InformationSource,
+    Placement,
+    ReasonStopped,
+    TreatmentTrial,
+    TrialKind,
+    TrialOutcome,
+)
 
-__all__ = ["Clinic", "Diagnosis", "Membership", "Patient", "Role", "Sex"]
+__all__ = [
+    "ACCESS_ACTIONS",
+    "Adherence",
+    "Agent",
+    "AgentRole",
+    "AuditAction",
+    "AuditEvent",
+    "Clinic",
+    "ClinicStagingDefaults",
+    "Diagnosis",
+    "Episode",
+    "FunctionalImpairment",
+    "InformationSource",
+    "Membership",
+    "Patient",
+    "PersonalityDisorder",
+    "Placement",
+    "Presence",
+    "ReasonStopped",
+    "Role",
+    "ScaleAdministration",
+    "SeverityCategory",
+    "Sex",
+    "TreatmentTrial",
+    "TrialKind",
+    "TrialOutcome",
+]

@@ -2,6 +2,11 @@ from django.conf import settings
 from django.db import models
 
 
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "letter", "US Letter"
+
+
 class Role(models.TextChoices):
     PSYCHIATRIST = "psychiatrist", "Psychiatrist"
     SUPERVISOR = "supervisor", "Supervisor"
@@ -11,11 +16,19 @@ class Role(models.TextChoices):
 class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     address = models.TextField(blank=True)
+    # The printed report's letterhead and paper (records/report.py).
+    logo = models.ImageField(upload_to="clinic-logos/", blank=True)
+    paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(paper_size__in=PaperSize.values), name="clinic_paper_size_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

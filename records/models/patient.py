@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from .base import Tracked, choices_valid
 from .clinic import Clinic
 
 
@@ -17,7 +18,7 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Not recorded"
 
 
-class Patient(models.Model):
+class Patient(Tracked):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     record_number = models.CharField(max_length=40)
     family_name = models.CharField(max_length=100)
@@ -33,14 +34,9 @@ class Patient(models.Model):
         blank=True,
         verbose_name="responsible psychiatrist",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
+    # Patients are archived, never deleted: their trials and audit trail stay readable.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["family_name", "given_name", "record_number"]
@@ -49,7 +45,14 @@ class Patient(models.Model):
                 fields=["clinic", "record_number"], name="patient_record_number_unique_in_clinic"
             ),
             models.CheckConstraint(
-                condition=models.Q(diagnosis__in=Diagnosis.values), name="patient_diagnosis_valid"
+                condition=choices_valid("diagnosis", Diagnosis.values),
+                name="patient_diagnosis_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid("sex", Sex.values), name="patient_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="patient_version_valid"
             ),
         ]
 

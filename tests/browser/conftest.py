@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Iterator
+from importlib import import_module
 
 import pytest
 
@@ -33,6 +34,25 @@ def chromium_browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db: None) -> None:
+    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
+
+    Serialized rollback cannot restore them here: once Playwright's event loop runs in this
+    thread, Django hands the test another connection object, without the serialized contents.
+    """
+    from django.apps import apps
+
+    from pseudoresistance.checklist_data import CHECKLIST_VERSION
+    from pseudoresistance.models import ChecklistVersion
+    from records.models import Agent
+
+    if not Agent.objects.filter(clinic=None).exists():
+        import_module("records.migrations.0002_agent_catalogue").load_catalogue(apps, None)
+    if not ChecklistVersion.objects.filter(label=CHECKLIST_VERSION).exists():
+        import_module("pseudoresistance.migrations.0002_checklist_2026_11_1").load(apps, None)
 
 
 @pytest.fixture

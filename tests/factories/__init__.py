@@ -1,4 +1,18 @@
 from .clinic import ClinicFactory, MembershipFactory, UserFactory
+from .episode import EpisodeFactory, ScaleAdministrationFactory
 from .patient import PatientFactory
+from .pseudoresistance import ImpasseCaseFactory
+from .trial import AgentFactory, TrialFactory, builtin_agent
 
-__all__ = ["ClinicFactory", "MembershipFactory", "PatientFactory", "UserFactory"]
+__all__ = [
+    "AgentFactory",
+    "ClinicFactory",
+    "EpisodeFactory",
+    "ImpasseCaseFactory",
+    "MembershipFactory",
+    "PatientFactory",
+    "ScaleAdministrationFactory",
+    "TrialFactory",
+    "UserFactory",
+    "builtin_agent",
+]

@@ -3,11 +3,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from records.demo import DEMO_CLINIC_NAME, demo_clinic_create
+from records.demo import DEMO_CLINIC_NAME, demo_clinic_create, vignette_record_number, vignettes
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinic with one user per role and demo patients (safe to run again)."
+    help = (
+        "Create the demo clinic with one user per role, demo patients and one patient per "
+        "staging vignette (safe to run again)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -25,3 +28,8 @@ class Command(BaseCommand):
             else:
                 note = "password unchanged (run `manage.py demo --reset-passwords` for new ones)"
             self.stdout.write(f"  {account.username:<20} {account.role:<14} {note}")
+        numbers = [vignette_record_number(vignette["id"]) for vignette in vignettes()]
+        self.stdout.write(
+            f"Vignette patients: {len(numbers)} ({numbers[0]} … {numbers[-1]}), each with its "
+            "treatment history and rating-scale scores."
+        )

@@ -1,0 +1,248 @@
+"""Pre-answers from the treatment records: the derived rules of checklist_data.py.
+
+Each rule reads the trial as staging/ sees it (records/history.py builds it) and, where the rule
+needs a judgement, staging's own verdict on the trial (staging.adequacy): the catalogue minimum
+of the agent, the session-course rating. A rule whose inputs are not recorded gives nothing, so
+the clinician answers the item.
+"""
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pseudoresistance.checklist_data import (
+    DERIVED_RULES_BY_KEY,
+    NOT_A_FAILURE_WEEKS,
+    PSYCHOTHERAPY_MIN_SESSIONS,
+    SHORT_TRIAL_WEEKS,
+    Answer,
+    DerivedRuleKey,
+)
+from staging.adequacy import TrialAssessment, num
+from staging.catalogue import Unit
+from staging.history import (
+    DRUG_KINDS,
+    Adherence,
+    Diagnosis,
+    History,
+    Trial,
+    TrialKind,
+    is_current,
+)
+
+MEDICATION_KINDS = DRUG_KINDS | {TrialKind.AUGMENTATION}
+NEUROMODULATION_KINDS = frozenset(
+    {TrialKind.ECT, TrialKind.RTMS, TrialKind.ESKETAMINE, TrialKind.KETAMINE}
+)
+# staging.adequacy rates a session course below its minimum (or with none attended) at level 0-1.
+SHORT_COURSE_MAX_LEVEL = 1
+BIPOLAR_DIAGNOSES = frozenset({Diagnosis.MDD_BIPOLARITY_SUSPECTED, Diagnosis.BIPOLAR})
+DIAGNOSIS_TEXT = {
+    Diagnosis.MDD_BIPOLARITY_SUSPECTED: "MDD with bipolarity suspected",
+    Diagnosis.BIPOLAR: "bipolar disorder",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedAnswer:
+    """What the records answer for one item, why, and whether the rule proposes RED."""
+
+    rule: DerivedRuleKey
+    answer: Answer
+    reason: str
+    escalation_reason: str = ""
+
+    @property
+    def escalate(self) -> bool:
+        return bool(self.escalation_reason)
+
+
+def _answer(
+    key: DerivedRuleKey, fired: bool, reason: str, escalation_reason: str = ""
+) -> DerivedAnswer | None:
+    rule = DERIVED_RULES_BY_KEY[key]
+    if fired:
+        return DerivedAnswer(key, rule.pre_answer, reason, escalation_reason)
+    if rule.pre_answer_otherwise is None:
+        return None
+    return DerivedAnswer(key, rule.pre_answer_otherwise, reason)
+
+
+def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAnswer | None:
+    agent = assessment.agent
+    if trial.kind not in MEDICATION_KINDS or agent is None:
+        return None
+    by_level = agent.unit is Unit.MMOL_PER_L
+    value = trial.serum_level_mmol_per_l if by_level else trial.dose_mg_per_day
+    if value is None:
+        return None
+    below = value < agent.minimum
+    what = "Serum level" if by_level else "Dose"
+    verb = "is below" if below else "meets"
+    reason = (
+        f"{what} {num(value)} {agent.unit} {verb} the minimum adequate {num(agent.minimum)} "
+        f"{agent.unit} for {agent.name} ({agent.source})."
+    )
+    return _answer(DerivedRuleKey.DOSE_BELOW_MINIMUM, below, reason)
+
+
+def _duration_short(trial: Trial) -> DerivedAnswer | None:
+    weeks = trial.weeks
+    if trial.kind not in DRUG_KINDS or weeks is None:
+        return None
+    short = weeks < SHORT_TRIAL_WEEKS
+    if not short:
+        return _answer(
+            DerivedRuleKey.DURATION_SHORT,
+            False,
+            f"{num(weeks)} weeks at dose: not under {SHORT_TRIAL_WEEKS} weeks.",
+        )
+    escalation = ""
+    if weeks < NOT_A_FAILURE_WEEKS:
+        rule = DERIVED_RULES_BY_KEY[DerivedRuleKey.DURATION_SHORT]
+        escalation = f"From the records: {rule.proposes_escalation_when}."
+    return _answer(
+        DerivedRuleKey.DURATION_SHORT,
+        True,
+        f"{num(weeks)} weeks at dose: under {SHORT_TRIAL_WEEKS} weeks.",
+        escalation,
+    )
+
+
+def _adherence_poor(trial: Trial) -> DerivedAnswer | None:
+    adherence = trial.adherence
+    if adherence is None:
+        return None
+    poor = adherence is Adherence.POOR
+    reason = "Adherence recorded as poor." if poor else "Adherence recorded as good."
+    return _answer(DerivedRuleKey.ADHERENCE_POOR, poor, reason)
+
+
+def _previous_episode(trial: Trial, onset: datetime.date) -> DerivedAnswer | None:
+    if is_current(trial, onset):
+        return None
+    reason = (
+        "Recorded as given in an earlier episode."
+        if trial.episode is not None
+        else f"Started before the episode's onset ({onset.isoformat()})."
+    )
+    return _answer(DerivedRuleKey.PREVIOUS_EPISODE, True, reason)
+
+
+def _psychotherapy_too_few_sessions(trial: Trial) -> DerivedAnswer | None:
+    sessions = trial.sessions
+    if trial.kind is not TrialKind.PSYCHOTHERAPY or sessions is None:
+        return None
+    few = sessions < PSYCHOTHERAPY_MIN_SESSIONS
+    reason = f"{sessions} sessions attended (fewer than {PSYCHOTHERAPY_MIN_SESSIONS})."
+    return _answer(DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, few, reason)
+
+
+def _neuromodulation_course_short(
+    trial: Trial, assessment: TrialAssessment
+) -> DerivedAnswer | None:
+    if trial.kind not in NEUROMODULATION_KINDS or trial.sessions is None:
+        return None
+    short = assessment.level <= SHORT_COURSE_MAX_LEVEL
+    reason = f"{trial.sessions} sessions; staging rates the course: {assessment.summary}."
+    return _answer(DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, short, reason)
+
+
+def trial_pre_answers(
+    trial: Trial, assessment: TrialAssessment, *, onset: datetime.date
+) -> dict[str, DerivedAnswer]:
+    """Return the domain A pre-answers of one trial, by item code."""
+    candidates = (
+        _dose_below_minimum(trial, assessment),
+        _duration_short(trial),
+        _adherence_poor(trial),
+        _previous_episode(trial, onset),
+        _psychotherapy_too_few_sessions(trial),
+        _neuromodulation_course_short(trial, assessment),
+    )
+    return {
+        DERIVED_RULES_BY_KEY[answer.rule].item_code: answer
+        for answer in candidates
+        if answer is not None
+    }
+
+
+def _bipolarity_suspected(history: History) -> DerivedAnswer | None:
+    if history.diagnosis in BIPOLAR_DIAGNOSES:
+        reason = f"Diagnosis recorded as {DIAGNOSIS_TEXT[history.diagnosis]}."
+        return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, reason)
+    switched = [trial for trial in history.trials if trial.outcome is not None]
+    if not switched:
+        return None
+    reason = "; ".join(
+        f"{trial.id} ended in a {str(trial.outcome).replace('_', ' ')}" for trial in switched
+    )
+    return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, f"{reason}.")
+
+
+def _psychotherapy_answers(current: list[Trial]) -> list[DerivedAnswer | None]:
+    therapies = [trial for trial in current if trial.kind is TrialKind.PSYCHOTHERAPY]
+    if therapies:
+        never = _answer(
+            DerivedRuleKey.PSYCHOTHERAPY_NEVER_TRIED,
+            False,
+            f"Psychotherapy recorded in this episode: {', '.join(t.id for t in therapies)}.",
+        )
+    else:
+        never = _answer(
+            DerivedRuleKey.PSYCHOTHERAPY_NEVER_TRIED,
+            True,
+            "No psychotherapy trial is recorded in this episode.",
+        )
+    few = [
+        trial
+        for trial in therapies
+        if trial.sessions is not None and trial.sessions < PSYCHOTHERAPY_MIN_SESSIONS
+    ]
+    too_few = None
+    if few:
+        too_few = _answer(
+            DerivedRuleKey.EPISODE_PSYCHOTHERAPY_TOO_FEW_SESSIONS,
+            True,
+            "Fewer than "
+            f"{PSYCHOTHERAPY_MIN_SESSIONS} sessions: "
+            + ", ".join(f"{trial.id} ({trial.sessions})" for trial in few)
+            + ".",
+        )
+    return [never, too_few]
+
+
+def _no_scale_based_outcome(current: list[Trial]) -> DerivedAnswer | None:
+    unmeasured = [trial.id for trial in current if trial.percent_symptom_reduction is None]
+    if not unmeasured:
+        return None
+    reason = f"No rating-scale outcome recorded for {', '.join(unmeasured)}."
+    return _answer(DerivedRuleKey.NO_SCALE_BASED_OUTCOME, True, reason)
+
+
+def episode_pre_answers(history: History) -> dict[str, DerivedAnswer]:
+    """Return the pre-answers of the episode-level items (B1, E8, E10, F4), by item code."""
+    onset = history.episode_onset_date
+    current = [trial for trial in history.trials if is_current(trial, onset)]
+    candidates = [
+        _bipolarity_suspected(history),
+        *_psychotherapy_answers(current),
+        _no_scale_based_outcome(current),
+    ]
+    return {
+        DERIVED_RULES_BY_KEY[answer.rule].item_code: answer
+        for answer in candidates
+        if answer is not None
+    }
+
+
+def pre_answers_by_trial(
+    history: History, assessments: Mapping[str, TrialAssessment], trial_ids: set[str]
+) -> dict[str, dict[str, DerivedAnswer]]:
+    """Return the domain A pre-answers of the named trials of a history, by trial id."""
+    onset = history.episode_onset_date
+    return {
+        trial.id: trial_pre_answers(trial, assessments[trial.id], onset=onset)
+        for trial in history.trials
+        if trial.id in trial_ids
+    }

@@ -1,0 +1,209 @@
+"""Forms: field shape only; the services decide what an answer, a flag or a review may be."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from pseudoresistance.models import AnswerChoice, EvidenceSource
+from pseudoresistance.selectors import ItemRow
+from pseudoresistance.services import AnswerInput, ReviewInput
+from pseudoresistance.states import CaseState
+
+TEXT_MAX = 4000
+ANSWER_PREFIX = "answer_"
+QUEUE_STATE_DEFAULT = "Waiting or under review"
+
+
+class ServiceErrorsMixin:
+    """Show a service's ValidationError next to the fields it names, the rest above the form."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        form: Any = self
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+            return
+        for name, messages in error.error_dict.items():
+            target = name if name in form.fields else None
+            if name == NON_FIELD_ERRORS:
+                target = None
+            form.add_error(target, messages)
+
+
+@dataclass(frozen=True)
+class BoundItem:
+    """One item's row and its bound fields, in the order the template lays them out."""
+
+    row: ItemRow
+    answer: forms.BoundField
+    evidence: forms.BoundField
+    source: forms.BoundField
+    version: forms.BoundField
+    escalate: forms.BoundField | None
+    escalation_reason: forms.BoundField | None
+
+
+class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
+    """The answers of one section: a domain of the episode, or domain A for one trial."""
+
+    def __init__(self, *args: Any, rows: Sequence[ItemRow], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = tuple(rows)
+        for row in self.rows:
+            code = row.code
+            self.fields[f"answer_{code}"] = forms.ChoiceField(
+                label="Answer",
+                choices=AnswerChoice.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                required=False,
+            )
+            self.fields[f"evidence_{code}"] = forms.CharField(
+                label="Evidence", max_length=TEXT_MAX, required=False
+            )
+            self.fields[f"source_{code}"] = forms.ChoiceField(
+                label="Source", choices=[("", "—"), *EvidenceSource.choices], required=False
+            )
+            self.fields[f"version_{code}"] = forms.IntegerField(
+                min_value=0, required=False, widget=forms.HiddenInput
+            )
+            if row.item.can_escalate:
+                self.fields[f"escalate_{code}"] = forms.BooleanField(
+                    label="Escalate to RED", required=False
+                )
+                self.fields[f"escalation_reason_{code}"] = forms.CharField(
+                    label="Reason for escalating", max_length=TEXT_MAX, required=False
+                )
+            self.initial.update(_initial(row))
+
+    def items(self) -> list[BoundItem]:
+        """Return each item with its bound fields, for the template."""
+        bound = []
+        for row in self.rows:
+            code = row.code
+            escalates = row.item.can_escalate
+            bound.append(
+                BoundItem(
+                    row=row,
+                    answer=self[f"answer_{code}"],
+                    evidence=self[f"evidence_{code}"],
+                    source=self[f"source_{code}"],
+                    version=self[f"version_{code}"],
+                    escalate=self[f"escalate_{code}"] if escalates else None,
+                    escalation_reason=self[f"escalation_reason_{code}"] if escalates else None,
+                )
+            )
+        return bound
+
+    def answer_inputs(self, trial_id: int | None) -> list[AnswerInput]:
+        """Return the answers to record, with any posted for items this section does not hold."""
+        data = self.cleaned_data
+        inputs = [
+            AnswerInput(
+                item_code=row.code,
+                trial_id=trial_id,
+                answer=data.get(f"answer_{row.code}") or "",
+                evidence=data.get(f"evidence_{row.code}") or "",
+                source=data.get(f"source_{row.code}") or "",
+                escalated=bool(data.get(f"escalate_{row.code}")),
+                escalation_reason=data.get(f"escalation_reason_{row.code}") or "",
+                expected_version=data.get(f"version_{row.code}") or 0,
+            )
+            for row in self.rows
+        ]
+        known = {row.code for row in self.rows}
+        prefix = self.add_prefix(ANSWER_PREFIX)
+        for key in self.data:
+            code = key[len(prefix) :] if key.startswith(prefix) else None
+            if code and code not in known:
+                inputs.append(
+                    AnswerInput(item_code=code, trial_id=trial_id, answer=self.data.get(key, ""))
+                )
+        return inputs
+
+
+def _initial(row: ItemRow) -> dict[str, object]:
+    code = row.code
+    stored, derived = row.stored, row.derived
+    if stored is not None:
+        return {
+            f"answer_{code}": stored.answer,
+            f"evidence_{code}": stored.evidence,
+            f"source_{code}": stored.source,
+            f"version_{code}": stored.version,
+            f"escalate_{code}": stored.escalated,
+            f"escalation_reason_{code}": stored.escalation_reason,
+        }
+    if derived is not None:
+        return {
+            f"answer_{code}": derived.answer.value,
+            f"source_{code}": EvidenceSource.RECORD,
+            f"version_{code}": 0,
+            f"escalate_{code}": derived.escalate,
+            f"escalation_reason_{code}": derived.escalation_reason,
+        }
+    return {f"version_{code}": 0}
+
+
+class ReasonForm(ServiceErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FlagForm(ReasonForm):
+    """Flag an episode as an impasse case by hand."""
+
+
+class ReviewForm(ServiceErrorsMixin, forms.Form):
+    findings = forms.CharField(
+        max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    factors = forms.MultipleChoiceField(
+        label="Pseudo-resistance factors to address",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    factors_note = forms.CharField(
+        label="Other factors to address",
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next_steps = forms.CharField(
+        label="Agreed next steps",
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, factor_choices: Iterable[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["factors"]).choices = list(factor_choices)
+
+    def review_input(self) -> ReviewInput:
+        data = self.cleaned_data
+        return ReviewInput(
+            findings=data["findings"],
+            factors=tuple(data["factors"]),
+            factors_note=data["factors_note"],
+            next_steps=data["next_steps"],
+            follow_up_date=data["follow_up_date"],
+        )
+
+
+class QueueFilterForm(forms.Form):
+    psychiatrist = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    state = forms.ChoiceField(
+        required=False, choices=[("", QUEUE_STATE_DEFAULT), *CaseState.choices]
+    )
+
+    def __init__(self, *args: Any, psychiatrists: Iterable[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["psychiatrist"])
+        field.choices = [("", "All psychiatrists"), *psychiatrists]

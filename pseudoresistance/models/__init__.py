@@ -1,0 +1,22 @@
+from .case import CaseOrigin, ImpasseCase, ImpasseCaseEvent, ImpasseReview
+from .checklist import (
+    AnswerChoice,
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistReview,
+    ChecklistVersion,
+    EvidenceSource,
+)
+
+__all__ = [
+    "AnswerChoice",
+    "CaseOrigin",
+    "ChecklistAnswer",
+    "ChecklistItem",
+    "ChecklistReview",
+    "ChecklistVersion",
+    "EvidenceSource",
+    "ImpasseCase",
+    "ImpasseCaseEvent",
+    "ImpasseReview",
+]

@@ -1,0 +1,159 @@
+"""Impasse cases of an episode, their transitions and the supervisors' reviews."""
+
+from django.conf import settings
+from django.db import models
+
+from pseudoresistance.states import CaseState, Transition
+from records.models import Episode, Patient
+
+from .checklist import ChecklistItem
+
+FLAG_NEEDS_REASON = "Say why this episode is flagged as an impasse case."
+SIGN_OFF_NEEDS_FINDINGS = "Record the findings before signing off."
+SIGN_OFF_NEEDS_NEXT_STEPS = "Record the agreed next steps before signing off."
+
+
+class CaseOrigin(models.TextChoices):
+    AUTOMATIC = "automatic", "Flagged automatically"
+    MANUAL = "manual", "Flagged by a clinician"
+
+
+class ImpasseCase(models.Model):
+    """An episode flagged for a supervisor's review; one case in progress per episode."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="impasse_cases")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="impasse_cases")
+    state = models.CharField(max_length=20, choices=CaseState.choices, default=CaseState.OPEN)
+    origin = models.CharField(max_length=20, choices=CaseOrigin.choices)
+    flag_reason = models.TextField(blank=True)
+    # The automatic criteria met when last evaluated (impasse_flags_refresh).
+    criteria = models.JSONField(default=list, blank=True)
+    # The MSM total when last evaluated: the queue's severity (None when the MSM gives none).
+    msm_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    flagged_at = models.DateTimeField()
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Since when the case has waited for a reviewer: set when flagged, reopened or handed back.
+    waiting_since = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-flagged_at"]
+        indexes = [models.Index(fields=["state", "waiting_since"], name="impasse_case_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=~models.Q(state=CaseState.CLOSED),
+                name="impasse_case_one_active_per_episode",
+                violation_error_message="This episode already has an impasse case in progress.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=CaseState.values), name="impasse_case_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin__in=CaseOrigin.values),
+                name="impasse_case_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(origin=CaseOrigin.MANUAL) | ~models.Q(flag_reason=""),
+                name="impasse_case_manual_flag_has_reason",
+                violation_error_message=FLAG_NEEDS_REASON,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="impasse_case_version_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Impasse case {self.pk} ({self.get_state_display()})"
+
+    @property
+    def current_state(self) -> CaseState:
+        return CaseState(self.state)
+
+
+class ImpasseCaseEvent(models.Model):
+    """One transition of a case, with who made it and why (the audit trail keeps it too)."""
+
+    case = models.ForeignKey(ImpasseCase, on_delete=models.PROTECT, related_name="events")
+    transition = models.CharField(max_length=20, blank=True)
+    from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=CaseState.choices)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transition__in=[*(t.value for t in Transition), ""]),
+                name="impasse_case_event_transition_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state or '—'} → {self.to_state}"
+
+
+class ImpasseReview(models.Model):
+    """A supervisor's review of a case: findings, factors to address, agreed next steps."""
+
+    case = models.ForeignKey(ImpasseCase, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    findings = models.TextField(blank=True)
+    factors = models.ManyToManyField(
+        ChecklistItem,
+        blank=True,
+        related_name="+",
+        verbose_name="pseudo-resistance factors to address",
+    )
+    factors_note = models.TextField(blank=True, verbose_name="other factors to address")
+    next_steps = models.TextField(blank=True, verbose_name="agreed next steps")
+    follow_up_date = models.DateField(null=True, blank=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    # Set when the reviewer handed the case back before signing off.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["case", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(signed_off_at__isnull=True, withdrawn_at__isnull=True),
+                name="impasse_review_one_in_progress_per_case",
+                violation_error_message="This case is already being reviewed.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signed_off_at__isnull=True) | ~models.Q(findings=""),
+                name="impasse_review_signed_off_has_findings",
+                violation_error_message=SIGN_OFF_NEEDS_FINDINGS,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signed_off_at__isnull=True) | ~models.Q(next_steps=""),
+                name="impasse_review_signed_off_has_next_steps",
+                violation_error_message=SIGN_OFF_NEEDS_NEXT_STEPS,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signed_off_at__isnull=True)
+                | models.Q(withdrawn_at__isnull=True),
+                name="impasse_review_signed_off_or_withdrawn",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="impasse_review_version_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of case {self.case_id} by {self.reviewer}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.signed_off_at is None and self.withdrawn_at is None

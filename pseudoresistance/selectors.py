@@ -1,0 +1,667 @@
+"""Selectors read: an episode's checklist and status, the impasse queue, the patient panel.
+
+`episode_assessment` is the one place that puts an episode's records, staging, the checklist
+answers and the impasse case together; pages, the patient panel and `impasse_flags_refresh` all
+read it, in a fixed number of queries whatever the number of trials.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from pseudoresistance import checklist_data as data
+from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
+from pseudoresistance.derived import DerivedAnswer, episode_pre_answers, pre_answers_by_trial
+from pseudoresistance.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistReview,
+    ChecklistVersion,
+    ImpasseCase,
+    ImpasseCaseEvent,
+    ImpasseReview,
+)
+from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial, not_yet_tried
+from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
+from pseudoresistance.states import ACTIVE_STATES, CaseState
+from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
+from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
+from records.history import assess_trials, build_history, default_params, patient_trials, stage
+from records.models import Episode, Membership, Patient, Role, ScaleAdministration, TreatmentTrial
+from staging.adequacy import TrialAssessment, num
+from staging.history import DRUG_KINDS, History, Params, is_current
+from staging.history import Trial as StagingTrial
+from staging.registry import ENGINES
+from staging.result import ModelResult
+
+EPISODE_NOT_FOUND = "No such episode in your clinic."
+CASE_NOT_FOUND = "No such impasse case in your clinic."
+CHECKLIST_NOT_LOADED = "Checklist version {version} is not loaded: run the migrations."
+NOT_APPLICABLE = "not applicable"
+DAYS_PER_WEEK = 7
+CONCERN_TEXT = {
+    data.ConcernAnswer.YES: "Yes",
+    data.ConcernAnswer.NO: "No",
+    data.ConcernAnswer.YES_OR_UNKNOWN: "Yes or Unknown",
+}
+
+
+def current_checklist_version() -> ChecklistVersion:
+    """Return the checklist version new reviews are answered on (checklist_data's)."""
+    version = ChecklistVersion.objects.filter(label=data.CHECKLIST_VERSION).first()
+    if version is None:
+        raise LookupError(CHECKLIST_NOT_LOADED.format(version=data.CHECKLIST_VERSION))
+    return version
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One checklist item for the episode or one trial: what stands and where it comes from."""
+
+    item: data.ChecklistItem
+    trial: TreatmentTrial | None
+    stored: ChecklistAnswer | None
+    derived: DerivedAnswer | None
+    effective: Effective
+
+    @property
+    def code(self) -> str:
+        return self.item.code
+
+    @property
+    def concern_text(self) -> str:
+        """Return which answer raises the item's flag, with the spec's qualifier."""
+        return self.item.concern_note or CONCERN_TEXT[self.item.concern_answer]
+
+    @property
+    def red(self) -> bool:
+        return self.item.flag is data.FlagLevel.RED or (
+            self.effective.escalated and self.item.can_escalate
+        )
+
+    @property
+    def records_now_differ(self) -> bool:
+        """Return whether the records now give another answer than when the clinician answered."""
+        stored, derived = self.stored, self.derived
+        if stored is None or derived is None:
+            return False
+        return stored.derived_answer != derived.answer.value
+
+
+@dataclass(frozen=True)
+class TrialSection:
+    """Domain A for one trial of the episode, with staging's verdict on the trial."""
+
+    trial: TreatmentTrial
+    assessment: TrialAssessment
+    current: bool
+    claimed_failure: bool
+    rows: tuple[ItemRow, ...]
+
+    @property
+    def adequate(self) -> bool:
+        """Return the adequacy to act on: the clinician's override where there is one."""
+        override = self.trial.override_adequate
+        return self.assessment.adequate if override is None else override
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    domain: data.Domain
+    rows: tuple[ItemRow, ...]
+
+    @property
+    def title(self) -> str:
+        return self.domain.label
+
+    @property
+    def note(self) -> str | None:
+        return data.DOMAIN_NOTES.get(self.domain)
+
+
+@dataclass(frozen=True)
+class StagingRow:
+    """One model's result as recorded and after the checklist removed the trials it flags."""
+
+    key: str
+    label: str
+    as_recorded: str
+    after_checklist: str
+    counted_as_recorded: tuple[str, ...]
+    counted_after_checklist: tuple[str, ...]
+    explanation: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return (self.as_recorded, self.counted_as_recorded) != (
+            self.after_checklist,
+            self.counted_after_checklist,
+        )
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A trial removed from the counts after the checklist, and the RED concerns that remove it."""
+
+    trial: TreatmentTrial
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EpisodeAssessment:
+    """Everything the checklist, review page and patient panel show for one episode."""
+
+    patient: Patient
+    episode: Episode
+    assessment_date: datetime.date
+    params: Params
+    version: ChecklistVersion
+    review: ChecklistReview | None
+    items: tuple[data.ChecklistItem, ...]
+    trial_sections: tuple[TrialSection, ...]
+    domain_sections: tuple[DomainSection, ...]
+    status: StatusReport
+    results: Mapping[str, ModelResult]
+    results_after_checklist: Mapping[str, ModelResult]
+    staging_rows: tuple[StagingRow, ...]
+    exclusions: tuple[Exclusion, ...]
+    not_yet_tried: tuple[OptionGroupRows, ...]
+    criteria: tuple[Criterion, ...]
+    list_heading: str = LIST_HEADING
+    list_note: str = LIST_NOTE
+
+    @property
+    def msm_score(self) -> int | None:
+        score = self.results.get("msm")
+        if score is None or score.score is None:
+            return None
+        return int(score.score)
+
+    @property
+    def failures_as_recorded(self) -> int:
+        return self.status.n_claimed
+
+    @property
+    def failures_after_checklist(self) -> int:
+        return self.status.n_valid + self.status.n_unverified
+
+    def rows_for(self, trial_id: int) -> TrialSection | None:
+        """Return the domain A section of one trial of the episode."""
+        return next((s for s in self.trial_sections if s.trial.pk == trial_id), None)
+
+    def domain(self, domain: data.Domain) -> DomainSection | None:
+        """Return the section of one episode-level domain."""
+        return next((s for s in self.domain_sections if s.domain is domain), None)
+
+
+def result_summary(result: ModelResult) -> str:
+    """Describe a model's result in a few words (no explanation lines)."""
+    if not result.applicable:
+        return NOT_APPLICABLE
+    parts: list[str] = []
+    if result.stage is not None:
+        parts.append(f"stage {result.stage}")
+    if result.score is not None:
+        band = f" ({result.band})" if result.band else ""
+        parts.append(f"score {num(result.score)}{band}")
+    if result.met is not None:
+        parts.append("met" if result.met else "not met")
+    if result.prd:
+        parts.append("partial response")
+    if result.trd_minimal_improvement:
+        parts.append("minimal improvement (< 25 %) on ≥ 2 adequate trials")
+    if result.chronic or result.chronic_resistant:
+        parts.append("chronic")
+    return "; ".join(parts) or "no result"
+
+
+def _staging_rows(
+    results: Mapping[str, ModelResult], after: Mapping[str, ModelResult]
+) -> tuple[StagingRow, ...]:
+    rows = []
+    for engine in ENGINES:
+        recorded = results[engine.key]
+        checked = after[engine.key]
+        rows.append(
+            StagingRow(
+                key=engine.key,
+                label=recorded.label,
+                as_recorded=result_summary(recorded),
+                after_checklist=result_summary(checked),
+                counted_as_recorded=recorded.counted_trials,
+                counted_after_checklist=checked.counted_trials,
+                explanation=tuple(recorded.explanation),
+            )
+        )
+    return tuple(rows)
+
+
+def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
+    if stored is not None:
+        return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
+    if derived is not None:
+        return Effective(derived.answer, derived.escalate, derived=True)
+    return Effective()
+
+
+def _trial_end(trial: TreatmentTrial) -> datetime.date | None:
+    if trial.end_date is not None:
+        return trial.end_date
+    if trial.weeks is not None:
+        return trial.start_date + datetime.timedelta(days=float(trial.weeks) * DAYS_PER_WEEK)
+    return None
+
+
+def _tried_trial(section: TrialSection, staged: StagingTrial, excluded: bool) -> TriedTrial:
+    agent = section.assessment.agent
+    return TriedTrial(
+        code=staged.id,
+        kind=staged.kind.value,
+        adequate=section.adequate and not excluded,
+        start=staged.start_date,
+        end=_trial_end(section.trial),
+        drug_class=agent.drug_class if agent is not None else staged.drug_class,
+        agent=staged.agent,
+        molecule=agent.molecule if agent is not None else staged.agent,
+        therapy_type=staged.therapy_type,
+        dose_optimised=section.assessment.dose_optimised,
+    )
+
+
+def _latest_review(episode: Episode) -> ChecklistReview | None:
+    return (
+        ChecklistReview.objects.filter(episode=episode)
+        .select_related("version")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _stored_answers(
+    review: ChecklistReview | None,
+) -> dict[tuple[str, int | None], ChecklistAnswer]:
+    if review is None:
+        return {}
+    answers = ChecklistAnswer.objects.filter(review=review).select_related("item", "answered_by")
+    return {(answer.item.code, answer.trial_id): answer for answer in answers}
+
+
+def episode_assessment(
+    episode: Episode,
+    *,
+    assessment_date: datetime.date | None = None,
+) -> EpisodeAssessment:
+    """Assess an episode already scoped to the user: staging, checklist, status, criteria.
+
+    The assessment date defaults to today, or to the episode's end once it has ended. Five
+    queries whatever the number of trials: the clinic's staging parameters (records), trials,
+    review, items, and the answers (or the current version when no review exists yet).
+    """
+    patient = episode.patient
+    day = assessment_date or episode.end_date or timezone.localdate()
+    params = default_params(patient.clinic)
+    all_trials = patient_trials(patient.pk)
+    history = build_history(
+        patient=patient, episode=episode, trials=all_trials, assessment_date=day
+    )
+    assessments = assess_trials(history, params)
+    results = stage(history, params)
+    review = _latest_review(episode)
+    version = review.version if review is not None else current_checklist_version()
+    items = tuple(item.as_data() for item in ChecklistItem.objects.filter(version=version))
+    stored = _stored_answers(review)
+    own_trials = sorted(
+        (trial for trial in all_trials if trial.episode_id == episode.pk),
+        key=lambda trial: (trial.start_date, trial.seq, trial.code),
+    )
+    staged = {trial.id: trial for trial in history.trials}
+    derived_by_trial = pre_answers_by_trial(
+        history, assessments, {trial.code for trial in own_trials}
+    )
+    episode_derived = episode_pre_answers(history)
+    trial_items = [item for item in items if item.scope is data.Scope.TRIAL]
+    effective: dict[tuple[str, str | None], Effective] = {}
+    sections = []
+    facts = []
+    for trial in own_trials:
+        staged_trial = staged[trial.code]
+        assessment = assessments[trial.code]
+        derived = derived_by_trial.get(trial.code, {})
+        rows = []
+        for item in trial_items:
+            row = ItemRow(
+                item,
+                trial,
+                stored.get((item.code, trial.pk)),
+                derived.get(item.code),
+                _effective(stored.get((item.code, trial.pk)), derived.get(item.code)),
+            )
+            effective[(item.code, trial.code)] = row.effective
+            rows.append(row)
+        current = is_current(staged_trial, history.episode_onset_date)
+        claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
+        sections.append(TrialSection(trial, assessment, current, claimed, tuple(rows)))
+        facts.append(TrialFacts(trial.code, claimed))
+    domain_sections = []
+    for domain in data.Domain:
+        if domain is data.Domain.A:
+            continue
+        rows = []
+        for item in items:
+            if item.domain is not domain:
+                continue
+            row = ItemRow(
+                item,
+                None,
+                stored.get((item.code, None)),
+                episode_derived.get(item.code),
+                _effective(stored.get((item.code, None)), episode_derived.get(item.code)),
+            )
+            effective[(item.code, None)] = row.effective
+            rows.append(row)
+        domain_sections.append(DomainSection(domain, tuple(rows)))
+    report = case_status_report(items=items, trials=facts, answers=effective)
+    excluded_codes = set(report.excluded)
+    results_after = stage(_without(history, excluded_codes), params) if excluded_codes else results
+    by_code = {trial.code: trial for trial in own_trials}
+    exclusions = tuple(
+        Exclusion(
+            by_code[code],
+            tuple(
+                f"{finding.item.code} ({'from the records' if finding.derived else 'answered'}): "
+                f"{finding.item.question}"
+                for finding in findings
+            ),
+        )
+        for code, findings in report.excluded.items()
+    )
+    tried = [
+        _tried_trial(section, staged[section.trial.code], section.trial.code in excluded_codes)
+        for section in sections
+        if section.current
+    ]
+    red_concern = any(not finding.derived for finding in report.red_concerns)
+    criteria = automatic_criteria(
+        results=results,
+        outcomes=[assessments[s.trial.code].outcome for s in sections if s.current],
+        red_concern=red_concern,
+        onset=episode.onset_date,
+        assessment_date=day,
+        episode_current=episode.end_date is None,
+    )
+    return EpisodeAssessment(
+        patient=patient,
+        episode=episode,
+        assessment_date=day,
+        params=params,
+        version=version,
+        review=review,
+        items=items,
+        trial_sections=tuple(sections),
+        domain_sections=tuple(domain_sections),
+        status=report,
+        results=results,
+        results_after_checklist=results_after,
+        staging_rows=_staging_rows(results, results_after),
+        exclusions=exclusions,
+        not_yet_tried=not_yet_tried(tried),
+        criteria=criteria,
+    )
+
+
+def _without(history: History, codes: set[str]) -> History:
+    """Return the history without the trials the checklist removes from the counts."""
+    return dataclasses.replace(
+        history, trials=tuple(trial for trial in history.trials if trial.id not in codes)
+    )
+
+
+def scoped_episodes(access: ClinicAccess) -> QuerySet[Episode]:
+    """Return the episodes of the active clinic's patients."""
+    return Episode.objects.filter(patient__in=access.patients()).select_related(
+        "patient__psychiatrist", "patient__clinic"
+    )
+
+
+def episode_for_user(*, access: ClinicAccess, episode_id: int) -> Episode:
+    """Return an episode of the active clinic; 404 for any other."""
+    episode = scoped_episodes(access).filter(pk=episode_id).first()
+    if episode is None:
+        raise Http404(EPISODE_NOT_FOUND)
+    return episode
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """An episode's impasse case in progress (or its last one) and its latest signed review."""
+
+    case: ImpasseCase | None
+    latest_review: ImpasseReview | None
+    review_in_progress: ImpasseReview | None
+    events: tuple[ImpasseCaseEvent, ...]
+
+    @property
+    def active(self) -> bool:
+        return self.case is not None and self.case.current_state in ACTIVE_STATES
+
+    @property
+    def criteria_labels(self) -> tuple[str, ...]:
+        return criteria_labels(self.case.criteria) if self.case is not None else ()
+
+
+def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSummary:
+    """Return an episode's case (default: the one in progress, else the latest) and reviews.
+
+    At most four queries: cases, reviews with their factors, events.
+    """
+    if case is None:
+        cases = list(ImpasseCase.objects.filter(episode=episode).order_by("-flagged_at", "-pk"))
+        active = (c for c in cases if c.current_state in ACTIVE_STATES)
+        case = next(active, cases[0] if cases else None)
+    reviews = list(
+        ImpasseReview.objects.filter(case__episode=episode)
+        .select_related("reviewer")
+        .prefetch_related("factors")
+        .order_by("-started_at", "-pk")
+    )
+    signed = next((r for r in reviews if r.signed_off_at is not None), None)
+    in_progress = next(
+        (r for r in reviews if case is not None and r.case_id == case.pk and r.in_progress), None
+    )
+    events: tuple[ImpasseCaseEvent, ...] = ()
+    if case is not None:
+        events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by"))
+    return CaseSummary(case, signed, in_progress, events)
+
+
+@dataclass(frozen=True)
+class EpisodePage:
+    assessment: EpisodeAssessment
+    cases: CaseSummary
+
+
+def episode_checklist(
+    *, access: ClinicAccess, episode_id: int, assessment_date: datetime.date | None = None
+) -> EpisodePage:
+    """Return the checklist page of an episode of the active clinic."""
+    episode = episode_for_user(access=access, episode_id=episode_id)
+    return EpisodePage(
+        episode_assessment(episode, assessment_date=assessment_date), case_summary(episode)
+    )
+
+
+@dataclass(frozen=True)
+class PatientPanel:
+    """What the patient page shows of the impasse work: status, case, latest review."""
+
+    patient: Patient
+    episode: Episode | None
+    assessment: EpisodeAssessment | None
+    cases: CaseSummary | None
+
+
+def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPanel:
+    """Return the impasse panel of a patient: their current (else latest) episode's status."""
+    patient = (
+        access.patients().select_related("psychiatrist", "clinic").filter(pk=patient_id).first()
+    )
+    if patient is None:
+        raise Http404(PATIENT_NOT_FOUND_MESSAGE)
+    episodes = list(Episode.objects.filter(patient=patient).order_by("-onset_date"))
+    episode = next((e for e in episodes if e.end_date is None), episodes[0] if episodes else None)
+    if episode is None:
+        return PatientPanel(patient, None, None, None)
+    episode.patient = patient
+    return PatientPanel(patient, episode, episode_assessment(episode), case_summary(episode))
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    administration: ScaleAdministration
+    band: str | None
+    in_remission: bool | None
+    safety_alert: str | None
+
+
+def score_trajectory(episode: Episode) -> tuple[ScoreRow, ...]:
+    """Return the episode's rating-scale scores in date order, with bands and safety alerts."""
+    administrations = ScaleAdministration.objects.filter(episode=episode).order_by(
+        "administered_on", "pk"
+    )
+    rows = []
+    for administration in administrations:
+        alert = administration.safety_alert
+        rows.append(
+            ScoreRow(
+                administration,
+                administration.band,
+                administration.in_remission,
+                alert.message if alert is not None else None,
+            )
+        )
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    case: ImpasseCase
+    assessment: EpisodeAssessment
+    cases: CaseSummary
+    scores: tuple[ScoreRow, ...]
+    own_patient: bool
+
+
+def scoped_cases(access: ClinicAccess) -> QuerySet[ImpasseCase]:
+    """Return the impasse cases of the active clinic's patients."""
+    return ImpasseCase.objects.filter(patient__in=access.patients()).select_related(
+        "patient__psychiatrist", "patient__clinic", "episode", "flagged_by"
+    )
+
+
+def case_review_page(*, access: ClinicAccess, case_id: int) -> ReviewPage:
+    """Return the review page of a case of the active clinic, for a supervisor."""
+    case = scoped_cases(access).filter(pk=case_id).first()
+    if case is None:
+        raise Http404(CASE_NOT_FOUND)
+    access.require(Permission.REVIEW_IMPASSE)
+    episode = case.episode
+    episode.patient = case.patient
+    return ReviewPage(
+        case=case,
+        assessment=episode_assessment(episode),
+        cases=case_summary(episode, case),
+        scores=score_trajectory(episode),
+        own_patient=case.patient.psychiatrist_id == access.user.pk,
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: ImpasseCase
+    safety_alert: str | None
+    days_waiting: int
+
+    @property
+    def severity(self) -> int | None:
+        return self.case.msm_score
+
+    @property
+    def criteria_labels(self) -> tuple[str, ...]:
+        return criteria_labels(self.case.criteria)
+
+
+def _open_safety_alerts(episode_ids: Iterable[int]) -> dict[int, str]:
+    """Return, per episode, the alert of the latest score of a scale that raises one."""
+    latest: dict[tuple[int, str], ScaleAdministration] = {}
+    administrations = ScaleAdministration.objects.filter(episode_id__in=list(episode_ids))
+    for administration in administrations.order_by("administered_on", "pk"):
+        latest[(administration.episode_id, administration.scale)] = administration
+    alerts: dict[int, str] = {}
+    for (episode_id, _scale), administration in latest.items():
+        alert = administration.safety_alert
+        if alert is not None:
+            alerts.setdefault(episode_id, alert.message)
+    return alerts
+
+
+def impasse_queue(
+    *, access: ClinicAccess, psychiatrist_id: int | None = None, state: str = ""
+) -> list[QueueRow]:
+    """Return the clinic's impasse cases by urgency: safety alert, severity, days waiting.
+
+    Without a state, the cases waiting for or under review; three queries.
+    """
+    access.require(Permission.REVIEW_IMPASSE)
+    cases = scoped_cases(access)
+    if state in CaseState.values:
+        cases = cases.filter(state=state)
+    else:
+        cases = cases.filter(state__in=[CaseState.OPEN, CaseState.UNDER_REVIEW])
+    if psychiatrist_id is not None:
+        cases = cases.filter(patient__psychiatrist_id=psychiatrist_id)
+    found = list(cases)
+    alerts = _open_safety_alerts(case.episode_id for case in found)
+    today = timezone.localdate()
+    rows = [
+        QueueRow(
+            case,
+            alerts.get(case.episode_id),
+            (today - timezone.localdate(case.waiting_since)).days,
+        )
+        for case in found
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.safety_alert is None,
+            -(row.severity if row.severity is not None else -1),
+            row.case.waiting_since,
+        )
+    )
+    return rows
+
+
+def impasse_queue_count(*, access: ClinicAccess) -> int:
+    """Return how many of the clinic's cases wait for a reviewer; 0 for other roles, one query."""
+    if not access.can(Permission.REVIEW_IMPASSE):
+        return 0
+    return ImpasseCase.objects.filter(patient__clinic=access.clinic, state=CaseState.OPEN).count()
+
+
+def clinic_psychiatrists(*, access: ClinicAccess) -> list[tuple[int, str]]:
+    """Return the active clinic's psychiatrists as (user id, name), for the queue filter."""
+    memberships = Membership.objects.filter(
+        clinic=access.clinic, role=Role.PSYCHIATRIST
+    ).select_related("user")
+    people = {m.user.pk: m.user.get_full_name() or m.user.get_username() for m in memberships}
+    return sorted(people.items(), key=lambda person: person[1])
+
+
+def patients_with_active_impasse_case() -> Q:
+    """Return the patient condition "has an impasse case in progress" (for patient_search)."""
+    active = ImpasseCase.objects.filter(state__in=[state.value for state in ACTIVE_STATES])
+    return Q(pk__in=active.values("patient_id"))

@@ -1,0 +1,197 @@
+"""The case status of section 2.0, wired to the answers: which trials count, gaps, contributors.
+
+`checklist_data.case_status` holds the decision; this module feeds it. Readings:
+
+- An item with no answer, stored or derived, counts like Unknown: on a RED item it is a data gap,
+  so a case is never shown as meeting a definition before its RED items are answered.
+- A conditional (AMBER) item escalated to RED counts as RED, for the trial it was answered on.
+- Claimed failures are the current-episode antidepressant and combination trials that failed
+  under the clinic's non-response rule (staging.adequacy), as in the common definition of
+  "≥ 2 antidepressant trials" (CANMAT 2023 Q7.b, FDA, EMA).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pseudoresistance.checklist_data import (
+    PROCESS_BANNER_TEXT,
+    Answer,
+    CaseStatus,
+    ChecklistItem,
+    Domain,
+    FlagLevel,
+    Scope,
+    case_status,
+    case_status_text,
+)
+
+# Section 2.0: "case_red_yes = any RED item in B, C, D answered with the concern".
+CASE_RED_DOMAINS = frozenset({Domain.B, Domain.C, Domain.D})
+NOT_ANSWERED = "not yet answered"
+ANSWERED_UNKNOWN = "answered Unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """The answer that stands for one item: the clinician's, else the records' pre-answer."""
+
+    answer: Answer | None = None
+    escalated: bool = False
+    derived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TrialFacts:
+    """What the status needs of one trial of the episode."""
+
+    code: str
+    claimed_failure: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An item that matters to the status: a concern, or a RED item without an answer."""
+
+    item: ChecklistItem
+    trial: str | None
+    answer: Answer | None
+    escalated: bool
+    derived: bool
+
+    @property
+    def red(self) -> bool:
+        return self.item.flag is FlagLevel.RED or (self.escalated and self.item.can_escalate)
+
+    @property
+    def gap_text(self) -> str:
+        """Say why a RED item is a data gap: unanswered or answered Unknown."""
+        return NOT_ANSWERED if self.answer is None else ANSWERED_UNKNOWN
+
+    @property
+    def where(self) -> str:
+        return f"{self.item.code} on {self.trial}" if self.trial else self.item.code
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    status: CaseStatus
+    text: str
+    n_claimed: int
+    n_valid: int
+    n_unverified: int
+    data_gaps: tuple[Finding, ...]
+    red_concerns: tuple[Finding, ...]
+    contributors: tuple[Finding, ...]
+    process_concerns: tuple[Finding, ...]
+    # Trials a RED concern removes from the counts, with the concerns that remove them.
+    excluded: Mapping[str, tuple[Finding, ...]] = field(default_factory=dict)
+    unverified: tuple[str, ...] = ()
+    valid: tuple[str, ...] = ()
+
+    @property
+    def process_banner(self) -> str | None:
+        """Return the confidence banner of the open process items, or None without any."""
+        if not self.process_concerns:
+            return None
+        return PROCESS_BANNER_TEXT.format(count=len(self.process_concerns))
+
+
+def _finding(item: ChecklistItem, trial: str | None, effective: Effective) -> Finding:
+    escalated = effective.escalated and item.can_escalate
+    return Finding(item, trial, effective.answer, escalated, effective.derived)
+
+
+def _is_concern(finding: Finding) -> bool:
+    return finding.answer is not None and finding.item.raises_concern(finding.answer)
+
+
+def _is_gap(finding: Finding) -> bool:
+    if not finding.red:
+        return False
+    if finding.answer is None:
+        return True
+    return finding.item.is_data_gap(finding.answer, escalated=finding.escalated)
+
+
+def case_status_report(
+    *,
+    items: Sequence[ChecklistItem],
+    trials: Sequence[TrialFacts],
+    answers: Mapping[tuple[str, str | None], Effective],
+) -> StatusReport:
+    """Return the section 2.0 status of an episode from the answers that stand.
+
+    `answers` maps (item code, trial code or None) to the effective answer; a missing key is an
+    unanswered item.
+    """
+    trial_items = [item for item in items if item.scope is Scope.TRIAL]
+    episode_items = [item for item in items if item.scope is Scope.EPISODE]
+    none = Effective()
+    red_concerns: list[Finding] = []
+    contributors: list[Finding] = []
+    gaps: list[Finding] = []
+    excluded: dict[str, tuple[Finding, ...]] = {}
+    valid: list[str] = []
+    unverified: list[str] = []
+    n_claimed = 0
+    for trial in trials:
+        findings = [
+            _finding(item, trial.code, answers.get((item.code, trial.code), none))
+            for item in trial_items
+        ]
+        red_yes = tuple(f for f in findings if f.red and _is_concern(f))
+        trial_gaps = [f for f in findings if _is_gap(f)]
+        red_concerns.extend(red_yes)
+        contributors.extend(f for f in findings if not f.red and _is_concern(f))
+        if red_yes:
+            excluded[trial.code] = red_yes
+        if not trial.claimed_failure:
+            continue
+        n_claimed += 1
+        if red_yes:
+            continue
+        if trial_gaps:
+            unverified.append(trial.code)
+            gaps.extend(trial_gaps)
+        else:
+            valid.append(trial.code)
+    case_red_yes = False
+    case_red_unknown = False
+    process: list[Finding] = []
+    for item in episode_items:
+        finding = _finding(item, None, answers.get((item.code, None), none))
+        concern = _is_concern(finding)
+        if item.flag is FlagLevel.PROCESS:
+            if concern:
+                process.append(finding)
+        elif finding.red and item.domain in CASE_RED_DOMAINS:
+            if concern:
+                case_red_yes = True
+                red_concerns.append(finding)
+            elif _is_gap(finding):
+                case_red_unknown = True
+                gaps.append(finding)
+        elif concern:
+            contributors.append(finding)
+    status = case_status(
+        case_red_yes=case_red_yes,
+        case_red_unknown=case_red_unknown,
+        n_claimed=n_claimed,
+        n_valid=len(valid),
+        n_unverified=len(unverified),
+    )
+    text = case_status_text(status, contributors_present=bool(contributors), data_gaps=len(gaps))
+    return StatusReport(
+        status=status,
+        text=text,
+        n_claimed=n_claimed,
+        n_valid=len(valid),
+        n_unverified=len(unverified),
+        data_gaps=tuple(gaps),
+        red_concerns=tuple(red_concerns),
+        contributors=tuple(contributors),
+        process_concerns=tuple(process),
+        excluded=excluded,
+        unverified=tuple(unverified),
+        valid=tuple(valid),
+    )

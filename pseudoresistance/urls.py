@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pseudoresistance"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("episodes/<int:episode_id>/", views.episode_page, name="episode"),
+    path(
+        "episodes/<int:episode_id>/trials/<int:trial_id>/answers/",
+        views.trial_answers_save,
+        name="trial-answers",
+    ),
+    path(
+        "episodes/<int:episode_id>/domains/<str:domain>/answers/",
+        views.domain_answers_save,
+        name="domain-answers",
+    ),
+    path("episodes/<int:episode_id>/flag/", views.case_flag, name="case-flag"),
+    path("cases/<int:case_id>/", views.case_page, name="case"),
+    path("cases/<int:case_id>/review/start/", views.review_start, name="review-start"),
+    path("cases/<int:case_id>/review/", views.review_save, name="review-save"),
+    path("cases/<int:case_id>/review/release/", views.review_release, name="review-release"),
+    path("cases/<int:case_id>/close/", views.case_close, name="case-close"),
+    path("cases/<int:case_id>/reopen/", views.case_reopen, name="case-reopen"),
+]

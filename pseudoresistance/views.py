@@ -1,0 +1,408 @@
+"""Views: authorise through records.access, validate a form, call one service, redirect."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from pseudoresistance import services
+from pseudoresistance.checklist_data import (
+    ESCALATION_NOTE,
+    PRE_ANSWERED_NOTE,
+    SCREENS_NOTE,
+    STATUS_CONFIRMATION_NOTE,
+    Domain,
+)
+from pseudoresistance.forms import (
+    ChecklistSectionForm,
+    FlagForm,
+    QueueFilterForm,
+    ReasonForm,
+    ReviewForm,
+)
+from pseudoresistance.selectors import (
+    CASE_NOT_FOUND,
+    EpisodePage,
+    ReviewPage,
+    case_review_page,
+    clinic_psychiatrists,
+    episode_checklist,
+    episode_for_user,
+    impasse_queue,
+    scoped_cases,
+)
+from pseudoresistance.states import Transition, can
+from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic_access
+
+ANSWERS_SAVED = "Answers saved: {section}."
+CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
+REVIEW_STARTED = "You are reviewing this case."
+REVIEW_RELEASED = "The case is back in the queue."
+REVIEW_SAVED = "Review saved as a draft."
+REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient's page."
+CASE_CLOSED = "The case is closed."
+CASE_REOPENED = "The case is reopened and back in the queue."
+SECTION_NOT_FOUND = "No such checklist section."
+TRIAL_SECTION = "domain A for {trial}"
+DOMAIN_SECTION = "domain {domain}"
+RETURN_TO_EPISODE = "episode"
+
+
+def _require_any(access: ClinicAccess, *permissions: Permission) -> None:
+    if not any(access.can(permission) for permission in permissions):
+        raise PermissionDenied(NOT_ALLOWED_MESSAGE.format(clinic=access.clinic.name))
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> bool:
+    """Flash a refusal that concerns no field (a state, a case in progress); say if it was one."""
+    fields = getattr(error, "error_dict", {})
+    if any(name != NON_FIELD_ERRORS for name in fields):
+        return False
+    for message in error.messages:
+        messages.error(request, message)
+    return True
+
+
+def _episode_url(episode_id: int, anchor: str = "") -> str:
+    url = reverse("pseudoresistance:episode", args=[episode_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _case_url(case_id: int) -> str:
+    return reverse("pseudoresistance:case", args=[case_id])
+
+
+def _render_episode(
+    request: HttpRequest, access: ClinicAccess, page: EpisodePage, **bound: Any
+) -> HttpResponse:
+    """Render the episode's checklist page; `bound` holds forms that carry errors."""
+    assessment = page.assessment
+    can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
+    trial_blocks = [
+        (
+            section,
+            bound.get(f"trial_{section.trial.pk}")
+            or ChecklistSectionForm(rows=section.rows, prefix=f"t{section.trial.pk}"),
+        )
+        for section in assessment.trial_sections
+    ]
+    domain_blocks = [
+        (
+            section,
+            bound.get(f"domain_{section.domain}")
+            or ChecklistSectionForm(rows=section.rows, prefix=f"d{section.domain}"),
+        )
+        for section in assessment.domain_sections
+    ]
+    case = page.cases.case
+    context = {
+        "page": page,
+        "assessment": assessment,
+        "cases": page.cases,
+        "trial_blocks": trial_blocks,
+        "domain_blocks": domain_blocks,
+        "can_edit": can_edit,
+        "can_flag": access.can(Permission.EDIT_CLINICAL_DATA)
+        or access.can(Permission.REVIEW_IMPASSE),
+        "can_review": access.can(Permission.REVIEW_IMPASSE),
+        "flag_form": bound.get("flag_form") or FlagForm(),
+        "close_form": bound.get("close_form") or ReasonForm(prefix="close"),
+        "reopen_form": bound.get("reopen_form") or ReasonForm(prefix="reopen"),
+        "can_close": case is not None and can(Transition.CLOSE, case.current_state),
+        "can_reopen": case is not None and can(Transition.REOPEN, case.current_state),
+        "pre_answered_note": PRE_ANSWERED_NOTE,
+        "escalation_note": ESCALATION_NOTE,
+        "screens_note": SCREENS_NOTE,
+        "confirmation_note": STATUS_CONFIRMATION_NOTE,
+    }
+    return render(request, "pseudoresistance/episode_checklist.html", context)
+
+
+@require_GET
+def episode_page(request: HttpRequest, episode_id: int) -> HttpResponse:
+    access = clinic_access(request, Permission.VIEW_PATIENTS)
+    return _render_episode(request, access, episode_checklist(access=access, episode_id=episode_id))
+
+
+def _save_section(
+    request: HttpRequest,
+    episode_id: int,
+    *,
+    key: str,
+    label: Callable[[EpisodePage], str],
+    find: Callable[[EpisodePage], Any],
+    prefix: str,
+    trial_id: int | None,
+) -> HttpResponse:
+    access = clinic_access(request)
+    episode_for_user(access=access, episode_id=episode_id)
+    access.require(Permission.EDIT_CLINICAL_DATA)
+    page = episode_checklist(access=access, episode_id=episode_id)
+    section = find(page)
+    if section is None:
+        raise Http404(SECTION_NOT_FOUND)
+    form = ChecklistSectionForm(request.POST, rows=section.rows, prefix=prefix)
+    if form.is_valid():
+        try:
+            services.checklist_answers_record(
+                acting_user=request.user,
+                episode_id=episode_id,
+                answers=form.answer_inputs(trial_id),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, ANSWERS_SAVED.format(section=label(page)))
+            return redirect(_episode_url(episode_id, prefix))
+    return _render_episode(request, access, page, **{key: form})
+
+
+@require_POST
+def trial_answers_save(request: HttpRequest, episode_id: int, trial_id: int) -> HttpResponse:
+    return _save_section(
+        request,
+        episode_id,
+        key=f"trial_{trial_id}",
+        label=lambda page: TRIAL_SECTION.format(
+            trial=next(
+                s.trial.code for s in page.assessment.trial_sections if s.trial.pk == trial_id
+            )
+        ),
+        find=lambda page: page.assessment.rows_for(trial_id),
+        prefix=f"t{trial_id}",
+        trial_id=trial_id,
+    )
+
+
+@require_POST
+def domain_answers_save(request: HttpRequest, episode_id: int, domain: str) -> HttpResponse:
+    if domain not in Domain.__members__ or domain == Domain.A:
+        raise Http404(SECTION_NOT_FOUND)
+    return _save_section(
+        request,
+        episode_id,
+        key=f"domain_{domain}",
+        label=lambda page: DOMAIN_SECTION.format(domain=domain),
+        find=lambda page: page.assessment.domain(Domain(domain)),
+        prefix=f"d{domain}",
+        trial_id=None,
+    )
+
+
+@require_POST
+def case_flag(request: HttpRequest, episode_id: int) -> HttpResponse:
+    access = clinic_access(request)
+    episode_for_user(access=access, episode_id=episode_id)
+    _require_any(access, Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.impasse_case_flag(
+                acting_user=request.user, episode_id=episode_id, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            if _refused(request, error):
+                return redirect(_episode_url(episode_id, "impasse-case"))
+            form.add_service_errors(error)
+        else:
+            messages.success(request, CASE_FLAGGED)
+            return redirect(_episode_url(episode_id, "impasse-case"))
+    page = episode_checklist(access=access, episode_id=episode_id)
+    return _render_episode(request, access, page, flag_form=form)
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    access = clinic_access(request, Permission.REVIEW_IMPASSE)
+    form = QueueFilterForm(request.GET or None, psychiatrists=clinic_psychiatrists(access=access))
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        filters = {
+            "psychiatrist_id": form.cleaned_data["psychiatrist"],
+            "state": form.cleaned_data["state"],
+        }
+    rows = impasse_queue(access=access, **filters)
+    return render(request, "pseudoresistance/queue.html", {"form": form, "rows": rows})
+
+
+def _render_case(
+    request: HttpRequest, access: ClinicAccess, page: ReviewPage, **bound: Any
+) -> HttpResponse:
+    review = page.cases.review_in_progress
+    case = page.case
+    reviewing = review is not None and review.reviewer_id == access.user.pk
+    review_form = bound.get("review_form")
+    if review_form is None and reviewing and review is not None:
+        review_form = ReviewForm(
+            initial={
+                "findings": review.findings,
+                "factors": [item.code for item in review.factors.all()],
+                "factors_note": review.factors_note,
+                "next_steps": review.next_steps,
+                "follow_up_date": review.follow_up_date,
+                "version": review.version,
+            },
+            factor_choices=_factor_choices(page),
+        )
+    state = case.current_state
+    context = {
+        "page": page,
+        "case": case,
+        "assessment": page.assessment,
+        "cases": page.cases,
+        "reviewing": reviewing,
+        "review_form": review_form,
+        "release_form": bound.get("release_form") or ReasonForm(prefix="release"),
+        "close_form": bound.get("close_form") or ReasonForm(prefix="close"),
+        "reopen_form": bound.get("reopen_form") or ReasonForm(prefix="reopen"),
+        "can_start": can(Transition.START_REVIEW, state) and not page.own_patient,
+        "can_release": can(Transition.RELEASE, state),
+        "can_close": can(Transition.CLOSE, state),
+        "can_reopen": can(Transition.REOPEN, state),
+        "own_patient_note": services.OWN_PATIENT,
+        "confirmation_note": STATUS_CONFIRMATION_NOTE,
+    }
+    return render(request, "pseudoresistance/case_review.html", context)
+
+
+def _factor_choices(page: ReviewPage) -> list[tuple[str, str]]:
+    """Offer the checklist concerns that stand, and any factor already chosen."""
+    status = page.assessment.status
+    codes = {f.item.code for f in (*status.red_concerns, *status.contributors)}
+    codes |= {f.item.code for f in status.process_concerns}
+    review = page.cases.review_in_progress
+    if review is not None:
+        codes |= {item.code for item in review.factors.all()}
+    return [
+        (item.code, f"{item.code} — {item.question}")
+        for item in page.assessment.items
+        if item.code in codes
+    ]
+
+
+@require_GET
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    access = clinic_access(request)
+    return _render_case(request, access, case_review_page(access=access, case_id=case_id))
+
+
+def _case_scoped(request: HttpRequest, case_id: int) -> ClinicAccess:
+    """Return the access after refusing a case outside the active clinic (404 before 403)."""
+    access = clinic_access(request)
+    if not scoped_cases(access).filter(pk=case_id).exists():
+        raise Http404(CASE_NOT_FOUND)
+    return access
+
+
+@require_POST
+def review_start(request: HttpRequest, case_id: int) -> HttpResponse:
+    access = _case_scoped(request, case_id)
+    access.require(Permission.REVIEW_IMPASSE)
+    try:
+        services.impasse_review_start(acting_user=request.user, case_id=case_id)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, REVIEW_STARTED)
+    return redirect(_case_url(case_id))
+
+
+@require_POST
+def review_save(request: HttpRequest, case_id: int) -> HttpResponse:
+    access = _case_scoped(request, case_id)
+    access.require(Permission.REVIEW_IMPASSE)
+    page = case_review_page(access=access, case_id=case_id)
+    form = ReviewForm(request.POST, factor_choices=_factor_choices(page))
+    sign_off = request.POST.get("action") == "sign_off"
+    if form.is_valid():
+        write = services.impasse_review_sign_off if sign_off else services.impasse_review_save
+        try:
+            write(
+                acting_user=request.user,
+                case_id=case_id,
+                data=form.review_input(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, REVIEW_SIGNED_OFF if sign_off else REVIEW_SAVED)
+            return redirect(_case_url(case_id))
+    return _render_case(request, access, page, review_form=form)
+
+
+def _reason_action(
+    request: HttpRequest,
+    case_id: int,
+    *,
+    prefix: str,
+    action: Callable[..., object],
+    done: str,
+    permissions: tuple[Permission, ...],
+) -> HttpResponse:
+    access = _case_scoped(request, case_id)
+    _require_any(access, *permissions)
+    form = ReasonForm(request.POST, prefix=prefix)
+    # Psychiatrists act from the episode page, supervisors from the case page.
+    to_episode = request.POST.get("return_to") == RETURN_TO_EPISODE or not access.can(
+        Permission.REVIEW_IMPASSE
+    )
+    case = scoped_cases(access).get(pk=case_id)
+    back = _episode_url(case.episode_id, "impasse-case") if to_episode else _case_url(case_id)
+    if form.is_valid():
+        try:
+            action(acting_user=request.user, case_id=case_id, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            if _refused(request, error):
+                return redirect(back)
+            form.add_service_errors(error)
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    if to_episode:
+        page = episode_checklist(access=access, episode_id=case.episode_id)
+        return _render_episode(request, access, page, **{f"{prefix}_form": form})
+    review_page = case_review_page(access=access, case_id=case_id)
+    return _render_case(request, access, review_page, **{f"{prefix}_form": form})
+
+
+@require_POST
+def review_release(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _reason_action(
+        request,
+        case_id,
+        prefix="release",
+        action=services.impasse_review_release,
+        done=REVIEW_RELEASED,
+        permissions=(Permission.REVIEW_IMPASSE,),
+    )
+
+
+@require_POST
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _reason_action(
+        request,
+        case_id,
+        prefix="close",
+        action=services.impasse_case_close,
+        done=CASE_CLOSED,
+        permissions=(Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE),
+    )
+
+
+@require_POST
+def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _reason_action(
+        request,
+        case_id,
+        prefix="reopen",
+        action=services.impasse_case_reopen,
+        done=CASE_REOPENED,
+        permissions=(Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE),
+    )

@@ -1,0 +1,139 @@
+"""Static SVG export of plotly figures through kaleido, with one warm browser per process.
+
+Kaleido drives Chromium; starting it costs seconds, so the exporter keeps one Kaleido open on
+its own event-loop thread and reuses it for every report. Kaleido's own `start_sync_server`
+is not used: when the browser cannot start, its worker thread dies and every later call waits
+forever, whereas here each call has a timeout and a failure returns None (the report then
+shows a note where the chart would be).
+"""
+
+import asyncio
+import atexit
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any
+
+import kaleido
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BROWSER = "/usr/bin/chromium"
+# Seconds: a browser start, then one figure (≈ 0.25 s warm).
+START_TIMEOUT = 60.0
+EXPORT_TIMEOUT = 30.0
+PLOTLY_JS = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "plotly.min.js"
+
+
+def default_browser_path() -> str | None:
+    """Return the Chromium to drive: BROWSER_PATH, else Debian's, else one on PATH."""
+    configured = os.environ.get("BROWSER_PATH")
+    if configured:
+        return configured
+    if Path(DEFAULT_BROWSER).exists():
+        return DEFAULT_BROWSER
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class ChartExporter:
+    """Turn plotly figures into SVG with one Kaleido kept open between calls."""
+
+    def __init__(self, browser_path: str | None = None) -> None:
+        self._browser_path = browser_path
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido: kaleido.Kaleido | None = None
+
+    @property
+    def browser_path(self) -> str | None:
+        """Return the browser this exporter drives (the default one unless given)."""
+        return self._browser_path or default_browser_path()
+
+    def _run(self, coroutine: Any, timeout: float) -> Any:
+        assert self._loop is not None
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise
+
+    def _start(self) -> bool:
+        """Open the browser unless it is open; return whether it is."""
+        if self._kaleido is not None:
+            return True
+        path = self.browser_path
+        if not path or not Path(path).exists():
+            logger.warning("chart export: no Chromium at %s", path)
+            return False
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=self._loop.run_forever, name="chart-export", daemon=True
+            ).start()
+        try:
+            candidate = kaleido.Kaleido(
+                path=path, plotlyjs=str(PLOTLY_JS), mathjax=False, timeout=EXPORT_TIMEOUT
+            )
+            self._run(candidate.open(), START_TIMEOUT)
+        except Exception:
+            logger.exception("chart export: Chromium did not start")
+            return False
+        self._kaleido = candidate
+        return True
+
+    def svg(self, figure: Mapping[str, Any], *, width: int, height: int) -> str | None:
+        """Return the figure as SVG text, or None when no browser can draw it."""
+        with self._lock:
+            if not self._start():
+                return None
+            assert self._kaleido is not None
+            opts = {"format": "svg", "width": width, "height": height}
+            try:
+                data = self._run(self._kaleido.calc_fig(dict(figure), opts=opts), EXPORT_TIMEOUT)
+            except Exception:
+                logger.exception("chart export failed; restarting the browser next time")
+                self._close()
+                return None
+        return bytes(data).decode("utf-8")
+
+    def _close(self) -> None:
+        if self._kaleido is None:
+            return
+        try:
+            self._run(self._kaleido.close(), START_TIMEOUT)
+        except Exception:
+            logger.exception("chart export: closing Chromium failed")
+        self._kaleido = None
+
+    def close(self) -> None:
+        """Close the browser (at exit, or in tests)."""
+        with self._lock:
+            self._close()
+
+
+_default: ChartExporter | None = None
+_default_lock = threading.Lock()
+
+
+def default_exporter() -> ChartExporter:
+    """Return the process's exporter, created on first use and closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = ChartExporter()
+            atexit.register(_default.close)
+        return _default
+
+
+def default_exporter_close() -> None:
+    """Close the process's exporter if one was started (the test session's end does this)."""
+    with _default_lock:
+        if _default is not None:
+            _default.close()

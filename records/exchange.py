@@ -1,0 +1,312 @@
+"""Treatment histories as JSON (history-format.md; docs/history-json.md): export and import.
+
+Both go through the adapter and staging's own reader and writer (staging/jsonio.py), so an
+exported file stages exactly like the page, and an imported one is checked by the same rules
+as `manage.py stage` before the model's rules.
+"""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from records import scales
+from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
+from records.audit import audit_event_write, created, snapshot
+from records.history import default_params, episode_history, scale_code_for_name
+from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+from records.services.common import Errors, ObjectType, authorise, lock_patient
+from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
+from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
+from staging.catalogue import lookup_agent
+from staging.history import History, is_current
+from staging.history import Trial as StagingTrial
+from staging.jsonio import HistoryError, history_to_json, parse_history
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from records.services.common import Actor
+
+NO_EPISODE = "This patient has no episode to export yet."
+NOT_EXPORTABLE = "The history is not complete enough to export: {problem}"
+DIAGNOSIS_DIFFERS = (
+    "The history's diagnosis ({history}) differs from the patient's record ({patient}): "
+    "correct the patient's diagnosis first if it has changed."
+)
+UNKNOWN_SCALE = "Unknown scale {scale!r}: one of {names}."
+DUPLICATE_SEQ = "Another trial of this history has sequence number {seq}."
+AUGMENTS_ITSELF = "A trial cannot be added to itself."
+
+# Where a model field lives in the JSON, so import errors name the field of the file.
+EPISODE_KEYS = {
+    "onset_date": "patient.episode_onset_date",
+    "end_date": "patient",
+    "psychotic_features": "patient.baseline_severity.psychotic_features",
+    "baseline_severity_category": "patient.baseline_severity.category",
+    "baseline_scale": "patient.baseline_severity.scale",
+    "baseline_score": "patient.baseline_severity.score",
+    "functional_impairment": "patient.functional_impairment",
+    "comorbid_anxiety": "patient.comorbid_anxiety",
+    "personality_disorder": "patient.personality_disorder",
+    "psychosocial_stressors": "patient.psychosocial_stressors",
+    NON_FIELD_ERRORS: "patient",
+}
+TRIAL_KEYS = {
+    "code": "id",
+    "in_previous_episode": "episode",
+    "agent_name": "agent",
+    "drug_class": "class",
+    "augments": "augments_trial",
+    NON_FIELD_ERRORS: "",
+}
+
+
+def _trial_key(trial_id: str, field: str) -> str:
+    where = f"trials[{trial_id.strip('[]')}]"
+    name = TRIAL_KEYS.get(field, field)
+    return f"{where}.{name}" if name else where
+
+
+def _history_error(error: HistoryError) -> ValidationError:
+    if error.trial_id is not None:
+        key = _trial_key(error.trial_id, error.field)
+    else:
+        key = error.field or NON_FIELD_ERRORS
+    return ValidationError({key: [ValidationError(str(error), code="invalid_history")]})
+
+
+def _shown_episode(patient: Patient) -> Episode | None:
+    """Return the patient's current episode, or the latest when none is open."""
+    episodes = Episode.objects.filter(patient=patient).select_related("patient")
+    return (
+        episodes.filter(end_date__isnull=True).first() or episodes.order_by("-onset_date").first()
+    )
+
+
+def patient_history_export(
+    *, access: ClinicAccess, patient_id: int, assessment_date: datetime.date | None = None
+) -> dict[str, Any]:
+    """Export the current episode's history as a history-format.md object (audited)."""
+    patient = access.patients().filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404(PATIENT_NOT_FOUND_MESSAGE)
+    with transaction.atomic():
+        episode = _shown_episode(patient)
+        if episode is None:
+            raise ValidationError(NO_EPISODE, code="no_episode")
+        day = assessment_date or episode.end_date or timezone.localdate()
+        history = episode_history(episode, assessment_date=day)
+        document = history_to_json(history, default_params(access.clinic))
+        try:
+            # Exported files must read back: the same reader checks them.
+            parse_history(document)
+        except HistoryError as error:
+            message = NOT_EXPORTABLE.format(problem=error)
+            raise ValidationError(message, code="not_exportable") from None
+        audit_event_write(
+            actor=access.user,
+            action=AuditAction.EXPORT,
+            object_type=ObjectType.EPISODE,
+            object_id=episode.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            object_version=episode.version,
+        )
+    return document
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    # Through the shortest text form, so 0.025 stays 0.025.
+    return None if value is None else Decimal(repr(value))
+
+
+def _scale_code(name: str | None) -> str:
+    if name is None:
+        return ""
+    code = scale_code_for_name(name)
+    if code is not None:
+        return code.value
+    names = ", ".join(definition.name for definition in scales.SCALES.values())
+    raise ValidationError(
+        {"patient.baseline_severity.scale": UNKNOWN_SCALE.format(scale=name, names=names)}
+    )
+
+
+def _agents(clinic_id: int) -> dict[str, Agent]:
+    """Return the agents a clinic can record, by lower-case name (its own after the built-ins)."""
+    agents = Agent.objects.filter(Q(clinic=None) | Q(clinic_id=clinic_id)).order_by("-clinic_id")
+    return {agent.name.lower(): agent for agent in agents}
+
+
+def _catalogued(name: str | None, agents: Mapping[str, Agent]) -> Agent | None:
+    """Return the catalogue entry an imported agent name means (aliases and formulations too)."""
+    if not name:
+        return None
+    entry = lookup_agent(name)
+    if entry is not None and entry.name.lower() in agents:
+        return agents[entry.name.lower()]
+    return agents.get(" ".join(name.lower().split()))
+
+
+def _episode(patient: Patient, history: History, user: "User") -> Episode:
+    severity = history.baseline_severity
+    return Episode(
+        patient=patient,
+        onset_date=history.episode_onset_date,
+        end_date=None,
+        psychotic_features=severity.psychotic_features,
+        baseline_severity_category=severity.category or "",
+        baseline_scale=_scale_code(severity.scale),
+        baseline_score=_decimal(severity.score),
+        functional_impairment=history.functional_impairment or "",
+        comorbid_anxiety=history.comorbid_anxiety or "",
+        personality_disorder=history.personality_disorder or "",
+        psychosocial_stressors=history.psychosocial_stressors or "",
+        created_by=user,
+        updated_by=user,
+    )
+
+
+def _trial_input(trial: StagingTrial, history: History, agent: Agent | None) -> TrialInput:
+    """Return a staging trial as a service input; a catalogued agent takes the catalogue's class."""
+    return TrialInput(
+        kind=trial.kind.value,
+        start_date=trial.start_date,
+        code=trial.id,
+        seq=trial.seq,
+        in_previous_episode=not is_current(trial, history.episode_onset_date),
+        agent=agent,
+        agent_name="" if agent is not None else trial.agent or "",
+        drug_class="" if agent is not None else trial.drug_class or "",
+        dose_mg_per_day=_decimal(trial.dose_mg_per_day),
+        dose_mg_per_session=_decimal(trial.dose_mg_per_session),
+        serum_level_mmol_per_l=_decimal(trial.serum_level_mmol_per_l),
+        weeks=_decimal(trial.weeks),
+        sessions=trial.sessions,
+        electrode_placement=trial.electrode_placement or "",
+        therapy_type=trial.therapy_type or "",
+        therapist_trained=trial.therapist_trained,
+        adherence=trial.adherence or "",
+        percent_symptom_reduction=_decimal(trial.percent_symptom_reduction),
+        outcome=trial.outcome or "",
+        prospective=trial.prospective,
+        dose_optimised=trial.dose_optimised,
+        duration_extended=trial.duration_extended,
+    )
+
+
+def _checked(instance: Episode | TreatmentTrial, rule_errors: Errors, exclude: list[str]) -> Errors:
+    """Return the rule errors together with the model's own validation errors."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        for field, messages in error.error_dict.items():
+            rule_errors.setdefault(field, []).extend(messages)
+    return rule_errors
+
+
+def patient_history_import(
+    *, access: ClinicAccess, patient: Patient, data: Mapping[str, Any], acting_user: "Actor"
+) -> Episode:
+    """Import one history object as the patient's new current episode, all or nothing."""
+    # Errors name the file's field (`patient.episode_onset_date`, `trials[T2].dose_mg_per_day`).
+    # The history's `parameters` and assessment date are not stored: staging parameters are the
+    # clinic's, and the assessment date is chosen when staging.
+    if patient.clinic_id != access.clinic.pk:
+        raise Http404(PATIENT_NOT_FOUND_MESSAGE)
+    access.require(Permission.EDIT_CLINICAL_DATA)
+    try:
+        history, _ = parse_history(dict(data))
+    except HistoryError as error:
+        raise _history_error(error) from None
+    with transaction.atomic():
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=PATIENT_NOT_FOUND_MESSAGE,
+        ).user
+        lock_patient(patient.pk)
+        patient.refresh_from_db()
+        errors: Errors = {}
+        if patient.diagnosis != history.diagnosis:
+            message = DIAGNOSIS_DIFFERS.format(
+                history=history.diagnosis.value, patient=patient.diagnosis
+            )
+            errors["patient.diagnosis"] = [ValidationError(message, code="diagnosis_differs")]
+        episode = _episode(patient, history, user)
+        episode_errors = _checked(episode, episode_rule_errors(episode), exclude=["patient"])
+        for field, messages in episode_errors.items():
+            errors.setdefault(EPISODE_KEYS.get(field, f"patient.{field}"), []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+        episode.save()
+        audit_event_write(
+            actor=user,
+            action=AuditAction.IMPORT,
+            object_type=ObjectType.EPISODE,
+            object_id=episode.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes=created(snapshot(episode, EPISODE_FIELDS)),
+            object_version=episode.version,
+        )
+        trials = _import_trials(history, episode, patient, user)
+        for trial in trials:
+            audit_event_write(
+                actor=user,
+                action=AuditAction.IMPORT,
+                object_type=ObjectType.TRIAL,
+                object_id=trial.pk,
+                clinic_id=patient.clinic_id,
+                patient_id=patient.pk,
+                changes=created(snapshot(trial, TRIAL_FIELDS)),
+                object_version=trial.version,
+            )
+    return episode
+
+
+def _import_trials(
+    history: History, episode: Episode, patient: Patient, user: "User"
+) -> list[TreatmentTrial]:
+    """Validate every trial first (all errors at once), then save them and link additions."""
+    agents = _agents(patient.clinic_id)
+    errors: Errors = {}
+    built: list[tuple[StagingTrial, TreatmentTrial]] = []
+    seqs: set[int] = set()
+    for staged in history.trials:
+        trial = TreatmentTrial(episode=episode, created_by=user, updated_by=user)
+        apply_input(trial, _trial_input(staged, history, _catalogued(staged.agent, agents)))
+        trial_errors = _checked(
+            trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
+        )
+        if staged.seq in seqs:
+            trial_errors.setdefault("seq", []).append(
+                ValidationError(DUPLICATE_SEQ.format(seq=staged.seq), code="seq_taken")
+            )
+        if staged.augments_trial == staged.id:
+            trial_errors.setdefault("augments", []).append(
+                ValidationError(AUGMENTS_ITSELF, code="augments_itself")
+            )
+        seqs.add(staged.seq)
+        for field, messages in trial_errors.items():
+            errors.setdefault(_trial_key(staged.id, field), []).extend(messages)
+        built.append((staged, trial))
+    if errors:
+        raise ValidationError(errors)
+    by_code: dict[str, TreatmentTrial] = {}
+    for _, trial in built:
+        trial.save()
+        by_code[trial.code] = trial
+    for staged, trial in built:
+        if staged.augments_trial is not None:
+            trial.augments = by_code[staged.augments_trial]
+            trial.save(update_fields=["augments"])
+    return [trial for _, trial in built]

@@ -1,0 +1,237 @@
+"""Trial forms: a treatment course, the clinician's adequacy override, and deletions."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import F, Q
+
+from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
+from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
+from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
+
+from .common import ServiceErrorsForm, model_field, version_field
+
+AGENT_LABEL = "Agent"
+AGENT_HELP = (
+    "Start typing: the catalogue suggests names. An agent it does not hold needs its class."
+)
+SWITCH_LABEL = "Ended by a switch into (hypo)mania"
+OPTIMISED_HELP = "Leave as not recorded to judge it from the dose."
+EXTENDED_HELP = "Leave as not recorded to judge it from the weeks at dose."
+ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
+REASON_MAX_LENGTH = 2000
+MINIMUM_DOSE = "minimum {dose} mg/day"
+MINIMUM_LEVEL = "minimum serum level {level} mmol/L"
+
+MEDICATION = (TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION, TrialKind.AUGMENTATION)
+SESSION_KINDS = (
+    TrialKind.PSYCHOTHERAPY,
+    TrialKind.ECT,
+    TrialKind.RTMS,
+    TrialKind.ESKETAMINE,
+    TrialKind.KETAMINE,
+)
+# The kinds each field applies to; the page hides the others (fields left out apply to all).
+FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "agent_text": MEDICATION,
+    "drug_class": MEDICATION,
+    "dose_mg_per_day": MEDICATION,
+    "serum_level_mmol_per_l": MEDICATION,
+    "weeks": (*MEDICATION, TrialKind.ESKETAMINE),
+    "adherence": MEDICATION,
+    "augments": (TrialKind.COMBINATION, TrialKind.AUGMENTATION),
+    "dose_optimised": (TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION),
+    "duration_extended": (TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION),
+    "sessions": SESSION_KINDS,
+    "therapy_type": (TrialKind.PSYCHOTHERAPY,),
+    "therapist_trained": (TrialKind.PSYCHOTHERAPY,),
+    "electrode_placement": (TrialKind.ECT,),
+    "dose_mg_per_session": (TrialKind.ESKETAMINE, TrialKind.KETAMINE),
+}
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Treatment", ("kind", "agent_text", "drug_class", "therapy_type", "augments")),
+    ("Dates", ("start_date", "end_date", "in_previous_episode")),
+    (
+        "Dose, duration and sessions",
+        (
+            "dose_mg_per_day",
+            "serum_level_mmol_per_l",
+            "weeks",
+            "adherence",
+            "sessions",
+            "dose_mg_per_session",
+            "electrode_placement",
+            "therapist_trained",
+            "dose_optimised",
+            "duration_extended",
+        ),
+    ),
+    (
+        "Outcome",
+        (
+            "percent_symptom_reduction",
+            "outcome_scale",
+            "outcome_baseline_score",
+            "outcome_end_score",
+            "outcome",
+            "reason_stopped",
+        ),
+    ),
+    ("Source", ("information_source", "prospective", "last_confirmed_on")),
+)
+# Model fields the form edits as they are; the agent is typed as text and resolved.
+MODEL_FIELDS = tuple(
+    name for _, names in SECTIONS for name in names if name not in {"agent_text", "augments"}
+)
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+@dataclass(frozen=True)
+class AgentCatalogue:
+    """The agents a clinic records trials with: the built-in catalogue and its own."""
+
+    agents: tuple[Agent, ...]
+
+    def find(self, name: str) -> Agent | None:
+        """Return the catalogued agent a typed name means (any case, aliases, formulations)."""
+        typed = " ".join(name.lower().split())
+        if not typed:
+            return None
+        entry = lookup_agent(typed)
+        wanted = {typed, entry.name.lower()} if entry is not None else {typed}
+        # A clinic's own entry is listed after the built-ins, so it wins a shared name.
+        found = [agent for agent in self.agents if agent.name.lower() in wanted]
+        return found[-1] if found else None
+
+    def options(self) -> list[tuple[str, str]]:
+        """Return (name, description) pairs for the agent suggestions."""
+        options = []
+        for agent in self.agents:
+            parts = [agent.drug_class]
+            if agent.minimum_dose_mg_per_day is not None:
+                parts.append(MINIMUM_DOSE.format(dose=_plain(agent.minimum_dose_mg_per_day)))
+            if agent.minimum_serum_level_mmol_per_l is not None:
+                level = _plain(agent.minimum_serum_level_mmol_per_l)
+                parts.append(MINIMUM_LEVEL.format(level=level))
+            options.append((agent.name, " · ".join(parts)))
+        return options
+
+
+def agent_catalogue(clinic: Clinic) -> AgentCatalogue:
+    """Return the clinic's agent catalogue: built-ins first, then the clinic's own agents."""
+    agents = Agent.objects.filter(Q(clinic=None) | Q(clinic=clinic)).order_by(
+        F("clinic").asc(nulls_first=True), "name"
+    )
+    return AgentCatalogue(tuple(agents))
+
+
+class TrialForm(ServiceErrorsForm):
+    """One treatment course; `sections()` says which kinds each field applies to, for the page."""
+
+    error_aliases = {"agent": "agent_text", "agent_name": "agent_text"}
+
+    def __init__(
+        self,
+        *args: Any,
+        catalogue: AgentCatalogue,
+        episode: Episode,
+        trial: TreatmentTrial | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.catalogue = catalogue
+        for name in MODEL_FIELDS:
+            self.fields[name] = model_field(TreatmentTrial, name)
+        self.fields["agent_text"] = forms.CharField(
+            label=AGENT_LABEL, max_length=100, required=False, help_text=AGENT_HELP
+        )
+        others = TreatmentTrial.objects.filter(episode=episode).select_related("agent")
+        if trial is not None:
+            others = others.exclude(pk=trial.pk)
+            self.fields["version"] = version_field()
+        self.fields["augments"] = model_field(
+            TreatmentTrial, "augments", queryset=others.order_by("start_date", "seq")
+        )
+        self.fields["kind"].choices = list(TrialKind.choices)  # type: ignore[attr-defined]
+        self.fields["outcome"].label = SWITCH_LABEL
+        self.fields["dose_optimised"].help_text = OPTIMISED_HELP
+        self.fields["duration_extended"].help_text = EXTENDED_HELP
+        self.fields["agent_text"].widget.attrs.update(list="agent-catalogue", autocomplete="off")
+        self.fields["drug_class"].widget.attrs.update(list="drug-classes", autocomplete="off")
+        self.fields["therapy_type"].widget.attrs.update(list="therapy-types", autocomplete="off")
+
+    @classmethod
+    def initial_for(cls, trial: TreatmentTrial) -> dict[str, Any]:
+        """Return the form's initial values for editing a trial."""
+        return {
+            **{name: getattr(trial, name) for name in MODEL_FIELDS},
+            "agent_text": trial.agent.name if trial.agent is not None else trial.agent_name,
+            "augments": trial.augments_id,
+            "version": trial.version,
+        }
+
+    @property
+    def offers_previous_episode(self) -> bool:
+        """Return whether the start date fell before the onset, so "earlier episode" is offered."""
+        return self.has_error("start_date", TRIAL_BEFORE_ONSET_CODE)
+
+    def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, str]]]]:
+        """Return the form's sections: each bound field with the kinds it applies to."""
+        return [
+            (title, [(self[name], " ".join(FIELD_KINDS.get(name, ()))) for name in names])
+            for title, names in SECTIONS
+        ]
+
+    def to_input(self) -> TrialInput:
+        """Return the validated values as the service's input, the typed agent resolved."""
+        data = self.cleaned_data
+        typed = data["agent_text"]
+        agent = self.catalogue.find(typed)
+        values = {name: data[name] for name in MODEL_FIELDS}
+        if agent is not None:
+            # A catalogued agent takes the catalogue's class.
+            values["drug_class"] = ""
+        return TrialInput(
+            **values,
+            agent=agent,
+            agent_name="" if agent is not None else typed,
+            augments=data["augments"],
+        )
+
+
+def drug_classes() -> list[str]:
+    """Return the catalogue's classes, for suggestions when an agent is not catalogued."""
+    return [drug_class.value for drug_class in DrugClass]
+
+
+def therapy_types() -> Iterable[str]:
+    """Return the evidence-based psychotherapy types staging recognises, for suggestions."""
+    return sorted(PSYCHOTHERAPY_SCHOOLS)
+
+
+class AdequacyOverrideForm(ServiceErrorsForm):
+    """The clinician's judgement of a trial's adequacy, with the reason (required)."""
+
+    adequate = forms.ChoiceField(
+        label="Your judgement", choices=ADEQUATE_CHOICES, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown beside the computed adequacy and kept in the history of changes.",
+    )
+    version = version_field()
+    error_aliases = {"override_reason": "reason", "override_adequate": "adequate"}
+
+
+class VersionForm(ServiceErrorsForm):
+    """A confirmation carrying the version the user saw (deletions, clearing an override)."""
+
+    version = version_field()

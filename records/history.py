@@ -1,0 +1,167 @@
+"""The adapter: the one place that turns an episode's records into a staging `History`.
+
+Every page, report, export and import that stages or judges adequacy goes through here, so the
+engines in staging/ see the same history whoever asks. Nothing clinical is decided here: the
+adapter only translates (Decimal to float, codes to staging enums, catalogue names and classes).
+
+- The trials of the episode are `current` unless marked as given in an earlier episode; trials of
+  the patient's earlier episodes (by onset) come along as `previous`; later episodes' trials are
+  left out.
+- A catalogued agent is passed by its catalogue name and class (staging-models.md 12.5); an
+  uncatalogued one by the typed name and class, which staging treats per 12.6. A clinic's own
+  agents count as uncatalogued for staging, whose catalogue is the published one.
+- A percent reduction derived from baseline and end scores is passed as the percent.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import TypeVar
+
+from records import scales
+from records.models import Clinic, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
+from staging import history as staging
+from staging.adequacy import TrialAssessment, assess_trial, index_history
+from staging.registry import stage_all
+from staging.result import ModelResult
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def default_params(clinic: Clinic | None = None) -> staging.Params:
+    """Return a clinic's default staging parameters: the spec's until its admins change them."""
+    if clinic is None:
+        return staging.Params()
+    # Through the clinic's cached relation, so a clinic loaded with its defaults costs no query;
+    # a clinic without saved defaults raises an AttributeError subclass, hence getattr.
+    defaults: ClinicStagingDefaults | None = getattr(clinic, "staging_defaults", None)
+    return staging.Params() if defaults is None else defaults.params()
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _enum(enum: type[E], value: str) -> E | None:
+    return enum(value) if value else None
+
+
+def staging_scale_name(code: str) -> str | None:
+    """Return a scale code's published name (HAM-D17, MADRS …), as staging and exports use it."""
+    return scales.SCALES[scales.ScaleCode(code)].name if code else None
+
+
+def scale_code_for_name(name: str) -> scales.ScaleCode | None:
+    """Return the scale code of a published name (HAM-D17) or a code (HAMD17), else None."""
+    wanted = name.strip().upper()
+    for code, definition in scales.SCALES.items():
+        if wanted in {definition.name.upper(), code.value}:
+            return code
+    return None
+
+
+def baseline_severity(episode: Episode) -> staging.BaselineSeverity:
+    """Return the episode's baseline severity; staging derives a missing category (8.6)."""
+    return staging.BaselineSeverity(
+        scale=staging_scale_name(episode.baseline_scale),
+        score=_float(episode.baseline_score),
+        psychotic_features=episode.psychotic_features,
+        category=_enum(staging.SeverityCategory, episode.baseline_severity_category),
+    )
+
+
+def staging_trial(
+    trial: TreatmentTrial, *, episode: Episode, codes: Mapping[int, str]
+) -> staging.Trial:
+    """Return one trial as staging reads it; `codes` maps trial pks to their ids."""
+    previous = trial.in_previous_episode or trial.episode_id != episode.pk
+    agent = trial.agent
+    return staging.Trial(
+        id=trial.code,
+        seq=trial.seq,
+        start_date=trial.start_date,
+        kind=staging.TrialKind(trial.kind),
+        episode=staging.Episode.PREVIOUS if previous else staging.Episode.CURRENT,
+        agent=agent.name if agent is not None else (trial.agent_name or None),
+        drug_class=agent.drug_class if agent is not None else (trial.drug_class or None),
+        dose_mg_per_day=_float(trial.dose_mg_per_day),
+        dose_mg_per_session=_float(trial.dose_mg_per_session),
+        serum_level_mmol_per_l=_float(trial.serum_level_mmol_per_l),
+        weeks=_float(trial.weeks),
+        sessions=trial.sessions,
+        electrode_placement=_enum(staging.Placement, trial.electrode_placement),
+        therapy_type=trial.therapy_type or None,
+        therapist_trained=trial.therapist_trained,
+        adherence=_enum(staging.Adherence, trial.adherence),
+        percent_symptom_reduction=trial.percent_reduction,
+        outcome=_enum(staging.TrialOutcome, trial.outcome),
+        dose_optimised=trial.dose_optimised,
+        duration_extended=trial.duration_extended,
+        augments_trial=None if trial.augments_id is None else codes.get(trial.augments_id),
+        prospective=trial.prospective,
+    )
+
+
+def history_trials(episode: Episode, trials: Iterable[TreatmentTrial]) -> list[TreatmentTrial]:
+    """Return the trials an episode's history holds, in date order: its own and earlier ones."""
+    kept = [
+        trial
+        for trial in trials
+        if trial.episode_id == episode.pk or trial.episode.onset_date < episode.onset_date
+    ]
+    return sorted(kept, key=lambda trial: (trial.start_date, trial.seq, trial.code))
+
+
+def build_history(
+    *,
+    patient: Patient,
+    episode: Episode,
+    trials: Iterable[TreatmentTrial],
+    assessment_date: datetime.date,
+) -> staging.History:
+    """Build an episode's staging history from the patient's loaded trials (no queries)."""
+    # `trials` need `episode` and `agent` loaded; those of later episodes are left out.
+    kept = history_trials(episode, trials)
+    codes = {trial.pk: trial.code for trial in kept}
+    return staging.History(
+        diagnosis=staging.Diagnosis(patient.diagnosis),
+        episode_onset_date=episode.onset_date,
+        assessment_date=assessment_date,
+        baseline_severity=baseline_severity(episode),
+        trials=tuple(staging_trial(trial, episode=episode, codes=codes) for trial in kept),
+        functional_impairment=_enum(staging.FunctionalImpairment, episode.functional_impairment),
+        comorbid_anxiety=_enum(staging.Presence, episode.comorbid_anxiety),
+        personality_disorder=_enum(staging.PersonalityDisorder, episode.personality_disorder),
+        psychosocial_stressors=_enum(staging.Presence, episode.psychosocial_stressors),
+    )
+
+
+def patient_trials(patient_id: int) -> list[TreatmentTrial]:
+    """Load every trial of a patient with what the adapter reads, in one query."""
+    return list(
+        TreatmentTrial.objects.filter(episode__patient_id=patient_id).select_related(
+            "episode", "agent", "override_by"
+        )
+    )
+
+
+def episode_history(episode: Episode, *, assessment_date: datetime.date) -> staging.History:
+    """Load and build the staging history of an episode (one query for the trials)."""
+    return build_history(
+        patient=episode.patient,
+        episode=episode,
+        trials=patient_trials(episode.patient_id),
+        assessment_date=assessment_date,
+    )
+
+
+def assess_trials(history: staging.History, params: staging.Params) -> dict[str, TrialAssessment]:
+    """Judge every trial of the history (both episodes) with staging's adequacy rules."""
+    index = index_history(history)
+    return {trial.id: assess_trial(trial, index, params) for trial in history.trials}
+
+
+def stage(history: staging.History, params: staging.Params) -> dict[str, ModelResult]:
+    """Stage the history with every registered model."""
+    return stage_all(history, params)

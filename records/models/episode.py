@@ -1,0 +1,162 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from records import scales
+
+from .base import Tracked, choices_valid
+from .patient import Patient
+from .scale import SCALE_CHOICES, SCALE_CODES, score_errors
+
+END_BEFORE_ONSET = "The episode cannot end before its onset."
+SCORE_NEEDS_SCALE = "Choose the scale the baseline score was rated on."
+ONE_CURRENT_EPISODE = "This patient already has a current episode."
+
+
+class SeverityCategory(models.TextChoices):
+    SUBSYNDROMAL = "subsyndromal", "Subsyndromal"
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class FunctionalImpairment(models.TextChoices):
+    NONE = "none", "None"
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class Presence(models.TextChoices):
+    NONE = "none", "None"
+    PRESENT = "present", "Present"
+
+
+class PersonalityDisorder(models.TextChoices):
+    NONE = "none", "None"
+    TRAITS = "traits", "Traits"
+    DISORDER = "disorder", "Disorder"
+
+
+class Episode(Tracked):
+    """A major depressive episode; the open one (no end date) is the patient's current episode.
+
+    The DM-TRD context items are blank when not recorded (Django's convention for text codes).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    onset_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Blank while the episode lasts.")
+    psychotic_features = models.BooleanField(default=False)
+    mde_criteria_met = models.BooleanField(
+        null=True, blank=True, verbose_name="DSM-5 MDE criteria met"
+    )
+    baseline_severity_category = models.CharField(
+        max_length=20,
+        choices=SeverityCategory.choices,
+        blank=True,
+        help_text="The clinician's specifier; when blank, staging derives it from the score.",
+    )
+    baseline_scale = models.CharField(max_length=20, choices=SCALE_CHOICES, blank=True)
+    baseline_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    functional_impairment = models.CharField(
+        max_length=20, choices=FunctionalImpairment.choices, blank=True
+    )
+    comorbid_anxiety = models.CharField(max_length=20, choices=Presence.choices, blank=True)
+    personality_disorder = models.CharField(
+        max_length=20, choices=PersonalityDisorder.choices, blank=True
+    )
+    psychosocial_stressors = models.CharField(max_length=20, choices=Presence.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["patient", "-onset_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("onset_date")),
+                name="episode_end_not_before_onset",
+                violation_error_message=END_BEFORE_ONSET,
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(end_date__isnull=True),
+                name="episode_one_current_per_patient",
+                violation_error_message=ONE_CURRENT_EPISODE,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_score__isnull=True) | models.Q(baseline_score__gte=0),
+                name="episode_baseline_score_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_score__isnull=True) | ~models.Q(baseline_scale=""),
+                name="episode_baseline_score_has_scale",
+                violation_error_message=SCORE_NEEDS_SCALE,
+            ),
+            models.CheckConstraint(
+                condition=choices_valid(
+                    "baseline_severity_category", SeverityCategory.values, blank=True
+                ),
+                name="episode_baseline_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid("baseline_scale", SCALE_CODES, blank=True),
+                name="episode_baseline_scale_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid(
+                    "functional_impairment", FunctionalImpairment.values, blank=True
+                ),
+                name="episode_functional_impairment_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid("comorbid_anxiety", Presence.values, blank=True),
+                name="episode_comorbid_anxiety_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid(
+                    "personality_disorder", PersonalityDisorder.values, blank=True
+                ),
+                name="episode_personality_disorder_valid",
+            ),
+            models.CheckConstraint(
+                condition=choices_valid("psychosocial_stressors", Presence.values, blank=True),
+                name="episode_psychosocial_stressors_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="episode_version_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = self.end_date.isoformat() if self.end_date else "current"
+        return f"Episode {self.onset_date.isoformat()} – {end}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        if self.end_date is not None and self.onset_date and self.end_date < self.onset_date:
+            errors["end_date"] = [ValidationError(END_BEFORE_ONSET, code="end_before_onset")]
+        if self.baseline_score is not None and not self.baseline_scale:
+            errors["baseline_scale"] = [ValidationError(SCORE_NEEDS_SCALE, code="score_no_scale")]
+        if self.baseline_scale in SCALE_CODES:
+            messages = score_errors(self.baseline_scale, self.baseline_score)
+            if messages:
+                errors["baseline_score"] = [
+                    ValidationError(message, code="score_out_of_range") for message in messages
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def baseline_category_for_staging(self) -> str | None:
+        """Return the baseline category staging uses: the clinician's, else the score's (8.6)."""
+        if self.baseline_severity_category:
+            return self.baseline_severity_category
+        if self.baseline_scale not in SCALE_CODES or self.baseline_score is None:
+            return None
+        code = scales.ScaleCode(self.baseline_scale)
+        severity = scales.severity_for_staging(code, float(self.baseline_score))
+        return None if severity is None else severity.value
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None

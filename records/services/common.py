@@ -1,0 +1,156 @@
+"""What every records service shares: who may act, stale edits, dates, collected field errors."""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from records.access import ClinicAccess, Permission, access_for_user
+from records.audit import changes_since, describe_changes
+from records.models import AuditEvent, Episode, Patient, ScaleAdministration, TreatmentTrial
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    Actor = User | AnonymousUser
+
+FUTURE_DATE = "This date is in the future."
+STALE_EDIT = (
+    "{thing} was changed by someone else after you opened it, so nothing was saved. "
+    "Changes since: {changes}. Review them and make your change again."
+)
+STALE_CHANGE = "{who} on {when}: {what}"
+
+Errors = dict[str, list[ValidationError]]
+M = TypeVar("M", bound=models.Model)
+
+
+class ObjectType(StrEnum):
+    """What an audit event is about."""
+
+    PATIENT = "patient"
+    EPISODE = "episode"
+    SCALE_ADMINISTRATION = "scale_administration"
+    TRIAL = "trial"
+    AGENT = "agent"
+
+
+class StaleEditError(ValidationError):
+    """A stale edit: the record changed since the editor loaded it; nothing was saved.
+
+    `events` holds the audit events of the changes made since, oldest first.
+    """
+
+    def __init__(self, message: str, events: list[AuditEvent]) -> None:
+        super().__init__(message, code="stale_edit")
+        self.events = events
+
+
+def authorise(
+    user: "Actor", clinic_id: int, permission: Permission, *, not_found: str
+) -> ClinicAccess:
+    """Return the user's access in the clinic: 404 outside it, 403 when the role may not act."""
+    access = access_for_user(user, clinic_id)
+    if access is None or access.clinic.pk != clinic_id:
+        raise Http404(not_found)
+    access.require(permission)
+    return access
+
+
+def found(queryset: "QuerySet[M]", pk: int, *, not_found: str, lock: bool = False) -> M:
+    """Return the object, locked for this transaction when asked; 404 when there is none."""
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    instance = queryset.filter(pk=pk).first()
+    if instance is None:
+        raise Http404(not_found)
+    return instance
+
+
+def impasse_flags_refresh_after_change(episode: Episode, user: "User") -> None:
+    """Re-evaluate the episode's impasse flags in the same transaction as the change."""
+    # pseudoresistance builds on records, so the call reaches up only at run time.
+    from pseudoresistance.services import impasse_flags_refresh
+
+    impasse_flags_refresh(episode=episode, acting_user=user)
+
+
+def lock_patient(patient_id: int) -> None:
+    """Lock the patient's row: every write under one patient takes this lock first, in order."""
+    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+
+
+def today() -> datetime.date:
+    """Return today's date in the clinic's time zone."""
+    return timezone.localdate()
+
+
+def add_error(errors: Errors, field: str, message: str, code: str) -> None:
+    """Add one field error to the collected errors."""
+    errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+
+def future_date_errors(
+    errors: Errors, dates: Mapping[str, datetime.date | None], *, on: datetime.date
+) -> None:
+    """Add an error for each date after `on` (today)."""
+    for field, value in dates.items():
+        if value is not None and value > on:
+            add_error(errors, field, FUTURE_DATE, "future_date")
+
+
+def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:
+    """Run the model's own validation and raise it together with the service's field errors."""
+    # A field the service already faulted is not validated twice (no duplicate messages).
+    try:
+        instance.full_clean(exclude=[*exclude, *errors])
+    except ValidationError as error:
+        for field, messages in error.error_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def field_labels(model: type[models.Model]) -> dict[str, str]:
+    """Return each field's verbose name, for clinic text."""
+    return {
+        field.name: str(field.verbose_name)
+        for field in model._meta.get_fields()
+        if hasattr(field, "verbose_name")
+    }
+
+
+def check_version(
+    instance: "Patient | Episode | ScaleAdministration | TreatmentTrial",
+    *,
+    expected_version: int,
+    object_type: ObjectType,
+    thing: str,
+) -> None:
+    """Refuse a stale edit, listing who changed what since `expected_version` (from the audit)."""
+    stored = instance.version
+    if stored == expected_version:
+        return
+    events = changes_since(object_type=object_type, object_id=instance.pk, version=expected_version)
+    labels = field_labels(type(instance))
+    described = [
+        STALE_CHANGE.format(
+            who=event.actor_username or "the system",
+            when=timezone.localtime(event.occurred_at).strftime("%d %b %Y %H:%M"),
+            what=describe_changes(event.changes, labels) or event.get_action_display().lower(),
+        )
+        for event in events
+    ]
+    changes = " · ".join(described) or f"version {expected_version} → {stored}"
+    raise StaleEditError(STALE_EDIT.format(thing=thing, changes=changes), events)
+
+
+def non_field(message: str, code: str) -> ValidationError:
+    """Return an error about the record as a whole."""
+    return ValidationError({NON_FIELD_ERRORS: [ValidationError(message, code=code)]})

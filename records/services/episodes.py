@@ -1,0 +1,188 @@
+"""Episodes: the current major depressive episode and earlier ones, with their baseline."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
+from records.audit import audit_event_write, created, field_changes, snapshot
+from records.models import AuditAction, Episode, Patient, TreatmentTrial
+
+from .common import (
+    Errors,
+    ObjectType,
+    add_error,
+    authorise,
+    check_version,
+    found,
+    future_date_errors,
+    impasse_flags_refresh_after_change,
+    lock_patient,
+    today,
+    validate,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .common import Actor
+
+EPISODE_NOT_FOUND = "No such episode in your clinic."
+ANOTHER_CURRENT_EPISODE = (
+    "This patient already has a current episode (onset {onset}): give this one an end date, "
+    "or end the current episode first."
+)
+TRIALS_BEFORE_ONSET = (
+    "{trials} started before this onset: mark them as given in an earlier episode, or choose an "
+    "earlier onset."
+)
+
+EPISODE_FIELDS = (
+    "onset_date",
+    "end_date",
+    "psychotic_features",
+    "mde_criteria_met",
+    "baseline_severity_category",
+    "baseline_scale",
+    "baseline_score",
+    "functional_impairment",
+    "comorbid_anxiety",
+    "personality_disorder",
+    "psychosocial_stressors",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodeInput:
+    """An episode's dates, baseline severity and DM-TRD context items (blank = not recorded)."""
+
+    onset_date: datetime.date
+    end_date: datetime.date | None = None
+    psychotic_features: bool = False
+    mde_criteria_met: bool | None = None
+    baseline_severity_category: str = ""
+    baseline_scale: str = ""
+    baseline_score: Decimal | None = None
+    functional_impairment: str = ""
+    comorbid_anxiety: str = ""
+    personality_disorder: str = ""
+    psychosocial_stressors: str = ""
+
+
+def _apply(episode: Episode, data: EpisodeInput) -> None:
+    for name in EPISODE_FIELDS:
+        setattr(episode, name, getattr(data, name))
+
+
+def episode_rule_errors(episode: Episode) -> Errors:
+    """Return the errors of the rules that look beyond the episode's own fields."""
+    errors: Errors = {}
+    future_date_errors(
+        errors, {"onset_date": episode.onset_date, "end_date": episode.end_date}, on=today()
+    )
+    if episode.end_date is None:
+        current = (
+            Episode.objects.filter(patient_id=episode.patient_id, end_date__isnull=True)
+            .exclude(pk=episode.pk)
+            .first()
+        )
+        if current is not None:
+            message = ANOTHER_CURRENT_EPISODE.format(onset=current.onset_date.isoformat())
+            add_error(errors, "end_date", message, "another_current_episode")
+    if episode.pk is not None and episode.onset_date is not None:
+        early = list(
+            TreatmentTrial.objects.filter(
+                episode=episode, in_previous_episode=False, start_date__lt=episode.onset_date
+            ).values_list("code", flat=True)
+        )
+        if early:
+            message = TRIALS_BEFORE_ONSET.format(trials=", ".join(early))
+            add_error(errors, "onset_date", message, "trials_before_onset")
+    return errors
+
+
+def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
+    episode = found(
+        Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+    )
+    user = authorise(
+        acting_user,
+        episode.patient.clinic_id,
+        Permission.EDIT_CLINICAL_DATA,
+        not_found=EPISODE_NOT_FOUND,
+    ).user
+    lock_patient(episode.patient_id)
+    return user, found(
+        Episode.objects.select_related("patient"),
+        episode_id,
+        not_found=EPISODE_NOT_FOUND,
+        lock=True,
+    )
+
+
+def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput) -> Episode:
+    """Record an episode of the patient."""
+    with transaction.atomic():
+        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=PATIENT_NOT_FOUND_MESSAGE,
+        ).user
+        # The patient's row lock serialises the "one current episode" check.
+        lock_patient(patient.pk)
+        episode = Episode(patient=patient, created_by=user, updated_by=user)
+        _apply(episode, data)
+        validate(episode, episode_rule_errors(episode))
+        episode.save()
+        audit_event_write(
+            actor=user,
+            action=AuditAction.CREATE,
+            object_type=ObjectType.EPISODE,
+            object_id=episode.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes=created(snapshot(episode, EPISODE_FIELDS)),
+            object_version=episode.version,
+        )
+    return episode
+
+
+def episode_update(
+    *, acting_user: "Actor", episode_id: int, expected_version: int, data: EpisodeInput
+) -> Episode:
+    """Change an episode, refusing a stale edit."""
+    with transaction.atomic():
+        user, episode = _episode_for_edit(acting_user, episode_id)
+        patient = episode.patient
+        check_version(
+            episode,
+            expected_version=expected_version,
+            object_type=ObjectType.EPISODE,
+            thing="This episode",
+        )
+        before = snapshot(episode, EPISODE_FIELDS)
+        _apply(episode, data)
+        validate(episode, episode_rule_errors(episode))
+        changes = field_changes(before, snapshot(episode, EPISODE_FIELDS))
+        if not changes:
+            return episode
+        episode.version += 1
+        episode.updated_by = user
+        episode.save(update_fields=[*EPISODE_FIELDS, "version", "updated_by", "updated_at"])
+        audit_event_write(
+            actor=user,
+            action=AuditAction.UPDATE,
+            object_type=ObjectType.EPISODE,
+            object_id=episode.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes=changes,
+            object_version=episode.version,
+        )
+        impasse_flags_refresh_after_change(episode, user)
+    return episode

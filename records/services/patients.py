@@ -1,0 +1,187 @@
+"""Patients: create, update, and the record-access entry of opening a patient's record."""
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
+from records.audit import audit_event_write, created, field_changes, snapshot
+from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
+
+from .common import (
+    Errors,
+    ObjectType,
+    add_error,
+    authorise,
+    check_version,
+    found,
+    future_date_errors,
+    today,
+    validate,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .common import Actor
+
+DUPLICATE_RECORD_NUMBER = "Another patient of this clinic already has record number {number}."
+PSYCHIATRIST_NOT_IN_CLINIC = "The responsible psychiatrist must be a psychiatrist of this clinic."
+RECORD_NUMBER_CONSTRAINT = "patient_record_number_unique_in_clinic"
+
+PATIENT_FIELDS = (
+    "record_number",
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "sex",
+    "diagnosis",
+    "psychiatrist",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientInput:
+    """A patient's identifying and diagnostic details, as a form or an import gives them."""
+
+    record_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: datetime.date
+    sex: str = Sex.UNKNOWN
+    diagnosis: str = Diagnosis.MDD
+    psychiatrist: "User | None" = None
+
+
+def _apply(patient: Patient, data: PatientInput) -> None:
+    patient.record_number = data.record_number.strip()
+    patient.family_name = data.family_name.strip()
+    patient.given_name = data.given_name.strip()
+    patient.date_of_birth = data.date_of_birth
+    patient.sex = data.sex
+    patient.diagnosis = data.diagnosis
+    patient.psychiatrist = data.psychiatrist
+
+
+def _rule_errors(patient: Patient) -> Errors:
+    errors: Errors = {}
+    future_date_errors(errors, {"date_of_birth": patient.date_of_birth}, on=today())
+    duplicates = Patient.objects.filter(
+        clinic_id=patient.clinic_id, record_number=patient.record_number
+    ).exclude(pk=patient.pk)
+    if patient.record_number and duplicates.exists():
+        message = DUPLICATE_RECORD_NUMBER.format(number=patient.record_number)
+        add_error(errors, "record_number", message, "duplicate_record_number")
+    psychiatrist_id = patient.psychiatrist_id
+    if (
+        psychiatrist_id is not None
+        and not Membership.objects.filter(
+            user_id=psychiatrist_id, clinic_id=patient.clinic_id, role=Role.PSYCHIATRIST
+        ).exists()
+    ):
+        add_error(errors, "psychiatrist", PSYCHIATRIST_NOT_IN_CLINIC, "psychiatrist_not_member")
+    return errors
+
+
+def _save(patient: Patient, update_fields: list[str] | None = None) -> None:
+    """Save, turning a record number taken concurrently into the same field error."""
+    try:
+        with transaction.atomic():
+            patient.save(update_fields=update_fields)
+    except IntegrityError as error:
+        if RECORD_NUMBER_CONSTRAINT not in str(error):
+            raise
+        message = DUPLICATE_RECORD_NUMBER.format(number=patient.record_number)
+        raise ValidationError({"record_number": message}) from None
+
+
+def patient_create(*, acting_user: "Actor", clinic: Clinic, data: PatientInput) -> Patient:
+    """Create a patient in the clinic."""
+    with transaction.atomic():
+        user = authorise(
+            acting_user,
+            clinic.pk,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=PATIENT_NOT_FOUND_MESSAGE,
+        ).user
+        patient = Patient(clinic=clinic, created_by=user, updated_by=user)
+        _apply(patient, data)
+        validate(patient, _rule_errors(patient))
+        _save(patient)
+        audit_event_write(
+            actor=user,
+            action=AuditAction.CREATE,
+            object_type=ObjectType.PATIENT,
+            object_id=patient.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes=created(snapshot(patient, PATIENT_FIELDS)),
+            object_version=patient.version,
+        )
+    return patient
+
+
+def patient_update(
+    *, acting_user: "Actor", patient_id: int, expected_version: int, data: PatientInput
+) -> Patient:
+    """Change a patient's details, refusing a stale edit."""
+    with transaction.atomic():
+        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=PATIENT_NOT_FOUND_MESSAGE,
+        ).user
+        patient = found(
+            Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE, lock=True
+        )
+        check_version(
+            patient,
+            expected_version=expected_version,
+            object_type=ObjectType.PATIENT,
+            thing="The patient's record",
+        )
+        before = snapshot(patient, PATIENT_FIELDS)
+        _apply(patient, data)
+        validate(patient, _rule_errors(patient))
+        changes = field_changes(before, snapshot(patient, PATIENT_FIELDS))
+        if not changes:
+            return patient
+        patient.version += 1
+        patient.updated_by = user
+        _save(patient, [*PATIENT_FIELDS, "version", "updated_by", "updated_at"])
+        audit_event_write(
+            actor=user,
+            action=AuditAction.UPDATE,
+            object_type=ObjectType.PATIENT,
+            object_id=patient.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes=changes,
+            object_version=patient.version,
+        )
+    return patient
+
+
+def patient_record_opened(*, acting_user: "Actor", patient_id: int) -> None:
+    """Log that the user opened the patient's record (the record-access log)."""
+    with transaction.atomic():
+        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.VIEW_PATIENTS,
+            not_found=PATIENT_NOT_FOUND_MESSAGE,
+        ).user
+        audit_event_write(
+            actor=user,
+            action=AuditAction.VIEW,
+            object_type=ObjectType.PATIENT,
+            object_id=patient.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+        )

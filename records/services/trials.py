@@ -1,0 +1,370 @@
+"""Treatment trials: record, correct, delete, and the clinician's adequacy override.
+
+The shape of a trial (dates in order, dose above 0, percent within ±100 …) is the model's; the
+rules here look beyond one row: the episode's onset, the catalogue's minimum dose, the other
+trials of the patient, today's date. Adequacy itself is never computed here: staging/ does it.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from records.access import Permission
+from records.audit import audit_event_write, created, deleted, field_changes, snapshot
+from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+
+from .common import (
+    Errors,
+    ObjectType,
+    add_error,
+    authorise,
+    check_version,
+    found,
+    future_date_errors,
+    impasse_flags_refresh_after_change,
+    lock_patient,
+    non_field,
+    today,
+    validate,
+)
+from .episodes import EPISODE_NOT_FOUND
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .common import Actor
+
+# A data-entry guard, not a clinical rule: no catalogued agent is given anywhere near ten times
+# its minimum adequate dose, while a unit slip (µg for mg, a missing decimal point) lands far
+# above it. Applies where the catalogue gives a minimum in mg/day.
+ABSURD_DOSE_FACTOR = 10
+
+TRIAL_NOT_FOUND = "No such trial in your clinic."
+# The form turns this code into the offer "mark as given in an earlier episode".
+TRIAL_BEFORE_ONSET_CODE = "before_episode_onset"
+TRIAL_BEFORE_ONSET = (
+    "This trial started before the episode's onset ({onset}). If it belongs to an earlier "
+    "episode, mark it as given in an earlier episode."
+)
+ABSURD_DOSE = (
+    "{dose} mg/day is more than {factor} × the minimum adequate dose of {agent} "
+    "({minimum} mg/day): check the dose and its unit."
+)
+MICROGRAM_HINT = " Doses are entered in mg: 25 µg is 0.025."
+AGENT_NOT_AVAILABLE = "This agent is not in your clinic's catalogue."
+AUGMENTS_OTHER_EPISODE = "The trial it was added to must belong to the same episode."
+CODE_TAKEN = "This patient already has a trial {code}."
+SEQ_TAKEN = "Another trial of this episode has sequence number {seq}."
+TRIAL_STILL_STRENGTHENED = "{trials} added to this trial: change or delete them first."
+
+TRIAL_FIELDS = (
+    "code",
+    "seq",
+    "kind",
+    "in_previous_episode",
+    "agent",
+    "agent_name",
+    "drug_class",
+    "dose_mg_per_day",
+    "dose_mg_per_session",
+    "serum_level_mmol_per_l",
+    "start_date",
+    "end_date",
+    "weeks",
+    "sessions",
+    "electrode_placement",
+    "therapy_type",
+    "therapist_trained",
+    "adherence",
+    "percent_symptom_reduction",
+    "outcome_scale",
+    "outcome_baseline_score",
+    "outcome_end_score",
+    "outcome",
+    "reason_stopped",
+    "augments",
+    "information_source",
+    "prospective",
+    "last_confirmed_on",
+    "dose_optimised",
+    "duration_extended",
+)
+OVERRIDE_FIELDS = ("override_adequate", "override_reason", "override_by", "override_at")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrialInput:
+    """One treatment course as a form or an import gives it; blank text means not recorded.
+
+    `code` and `seq` may be left out: a new trial gets the next sequence number and the id
+    T<seq>, and an edit keeps its own.
+    """
+
+    kind: str
+    start_date: datetime.date
+    code: str = ""
+    seq: int | None = None
+    in_previous_episode: bool = False
+    agent: Agent | None = None
+    agent_name: str = ""
+    drug_class: str = ""
+    dose_mg_per_day: Decimal | None = None
+    dose_mg_per_session: Decimal | None = None
+    serum_level_mmol_per_l: Decimal | None = None
+    end_date: datetime.date | None = None
+    weeks: Decimal | None = None
+    sessions: int | None = None
+    electrode_placement: str = ""
+    therapy_type: str = ""
+    therapist_trained: bool | None = None
+    adherence: str = ""
+    percent_symptom_reduction: Decimal | None = None
+    outcome_scale: str = ""
+    outcome_baseline_score: Decimal | None = None
+    outcome_end_score: Decimal | None = None
+    outcome: str = ""
+    reason_stopped: str = ""
+    augments: TreatmentTrial | None = None
+    information_source: str = ""
+    prospective: bool | None = None
+    last_confirmed_on: datetime.date | None = None
+    dose_optimised: bool | None = None
+    duration_extended: bool | None = None
+
+
+def apply_input(trial: TreatmentTrial, data: TrialInput) -> None:
+    """Copy the input onto the trial; a blank code or missing seq keeps the trial's own."""
+    for name in TRIAL_FIELDS:
+        value = getattr(data, name)
+        if name in {"code", "seq"} and value in ("", None):
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(trial, name, value)
+
+
+def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
+    """Return the errors of the rules that look beyond the trial's own fields."""
+    errors: Errors = {}
+    future_date_errors(
+        errors,
+        {
+            "start_date": trial.start_date,
+            "end_date": trial.end_date,
+            "last_confirmed_on": trial.last_confirmed_on,
+        },
+        on=today(),
+    )
+    if (
+        trial.start_date is not None
+        and not trial.in_previous_episode
+        and trial.start_date < episode.onset_date
+    ):
+        message = TRIAL_BEFORE_ONSET.format(onset=episode.onset_date.isoformat())
+        add_error(errors, "start_date", message, TRIAL_BEFORE_ONSET_CODE)
+    agent = trial.agent
+    if agent is not None:
+        if agent.clinic_id not in (None, patient.clinic_id):
+            add_error(errors, "agent", AGENT_NOT_AVAILABLE, "agent_not_available")
+        minimum = agent.minimum_dose_mg_per_day
+        dose = trial.dose_mg_per_day
+        if minimum is not None and dose is not None and dose > ABSURD_DOSE_FACTOR * minimum:
+            message = ABSURD_DOSE.format(
+                dose=f"{dose.normalize():f}",
+                factor=ABSURD_DOSE_FACTOR,
+                agent=agent.name,
+                minimum=f"{minimum.normalize():f}",
+            )
+            if minimum < 1:
+                # Agents dosed in micrograms are where the unit slips.
+                message += MICROGRAM_HINT
+            add_error(errors, "dose_mg_per_day", message, "absurd_dose")
+    augments = trial.augments
+    if augments is not None and augments.episode_id != episode.pk:
+        add_error(errors, "augments", AUGMENTS_OTHER_EPISODE, "augments_other_episode")
+    if trial.code:
+        taken = TreatmentTrial.objects.filter(episode__patient=patient, code=trial.code).exclude(
+            pk=trial.pk
+        )
+        if taken.exists():
+            add_error(errors, "code", CODE_TAKEN.format(code=trial.code), "code_taken")
+    if trial.seq is not None:
+        taken = TreatmentTrial.objects.filter(episode=episode, seq=trial.seq).exclude(pk=trial.pk)
+        if taken.exists():
+            add_error(errors, "seq", SEQ_TAKEN.format(seq=trial.seq), "seq_taken")
+    return errors
+
+
+def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> None:
+    """Raise every field error of the trial at once: its own shape and the wider rules."""
+    validate(trial, trial_rule_errors(trial, episode=episode, patient=patient))
+
+
+def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
+    """Give a new trial the next sequence number and a free id T<n>."""
+    if trial.seq is None:
+        highest = episode.trials.aggregate(highest=Max("seq"))["highest"]
+        trial.seq = (highest or 0) + 1
+    if not trial.code:
+        taken = set(
+            TreatmentTrial.objects.filter(episode__patient=patient).values_list("code", flat=True)
+        )
+        number = trial.seq
+        while f"T{number}" in taken:
+            number += 1
+        trial.code = f"T{number}"
+
+
+def _audit(
+    user: "User",
+    trial: TreatmentTrial,
+    patient: Patient,
+    action: AuditAction,
+    changes: dict[str, list[str | None]],
+) -> None:
+    audit_event_write(
+        actor=user,
+        action=action,
+        object_type=ObjectType.TRIAL,
+        object_id=trial.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        changes=changes,
+        object_version=trial.version,
+    )
+
+
+def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> TreatmentTrial:
+    """Record a treatment trial in the episode."""
+    with transaction.atomic():
+        episode = found(
+            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+        )
+        patient = episode.patient
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        # Serialises the numbering and the id check across the patient's episodes.
+        lock_patient(patient.pk)
+        trial = TreatmentTrial(episode=episode, created_by=user, updated_by=user)
+        apply_input(trial, data)
+        _number_trial(trial, episode, patient)
+        validate_trial(trial, episode=episode, patient=patient)
+        trial.save()
+        _audit(user, trial, patient, AuditAction.CREATE, created(snapshot(trial, TRIAL_FIELDS)))
+        impasse_flags_refresh_after_change(episode, user)
+    return trial
+
+
+def _for_edit(acting_user: "Actor", trial_id: int) -> tuple["User", TreatmentTrial]:
+    queryset = TreatmentTrial.objects.select_related("episode__patient")
+    trial = found(queryset, trial_id, not_found=TRIAL_NOT_FOUND)
+    user = authorise(
+        acting_user,
+        trial.episode.patient.clinic_id,
+        Permission.EDIT_CLINICAL_DATA,
+        not_found=TRIAL_NOT_FOUND,
+    ).user
+    lock_patient(trial.episode.patient_id)
+    return user, found(queryset, trial_id, not_found=TRIAL_NOT_FOUND, lock=True)
+
+
+def _check_version(trial: TreatmentTrial, expected_version: int) -> None:
+    check_version(
+        trial,
+        expected_version=expected_version,
+        object_type=ObjectType.TRIAL,
+        thing=f"Trial {trial.code}",
+    )
+
+
+def trial_update(
+    *, acting_user: "Actor", trial_id: int, expected_version: int, data: TrialInput
+) -> TreatmentTrial:
+    """Correct a treatment trial, refusing a stale edit."""
+    with transaction.atomic():
+        user, trial = _for_edit(acting_user, trial_id)
+        _check_version(trial, expected_version)
+        episode = trial.episode
+        before = snapshot(trial, TRIAL_FIELDS)
+        apply_input(trial, data)
+        validate_trial(trial, episode=episode, patient=episode.patient)
+        changes = field_changes(before, snapshot(trial, TRIAL_FIELDS))
+        if not changes:
+            return trial
+        trial.version += 1
+        trial.updated_by = user
+        trial.save(update_fields=[*TRIAL_FIELDS, "version", "updated_by", "updated_at"])
+        _audit(user, trial, episode.patient, AuditAction.UPDATE, changes)
+        impasse_flags_refresh_after_change(episode, user)
+    return trial
+
+
+def trial_delete(*, acting_user: "Actor", trial_id: int, expected_version: int) -> None:
+    """Delete a trial entered in error, refusing a stale delete or one others are added to."""
+    with transaction.atomic():
+        user, trial = _for_edit(acting_user, trial_id)
+        _check_version(trial, expected_version)
+        added = list(trial.strengthened_by.values_list("code", flat=True))
+        if added:
+            message = TRIAL_STILL_STRENGTHENED.format(trials=", ".join(added))
+            raise non_field(message, "trial_strengthened")
+        changes = deleted(snapshot(trial, TRIAL_FIELDS))
+        _audit(user, trial, trial.episode.patient, AuditAction.DELETE, changes)
+        trial.delete()
+        impasse_flags_refresh_after_change(trial.episode, user)
+
+
+def trial_adequacy_override(
+    *, acting_user: "Actor", trial_id: int, expected_version: int, adequate: bool, reason: str
+) -> TreatmentTrial:
+    """Record the clinician's judgement of adequacy beside the computed one, with the reason."""
+    with transaction.atomic():
+        user, trial = _for_edit(acting_user, trial_id)
+        _check_version(trial, expected_version)
+        before = snapshot(trial, OVERRIDE_FIELDS)
+        trial.override_adequate = adequate
+        trial.override_reason = reason.strip()
+        trial.override_by = user
+        trial.override_at = timezone.now()
+        validate(trial, {})
+        return _save_override(user, trial, before, AuditAction.OVERRIDE)
+
+
+def trial_adequacy_override_clear(
+    *, acting_user: "Actor", trial_id: int, expected_version: int
+) -> TreatmentTrial:
+    """Remove the clinician's adequacy override: the computed adequacy stands alone again."""
+    with transaction.atomic():
+        user, trial = _for_edit(acting_user, trial_id)
+        _check_version(trial, expected_version)
+        if trial.override_adequate is None:
+            return trial
+        before = snapshot(trial, OVERRIDE_FIELDS)
+        trial.override_adequate = None
+        trial.override_reason = ""
+        trial.override_by = None
+        trial.override_at = None
+        return _save_override(user, trial, before, AuditAction.OVERRIDE_CLEAR)
+
+
+def _save_override(
+    user: "User",
+    trial: TreatmentTrial,
+    before: dict[str, str | None],
+    action: AuditAction,
+) -> TreatmentTrial:
+    changes = field_changes(before, snapshot(trial, OVERRIDE_FIELDS))
+    trial.version += 1
+    trial.updated_by = user
+    trial.save(update_fields=[*OVERRIDE_FIELDS, "version", "updated_by", "updated_at"])
+    _audit(user, trial, trial.episode.patient, action, changes)
+    return trial

@@ -1,0 +1,484 @@
+"""The web face of the staging engines: what the staging page, the patient page's panel and the
+JSON download show for a patient's current episode.
+
+Everything is computed from the adapter's history (records/history.py) by staging/ itself:
+`stage_all` for the results, `staging.compare` for why the models disagree, `history_as_of`
+for the stage over time. This module only chooses the parameters (the clinic's defaults or the
+strict non-response rule of staging-models.md 1.3.3) and turns results into display rows.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from staging import souery, thase_rush
+from staging.compare import compare
+from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
+from staging.jsonio import results_to_json
+from staging.registry import ENGINES, stage_all
+from staging.result import ModelResult
+
+from .access import ClinicAccess, Permission
+from .audit import audit_event_write
+from .models import AuditAction, ClinicStagingDefaults
+from .models.staging_defaults import SPEC_DEFAULTS, NonresponseRuleChoice, parameter_label
+from .selectors import PatientDetail, patient_detail
+from .services.common import ObjectType
+
+NOT_APPLICABLE = "not applicable"
+MET = "definition met"
+NOT_MET = "definition not met"
+NO_LABEL = "no label applies"
+PROVISIONAL = "provisional weights"
+# Souery's CRD: failed strategies over at least 12 months (staging-models.md 7.1).
+CHRONIC_STRATEGIES = "CRD criterion (failed strategies over ≥ 12 months): {answer}"
+RESPONSE_LABELS = {
+    "prd": "partial-response depression (PRD)",
+    "trd_minimal_improvement": "minimal improvement (< 25 %) on two or more adequate trials",
+    "chronic": "chronic course",
+}
+YES, NO = "yes", "no"
+MET_WORD, NOT_MET_WORD = "met", "not met"
+NO_EPISODE = "No episode is recorded yet, so there is nothing to stage."
+DATE_BEFORE_ONSET = "{day} is before the episode onset ({onset}); staged as of {used} instead."
+EXPORT_BEFORE_ONSET = "{day} is before the episode onset ({onset}): choose a later date."
+ASSESSED = "assessed"
+# Characters kept in a download's file name; the rest become "-".
+UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class Variant(StrEnum):
+    """Which parameters a result set uses: the clinic's defaults or the strict failure rule."""
+
+    CLINIC = "clinic"
+    STRICT = "strict"
+
+
+VARIANT_LABELS = {
+    Variant.CLINIC: "Clinic defaults",
+    Variant.STRICT: "Strict non-response rule (≤ 25 %)",
+}
+
+
+def variant_params(params: Params, variant: Variant) -> Params:
+    """Return the parameters of a variant: the strict one only changes the failure rule (1.3.3)."""
+    if variant is Variant.STRICT:
+        return replace(params, nonresponse_rule=NonresponseRule.LE25)
+    return params
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model's result as the pages show it."""
+
+    key: str
+    label: str
+    version: str
+    applicable: bool
+    headline: str
+    details: tuple[str, ...]
+    items: tuple[tuple[str, int], ...]
+    counted_trials: tuple[str, ...]
+    explanation: tuple[str, ...]
+    # The model's own warnings; those every model carries are shown once for the page.
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    """One parameter used, with whether it differs from the spec's default (section 1.4)."""
+
+    name: str
+    label: str
+    value: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class StagingResults:
+    """Every model's result for one history and one set of parameters."""
+
+    variant: Variant
+    params: Params
+    results: dict[str, ModelResult]
+    rows: tuple[ModelRow, ...]
+    disagreements: tuple[str, ...]
+    shared_warnings: tuple[str, ...]
+    parameters: tuple[ParameterRow, ...]
+
+    @property
+    def variant_label(self) -> str:
+        """Return the name of the parameter set, for headings."""
+        return VARIANT_LABELS[self.variant]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _headline(result: ModelResult, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """Return a result's headline and the further result fields, in clinic words."""
+    if not result.applicable:
+        return NOT_APPLICABLE, ()
+    details: list[str] = []
+    if "stage" in names:
+        headline = f"stage {result.stage}"
+    elif "score" in names:
+        headline = NOT_APPLICABLE if result.score is None else f"score {_number(result.score)}"
+        if result.band is not None:
+            headline = f"{headline} ({result.band})"
+    elif "met" in names:
+        headline = MET if result.met else NOT_MET
+    else:
+        labels = [label for name, label in RESPONSE_LABELS.items() if getattr(result, name)]
+        headline = "; ".join(labels) or NO_LABEL
+    if result.provisional:
+        details.append(PROVISIONAL)
+    if result.chronic_resistant is not None:
+        answer = MET_WORD if result.chronic_resistant else NOT_MET_WORD
+        details.append(CHRONIC_STRATEGIES.format(answer=answer))
+    return headline, tuple(details)
+
+
+def _kind(trial: Trial) -> str:
+    return trial.kind.value.replace("_", " ")
+
+
+def _trial_names(history: History) -> dict[str, str]:
+    """Return each trial id with what was tried, e.g. 'T1 escitalopram'."""
+    return {
+        trial.id: f"{trial.id} {trial.agent or trial.therapy_type or _kind(trial)}"
+        for trial in history.trials
+    }
+
+
+def _shared_warnings(results: Iterable[ModelResult]) -> tuple[str, ...]:
+    """Return the warnings every model carries (bipolarity, recalled outcomes), in order."""
+    lists = [result.warnings for result in results]
+    if not lists:
+        return ()
+    return tuple(warning for warning in lists[0] if all(warning in other for other in lists[1:]))
+
+
+def _display(value: object) -> str:
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, NonresponseRule):
+        return str(NonresponseRuleChoice(value.value).label)
+    if isinstance(value, float | int):
+        return _number(value)
+    return str(value)
+
+
+def parameter_rows(params: Params) -> tuple[ParameterRow, ...]:
+    """Return every parameter with its label (the settings page's) and whether it was changed."""
+    rows = []
+    for field in fields(Params):
+        value = getattr(params, field.name)
+        rows.append(
+            ParameterRow(
+                name=field.name,
+                label=parameter_label(field.name),
+                value=_display(value),
+                changed=value != getattr(SPEC_DEFAULTS, field.name),
+            )
+        )
+    return tuple(rows)
+
+
+def staging_results(
+    history: History, params: Params, variant: Variant = Variant.CLINIC
+) -> StagingResults:
+    """Stage a history with every model and say where and why the models disagree."""
+    used = variant_params(params, variant)
+    results = stage_all(history, used)
+    shared = _shared_warnings(results.values())
+    names = _trial_names(history)
+    rows = []
+    for engine in ENGINES:
+        result = results[engine.key]
+        headline, details = _headline(result, engine.info.fields)
+        rows.append(
+            ModelRow(
+                key=engine.key,
+                label=result.label,
+                version=result.version,
+                applicable=result.applicable,
+                headline=headline,
+                details=details,
+                items=tuple(
+                    (name.replace("_", " "), points)
+                    for name, points in (result.items or {}).items()
+                ),
+                counted_trials=tuple(names.get(code, code) for code in result.counted_trials),
+                explanation=tuple(result.explanation),
+                warnings=tuple(w for w in result.warnings if w not in shared),
+            )
+        )
+    return StagingResults(
+        variant=variant,
+        params=used,
+        results=results,
+        rows=tuple(rows),
+        disagreements=tuple(compare(history, used, results)),
+        shared_warnings=shared,
+        parameters=parameter_rows(used),
+    )
+
+
+# Chart encoding: ordinal stages as their rank, yes/no definitions as 0/1, scores as they are.
+STAGE_ORDERS: dict[str, tuple[str, ...]] = {
+    "thase_rush": thase_rush.STAGES,
+    "conway": ("0", "1", "2"),
+    "souery": ("none", "nonresponder", *(f"TRD{n}" for n in range(1, souery.MAX_TRD + 1))),
+}
+MET_TICKS = (NO, YES)
+# The response profile gives labels, not a stage, so it has no line over time.
+CHARTED_ENGINES = tuple(engine for engine in ENGINES if engine.key != "response_profile")
+
+
+def _chart_value(key: str, result: ModelResult, names: tuple[str, ...]) -> float | None:
+    """Return a result as a number on its model's axis; None when not applicable."""
+    if not result.applicable:
+        return None
+    if "stage" in names:
+        return float(STAGE_ORDERS[key].index(str(result.stage)))
+    if "score" in names:
+        return result.score
+    return 1.0 if result.met else 0.0
+
+
+def _axis(key: str, names: tuple[str, ...]) -> dict[str, Any]:
+    if "stage" in names:
+        order = STAGE_ORDERS[key]
+        return {"kind": "stage", "tickvals": list(range(len(order))), "ticktext": list(order)}
+    if "score" in names:
+        return {"kind": "score"}
+    return {"kind": "met", "tickvals": [0, 1], "ticktext": list(MET_TICKS)}
+
+
+def trial_end(trial_start: datetime.date, weeks: float | None) -> datetime.date:
+    """Return when a trial ended: its start plus its weeks at dose (the start without them)."""
+    return trial_start + datetime.timedelta(weeks=weeks or 0)
+
+
+@dataclass(frozen=True)
+class ModelSeries:
+    """One model's results over time: numbers for the chart, words for the table."""
+
+    key: str
+    label: str
+    values: tuple[float | None, ...]
+    shown: tuple[str, ...]
+    axis: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StageSeries:
+    """Every charted model's result as of each trial's end, on shared dates."""
+
+    dates: tuple[datetime.date, ...]
+    events: tuple[str, ...]
+    models: tuple[ModelSeries, ...]
+
+    def data(self) -> dict[str, Any]:
+        """Return the chart's data island (static/js/staging.js reads it)."""
+        return {
+            "dates": [day.isoformat() for day in self.dates],
+            "events": list(self.events),
+            "models": [
+                {
+                    "key": model.key,
+                    "label": model.label,
+                    "values": list(model.values),
+                    "shown": list(model.shown),
+                    **model.axis,
+                }
+                for model in self.models
+            ],
+        }
+
+
+def stage_over_time(
+    history: History,
+    params: Params,
+    *,
+    recorded_ends: Mapping[str, datetime.date] | None = None,
+) -> StageSeries:
+    """Return each model's stage as of the end of each current-episode trial.
+
+    A trial's end is its recorded end date, else its start plus its weeks at dose; ends after
+    the assessment date are drawn at the assessment date, which always closes the series.
+    """
+    onset, assessed = history.episode_onset_date, history.assessment_date
+    ended: dict[datetime.date, list[str]] = {}
+    for trial in history.trials:
+        if not is_current(trial, onset):
+            continue  # earlier episodes' trials change no current-episode result
+        end = (recorded_ends or {}).get(trial.id) or trial_end(trial.start_date, trial.weeks)
+        day = min(max(end, onset), assessed)
+        ended.setdefault(day, []).append(trial.id)
+    ended.setdefault(assessed, [])
+    days = tuple(sorted(ended))
+    staged = [stage_all(history_as_of(history, day), params) for day in days]
+    models = []
+    for engine in CHARTED_ENGINES:
+        names = engine.info.fields
+        results = [by_model[engine.key] for by_model in staged]
+        models.append(
+            ModelSeries(
+                key=engine.key,
+                label=engine.info.label,
+                values=tuple(_chart_value(engine.key, result, names) for result in results),
+                shown=tuple(_headline(result, names)[0] for result in results),
+                axis=_axis(engine.key, names),
+            )
+        )
+    return StageSeries(
+        dates=days,
+        events=tuple(", ".join(ended[day]) or ASSESSED for day in days),
+        models=tuple(models),
+    )
+
+
+@dataclass(frozen=True)
+class StagingPage:
+    """The full staging page of a patient's current episode."""
+
+    detail: PatientDetail
+    variant: Variant
+    results: StagingResults | None
+    series: StageSeries | None
+    date_error: str = ""
+
+
+def _recorded_ends(detail: PatientDetail) -> dict[str, datetime.date]:
+    return {row.trial.code: row.trial.end_date for row in detail.trials if row.trial.end_date}
+
+
+def _checked_day(
+    access: ClinicAccess, patient_id: int, day: datetime.date | None
+) -> tuple[PatientDetail, str]:
+    """Load the patient page as of `day`, or as of its default date when `day` precedes onset."""
+    detail = patient_detail(access=access, patient_id=patient_id, assessment_date=day)
+    if day is None or detail.episode is None or day >= detail.episode.onset_date:
+        return detail, ""
+    detail = patient_detail(access=access, patient_id=patient_id)
+    onset = detail.episode.onset_date if detail.episode is not None else day
+    message = DATE_BEFORE_ONSET.format(
+        day=day.isoformat(), onset=onset.isoformat(), used=detail.assessment_date.isoformat()
+    )
+    return detail, message
+
+
+def staging_page(
+    *,
+    access: ClinicAccess,
+    patient_id: int,
+    variant: Variant = Variant.CLINIC,
+    assessment_date: datetime.date | None = None,
+) -> StagingPage:
+    """Return every model's result, their disagreements and the stage over time for a patient."""
+    detail, date_error = _checked_day(access, patient_id, assessment_date)
+    if detail.history is None:
+        return StagingPage(
+            detail=detail, variant=variant, results=None, series=None, date_error=date_error
+        )
+    results = staging_results(detail.history, detail.params, variant)
+    series = stage_over_time(detail.history, results.params, recorded_ends=_recorded_ends(detail))
+    return StagingPage(
+        detail=detail, variant=variant, results=results, series=series, date_error=date_error
+    )
+
+
+@dataclass(frozen=True)
+class StagingPanel:
+    """The patient page's compact staging table: each model's headline result."""
+
+    patient_id: int
+    assessment_date: datetime.date
+    rows: tuple[ModelRow, ...]
+    disagreements: int
+    message: str = ""
+
+
+def staging_panel_for(detail: PatientDetail) -> StagingPanel:
+    """Stage the patient page's history with its parameters (no queries) for the panel."""
+    if detail.history is None:
+        return StagingPanel(
+            patient_id=detail.patient.pk,
+            assessment_date=detail.assessment_date,
+            rows=(),
+            disagreements=0,
+            message=NO_EPISODE,
+        )
+    results = staging_results(detail.history, detail.params)
+    return StagingPanel(
+        patient_id=detail.patient.pk,
+        assessment_date=detail.assessment_date,
+        rows=results.rows,
+        disagreements=len(results.disagreements),
+    )
+
+
+def clinic_staging_defaults_for(access: ClinicAccess) -> ClinicStagingDefaults:
+    """Return the active clinic's staging defaults for its settings page (clinic admins)."""
+    access.require(Permission.MANAGE_CLINIC)
+    return ClinicStagingDefaults.objects.for_clinic(access.clinic)
+
+
+@dataclass(frozen=True)
+class StagingExport:
+    """A download of the results in `manage.py stage`'s output format."""
+
+    document: dict[str, dict[str, Any]]
+    filename: str
+
+
+def export_filename(record_number: str, day: datetime.date, variant: Variant) -> str:
+    """Return the download's name: record number and date, never the patient's name."""
+    safe = UNSAFE_FILENAME_CHARACTERS.sub("-", record_number).strip("-.") or "patient"
+    suffix = "-strict" if variant is Variant.STRICT else ""
+    return f"staging-{safe}-{day.isoformat()}{suffix}.json"
+
+
+def staging_results_export(
+    *,
+    access: ClinicAccess,
+    patient_id: int,
+    variant: Variant = Variant.CLINIC,
+    assessment_date: datetime.date | None = None,
+) -> StagingExport | None:
+    """Return the current episode's results as `manage.py stage` prints them (audited export)."""
+    # None when the patient has no episode yet.
+    with transaction.atomic():
+        detail = patient_detail(
+            access=access, patient_id=patient_id, assessment_date=assessment_date
+        )
+        if detail.history is None or detail.episode is None:
+            return None
+        onset = detail.episode.onset_date
+        if detail.assessment_date < onset:
+            message = EXPORT_BEFORE_ONSET.format(
+                day=detail.assessment_date.isoformat(), onset=onset.isoformat()
+            )
+            raise ValidationError(message, code="before_onset")
+        params = variant_params(detail.params, variant)
+        document = results_to_json(stage_all(detail.history, params))
+        audit_event_write(
+            actor=access.user,
+            action=AuditAction.EXPORT,
+            object_type=ObjectType.EPISODE,
+            object_id=detail.episode.pk,
+            clinic_id=access.clinic.pk,
+            patient_id=detail.patient.pk,
+            object_version=detail.episode.version,
+        )
+    filename = export_filename(detail.patient.record_number, detail.assessment_date, variant)
+    return StagingExport(document=document, filename=filename)
