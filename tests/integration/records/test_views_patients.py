@@ -355,3 +355,11 @@ def test_patient_page_takes_the_same_queries_for_2_and_60_trials(
         counts.append(len(queries.captured_queries))
         assert len(response.context["trial_lines"]) == numbers.stop
     assert counts[0] == counts[1]
+
+
+def test_patient_pages_link_the_report_and_the_csv_import(signed_in, psychiatrist, episode):
+    client = signed_in(psychiatrist)
+    detail = client.get(reverse("records:patient-detail", args=[episode.patient_id]))
+    assert reverse("records:patient-report", args=[episode.patient_id]).encode() in detail.content
+    listing = client.get(reverse("records:patient-list"))
+    assert reverse("records:import-csv").encode() in listing.content
