@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run    set everything up (venv, database, migrations, demo clinic) and serve on $(HOST):$(PORT)"
 	@echo "make test   set everything up and run the whole test suite"
-	@echo "make check  ruff (format and lint), migrations check, Django checks, mypy"
+	@echo "make check  ruff (format and lint), migrations check, Django checks, mypy, staging/ coverage"
 	@echo "make fix    apply ruff's formatting and safe fixes"
 	@echo "make lock   re-pin requirements.lock from pyproject.toml"
 
@@ -41,6 +41,8 @@ check: $(INSTALLED)
 	TRDCLINIC_MODE=test $(MANAGE) makemigrations --check --dry-run
 	TRDCLINIC_MODE=test $(MANAGE) check
 	TRDCLINIC_MODE=test $(BIN)/mypy trdclinic records pseudoresistance staging
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit/staging --cov=staging --cov-branch \
+		--cov-fail-under=100 --cov-report=term-missing:skip-covered
 
 fix: $(INSTALLED)
 	$(BIN)/ruff format .
