@@ -196,5 +196,8 @@ LOGGING = {
         # Request-error records carry the request (with POST bodies) into the log; keep them out.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "pgserver": {"level": "WARNING"},
+        # The chart exporter's browser driver narrates every temporary-folder clean-up at INFO.
+        "choreographer": {"level": "WARNING"},
+        "kaleido": {"level": "WARNING"},
     },
 }
