@@ -139,13 +139,13 @@ def _scale_code(name: str | None) -> str:
     )
 
 
-def _agents(clinic_id: int) -> dict[str, Agent]:
+def agents_by_name(clinic_id: int) -> dict[str, Agent]:
     """Return the agents a clinic can record, by lower-case name (its own after the built-ins)."""
     agents = Agent.objects.filter(Q(clinic=None) | Q(clinic_id=clinic_id)).order_by("-clinic_id")
     return {agent.name.lower(): agent for agent in agents}
 
 
-def _catalogued(name: str | None, agents: Mapping[str, Agent]) -> Agent | None:
+def catalogued_agent(name: str | None, agents: Mapping[str, Agent]) -> Agent | None:
     """Return the catalogue entry an imported agent name means (aliases and formulations too)."""
     if not name:
         return None
@@ -277,13 +277,13 @@ def _import_trials(
     history: History, episode: Episode, patient: Patient, user: "User"
 ) -> list[TreatmentTrial]:
     """Validate every trial first (all errors at once), then save them and link additions."""
-    agents = _agents(patient.clinic_id)
+    agents = agents_by_name(patient.clinic_id)
     errors: Errors = {}
     built: list[tuple[StagingTrial, TreatmentTrial]] = []
     seqs: set[int] = set()
     for staged in history.trials:
         trial = TreatmentTrial(episode=episode, created_by=user, updated_by=user)
-        apply_input(trial, _trial_input(staged, history, _catalogued(staged.agent, agents)))
+        apply_input(trial, _trial_input(staged, history, catalogued_agent(staged.agent, agents)))
         trial_errors = _checked(
             trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
         )

@@ -46,7 +46,7 @@ from django.utils import timezone
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import created, snapshot
-from records.exchange import DIAGNOSIS_DIFFERS, _agents, _catalogued
+from records.exchange import DIAGNOSIS_DIFFERS, agents_by_name, catalogued_agent
 from records.history import scale_code_for_name
 from records.models import (
     Adherence,
@@ -75,9 +75,7 @@ from staging import history as staging
 
 from .common import Errors, ObjectType, authorise
 from .episodes import EPISODE_FIELDS, EpisodeInput, episode_rule_errors
-from .patients import PATIENT_FIELDS, PatientInput
-from .patients import _apply as patient_apply
-from .patients import _rule_errors as patient_rule_errors
+from .patients import PATIENT_FIELDS, PatientInput, patient_apply, patient_rule_errors
 from .trials import CODE_TAKEN, TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
 
 if TYPE_CHECKING:
@@ -691,7 +689,7 @@ def _records(clinic: Clinic, numbers: Iterable[str], *, lock: bool) -> _Records:
         },
         trials=trials,
         highest_seq=highest,
-        agents=_agents(clinic.pk),
+        agents=agents_by_name(clinic.pk),
     )
 
 
@@ -988,7 +986,7 @@ class _Checker:
         """Return the row's trial, its values applied as the services apply a form's."""
         values = row.values
         named = values.text("agent")
-        agent = _catalogued(named, self.records.agents)
+        agent = catalogued_agent(named, self.records.agents)
         kind = values.text("kind")
         previous = values.flag("previous_episode")
         if previous is None and episode.onset_date is not None:

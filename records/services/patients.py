@@ -56,7 +56,8 @@ class PatientInput:
     psychiatrist: "User | None" = None
 
 
-def _apply(patient: Patient, data: PatientInput) -> None:
+def patient_apply(patient: Patient, data: PatientInput) -> None:
+    """Copy the entered values onto the patient, trimmed (shared with the CSV import)."""
     patient.record_number = data.record_number.strip()
     patient.family_name = data.family_name.strip()
     patient.given_name = data.given_name.strip()
@@ -66,7 +67,8 @@ def _apply(patient: Patient, data: PatientInput) -> None:
     patient.psychiatrist = data.psychiatrist
 
 
-def _rule_errors(patient: Patient) -> Errors:
+def patient_rule_errors(patient: Patient) -> Errors:
+    """Return the patient's rule errors by field (shared with the CSV import)."""
     errors: Errors = {}
     future_date_errors(errors, {"date_of_birth": patient.date_of_birth}, on=today())
     duplicates = Patient.objects.filter(
@@ -108,8 +110,8 @@ def patient_create(*, acting_user: "Actor", clinic: Clinic, data: PatientInput) 
             not_found=PATIENT_NOT_FOUND_MESSAGE,
         ).user
         patient = Patient(clinic=clinic, created_by=user, updated_by=user)
-        _apply(patient, data)
-        validate(patient, _rule_errors(patient))
+        patient_apply(patient, data)
+        validate(patient, patient_rule_errors(patient))
         _save(patient)
         audit_event_write(
             actor=user,
@@ -146,8 +148,8 @@ def patient_update(
             thing="The patient's record",
         )
         before = snapshot(patient, PATIENT_FIELDS)
-        _apply(patient, data)
-        validate(patient, _rule_errors(patient))
+        patient_apply(patient, data)
+        validate(patient, patient_rule_errors(patient))
         changes = field_changes(before, snapshot(patient, PATIENT_FIELDS))
         if not changes:
             return patient
