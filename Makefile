@@ -15,6 +15,7 @@ help:
 	@echo "make check  ruff (format and lint), migrations check, Django checks, mypy, staging/ coverage"
 	@echo "make fix    apply ruff's formatting and safe fixes"
 	@echo "make lock   re-pin requirements.lock from pyproject.toml"
+	@echo "make bench  build a synthetic clinic in a separate database and print the performance figures"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +41,7 @@ check: $(INSTALLED)
 	$(BIN)/ruff check .
 	TRDCLINIC_MODE=test $(MANAGE) makemigrations --check --dry-run
 	TRDCLINIC_MODE=test $(MANAGE) check
-	TRDCLINIC_MODE=test $(BIN)/mypy trdclinic records pseudoresistance staging
+	TRDCLINIC_MODE=test $(BIN)/mypy trdclinic records pseudoresistance staging bench
 	$(BIN)/pytest -q -p no:cacheprovider tests/unit/staging --cov=staging --cov-branch \
 		--cov-fail-under=100 --cov-report=term-missing:skip-covered
 
@@ -56,6 +57,10 @@ lock: | $(BIN)/python
 	.lock-venv/bin/python -m pip install --quiet '.[dev]'
 	.lock-venv/bin/python -m pip freeze --exclude trdclinic > requirements.lock
 	rm -rf .lock-venv build trdclinic.egg-info
+
+# Prints the figures of issue 9 (takes a few minutes); BENCH_ARGS="--patients 10000" for the full size.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean-db:
 	rm -rf .pgdata

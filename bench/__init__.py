@@ -1,0 +1,1 @@
+"""The trdclinic benchmark (issue 9): figures, never timed unit tests. Run: python -m bench."""

@@ -1,0 +1,120 @@
+"""python -m bench: print the figures of issue 9 and write bench/results.json.
+
+Runs in its own throw-away database (TRDCLINIC_TEST_DB, default trdclinic_bench) on the
+configured server (DATABASE_URL, else the embedded PostgreSQL); the real data is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.measure import Row, with_peak
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+NOT_YET = ("load test (gunicorn)", "cohort page")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--patients", type=int, default=1_000, help="synthetic clinic size")
+    parser.add_argument("--histories", type=int, default=10_000, help="engine and CLI input")
+    parser.add_argument("--csv-rows", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per median, where cheap")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    return parser
+
+
+def _figure(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if value < 1 else f"{value:.2f}"
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """Print the rows as a fixed-width table."""
+    width = max(len(row.name) for row in rows)
+    print(f"{'measure':<{width}}  {'value':>10} {'unit':<6} {'floor':>10}  {'peak MiB':>8}  note")
+    for row in rows:
+        peak = "—" if row.peak_mib is None else f"{row.peak_mib:.1f}"
+        print(
+            f"{row.name:<{width}}  {_figure(row.value):>10} {row.unit:<6} "
+            f"{_figure(row.floor):>10}  {peak:>8}  {row.note}"
+        )
+
+
+def _step(rows: list[Row], label: str, started: float) -> None:
+    print(f"[{time.perf_counter() - started:7.1f} s] {label}", file=sys.stderr, flush=True)
+    del rows
+
+
+def main(argv: Sequence[str]) -> int:
+    """Measure every figure and print the table."""
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("TRDCLINIC_MODE", "local")
+    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
+    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+    from bench import engine, web
+
+    began = time.perf_counter()
+    rows: list[Row] = []
+    rows += engine.engine_rows(args.histories, args.seed, args.repeat)
+    _step(rows, "engines", began)
+    rows.append(engine.stage_command_row(args.histories, args.seed, args.repeat))
+    _step(rows, "manage.py stage", began)
+    with web.bench_database():
+        (clinic, user, load_seconds), peak = with_peak(
+            lambda: web.build_clinic(args.patients, args.seed)
+        )
+        rows.append(
+            Row(
+                f"synthetic clinic, {args.patients:,} patients: bulk load",
+                load_seconds,
+                "s",
+                peak_mib=peak,
+                note="bulk_create; time measured under tracemalloc (set-up, not a target)",
+            )
+        )
+        _step(rows, "synthetic clinic", began)
+        rows += web.page_rows(clinic, user)
+        _step(rows, "patient page", began)
+        rows += web.pdf_rows(clinic, user, args.repeat)
+        _step(rows, "report PDF", began)
+        rows.append(web.csv_row(clinic, user, args.csv_rows, args.seed, args.repeat))
+        _step(rows, "CSV import", began)
+    rows += [Row(name, None, "", note="not measured yet") for name in NOT_YET]
+    print_table(rows)
+    args.output.write_text(
+        json.dumps(
+            {
+                "arguments": {k: str(v) for k, v in vars(args).items()},
+                "python": platform.python_version(),
+                "machine": platform.platform(),
+                "cpus": os.cpu_count(),
+                "rows": [asdict(row) for row in rows],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"written {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

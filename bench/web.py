@@ -1,0 +1,201 @@
+"""Measurements that need Django and a database: the patient page, the PDF and the CSV import.
+
+Everything runs in a throw-away test database (TRDCLINIC_TEST_DB, trdclinic_bench by default)
+created with Django's test machinery and destroyed at the end: the real data is never touched.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from bench.clinic import load_clinic, plan_clinic
+from bench.measure import Row, median_time, peak_python_mib, percentile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from records.models import Clinic
+
+PAGE_REQUESTS = 30
+WARM_UP = 3
+
+
+@contextmanager
+def bench_database() -> Iterator[None]:
+    """Create the benchmark's own database, migrated, and destroy it afterwards."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+        teardown_test_environment()
+
+
+def build_clinic(patients: int, seed: int) -> tuple[Clinic, User, float]:
+    """Create the clinic, its psychiatrist and the synthetic patients; return the load seconds."""
+    from django.contrib.auth.models import User
+
+    from records.models import Clinic, Membership, Role
+
+    clinic = Clinic.objects.create(name="Benchmark Clinic")
+    user = User.objects.create_user("bench-psychiatrist", password=None)
+    Membership.objects.create(user=user, clinic=clinic, role=Role.PSYCHIATRIST)
+    plans = plan_clinic(patients, seed)
+    started = time.perf_counter()
+    load_clinic(plans, clinic, user)
+    return clinic, user, time.perf_counter() - started
+
+
+def _patient_id(clinic: Clinic, record_number: str) -> int:
+    from records.models import Patient
+
+    return int(Patient.objects.get(clinic=clinic, record_number=record_number).pk)
+
+
+def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list[Row]:
+    """Median and p95 server time and query count of the patient page (5 and 40 trials)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    rows = []
+    for trials in (5, 40):
+        url = reverse("records:patient-detail", args=[_patient_id(clinic, f"PAGE-{trials}")])
+
+        def get(url: str = url) -> None:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        for _ in range(WARM_UP):
+            get()
+        seconds = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            get()
+            seconds.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        queries = [query["sql"] for query in captured.captured_queries]
+        raw = [_replay(queries) for _ in range(requests)]
+        rows.append(
+            Row(
+                f"patient page, {trials} trials: median",
+                statistics.median(seconds) * 1000,
+                "ms",
+                floor=statistics.median(raw) * 1000,
+                peak_mib=peak_python_mib(get),
+                note=f"{len(queries)} SQL queries; floor = the same SQL raw through psycopg2",
+                extra={"queries": len(queries), "p95_ms": percentile(seconds, 0.95) * 1000},
+            )
+        )
+        rows.append(
+            Row(
+                f"patient page, {trials} trials: p95",
+                percentile(seconds, 0.95) * 1000,
+                "ms",
+                floor=percentile(raw, 0.95) * 1000,
+                note=f"{requests} warm requests, Django test client, in-process",
+            )
+        )
+    return rows
+
+
+def _replay(queries: list[str]) -> float:
+    """Run the captured SQL through the raw psycopg2 connection in a rolled-back transaction."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    started = time.perf_counter()
+    with raw.cursor() as cursor:
+        cursor.execute("BEGIN")
+        for sql in queries:
+            cursor.execute(sql)
+            if cursor.description is not None:
+                cursor.fetchall()
+        cursor.execute("ROLLBACK")
+    return time.perf_counter() - started
+
+
+def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
+    """The staging report PDF of the 40-trial patient: first (browser start) and warm."""
+    import weasyprint
+
+    from records.access import access_for_user
+    from records.report import patient_report_pdf
+
+    access = access_for_user(user, clinic.pk)
+    assert access is not None
+    patient_id = _patient_id(clinic, "PAGE-40")
+
+    def render() -> None:
+        patient_report_pdf(access=access, patient_id=patient_id)
+
+    def one_page() -> None:
+        weasyprint.HTML(string="<h1>Report</h1><p>One page.</p>").write_pdf()
+
+    first = median_time(render, 1)
+    warm = median_time(render, repeat)
+    floor_first = median_time(one_page, 1)
+    floor = median_time(one_page, repeat)
+    return [
+        Row(
+            "report PDF, 40 trials: first",
+            first,
+            "s",
+            floor=floor_first,
+            note="includes the chart browser's start; floor = weasyprint, one-page document",
+        ),
+        Row(
+            "report PDF, 40 trials: warm",
+            warm,
+            "s",
+            floor=floor,
+            peak_mib=peak_python_mib(render),
+            note="charts through the warm kaleido browser",
+        ),
+    ]
+
+
+def csv_row(clinic: Clinic, user: User, rows: int, seed: int, repeat: int) -> Row:
+    """Import a seeded CSV file of `rows` trial rows (new patients each run)."""
+    from records.csv_sample import sample_csv
+    from records.services.csv_import import csv_import
+
+    patients = max(1, rows // 5)
+    runs = iter(range(1, repeat + 2))
+
+    def data() -> bytes:
+        run = next(runs)
+        return sample_csv(
+            rows=rows, patients=patients, seed=seed + run, prefix=f"CSV{run}-"
+        ).encode()
+
+    seconds = []
+    for _ in range(repeat):
+        content = data()
+        started = time.perf_counter()
+        csv_import(acting_user=user, clinic=clinic, data=content)
+        seconds.append(time.perf_counter() - started)
+    last = data()
+    peak = peak_python_mib(lambda: csv_import(acting_user=user, clinic=clinic, data=last))
+    return Row(
+        f"CSV import, {rows:,} trial rows",
+        statistics.median(seconds),
+        "s",
+        peak_mib=peak,
+        note=f"{patients:,} new patients per run, one transaction",
+    )
