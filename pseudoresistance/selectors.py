@@ -30,9 +30,10 @@ from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial, not_yet_
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
+from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.history import assess_trials, build_history, default_params, patient_trials, stage
-from records.models import Episode, Membership, Patient, Role, ScaleAdministration, TreatmentTrial
+from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.history import Trial as StagingTrial
@@ -654,10 +655,10 @@ def impasse_queue_count(*, access: ClinicAccess) -> int:
 
 def clinic_psychiatrists(*, access: ClinicAccess) -> list[tuple[int, str]]:
     """Return the active clinic's psychiatrists as (user id, name), for the queue filter."""
-    memberships = Membership.objects.filter(
-        clinic=access.clinic, role=Role.PSYCHIATRIST
-    ).select_related("user")
-    people = {m.user.pk: m.user.get_full_name() or m.user.get_username() for m in memberships}
+    people = {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in records_selectors.clinic_psychiatrists(clinic=access.clinic)
+    }
     return sorted(people.items(), key=lambda person: person[1])
 
 

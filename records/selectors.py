@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -20,8 +21,10 @@ from .history import assess_trials, build_history, default_params, history_trial
 from .models import (
     ACCESS_ACTIONS,
     AuditEvent,
+    Clinic,
     Episode,
     Patient,
+    Role,
     ScaleAdministration,
     TreatmentTrial,
 )
@@ -230,3 +233,12 @@ def patient_change_history(
     else:
         events = events.exclude(action__in=ACCESS_ACTIONS)
     return events.order_by("-occurred_at", "-id")
+
+
+def clinic_psychiatrists(*, clinic: Clinic) -> QuerySet[User]:
+    """Return the clinic's psychiatrists, by name."""
+    return (
+        User.objects.filter(memberships__clinic=clinic, memberships__role=Role.PSYCHIATRIST)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

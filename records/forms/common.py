@@ -7,11 +7,8 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import QuerySet
 from django.forms.utils import ErrorList
 from django.http import QueryDict
-
-from records.models import Clinic, Role
 
 NOT_RECORDED = "Not recorded"
 PAGE_OUT_OF_DATE = "The page was incomplete or out of date: reload it and make your change again."
@@ -55,15 +52,6 @@ def model_field(model: type[models.Model], name: str, **overrides: Any) -> forms
 def version_field() -> forms.IntegerField:
     """Return the hidden field carrying the version the editor loaded (stale-edit check)."""
     return forms.IntegerField(min_value=1, max_value=INTEGER_MAX, widget=forms.HiddenInput)
-
-
-def clinic_psychiatrists(clinic: Clinic) -> QuerySet[User]:
-    """Return the clinic's psychiatrists, by name."""
-    return (
-        User.objects.filter(memberships__clinic=clinic, memberships__role=Role.PSYCHIATRIST)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 class PsychiatristChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

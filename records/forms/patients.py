@@ -6,12 +6,12 @@ from django import forms
 from django.contrib.auth.models import User
 
 from records.models import Clinic, Patient
+from records.selectors import clinic_psychiatrists
 from records.services import PatientInput
 
 from .common import (
     PsychiatristChoiceField,
     ServiceErrorsForm,
-    clinic_psychiatrists,
     model_field,
     version_field,
 )
@@ -30,7 +30,7 @@ class PatientForm(ServiceErrorsForm):
             self.fields[name] = model_field(Patient, name)
         self.fields["diagnosis"] = model_field(Patient, "diagnosis")
         self.fields["psychiatrist"] = PsychiatristChoiceField(
-            queryset=clinic_psychiatrists(clinic),
+            queryset=clinic_psychiatrists(clinic=clinic),
             required=False,
             empty_label=NO_PSYCHIATRIST,
             label="Responsible psychiatrist",
@@ -82,6 +82,6 @@ class PatientFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         people = [
             (user.pk, user.get_full_name() or user.get_username())
-            for user in clinic_psychiatrists(clinic)
+            for user in clinic_psychiatrists(clinic=clinic)
         ]
         self.fields["psychiatrist"].choices = [("", ANY_PSYCHIATRIST), *people]  # type: ignore[attr-defined]
