@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pseudoresistance.selectors import patient_impasse_panel
-from records.views.charts import score_charts
+from records.charts import score_charts
 
 from .access import ClinicAccess
 from .audit import audit_event_write

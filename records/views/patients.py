@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pseudoresistance.selectors import patient_impasse_panel, patients_with_active_impasse_case
 from records import scales
 from records.access import Permission, clinic_access, patient_for_user
+from records.charts import score_charts
 from records.forms import PatientFilterForm, PatientForm
 from records.models import Patient, TreatmentTrial
 from records.selectors import ScaleRow, TrialRow, patient_detail, patient_search
@@ -25,7 +26,6 @@ from records.services import (
 from records.staging import staging_panel_for
 from staging.adequacy import OutcomeCategory
 
-from .charts import score_charts
 from .common import NOTHING_SAVED, patient_url
 
 PATIENTS_PER_PAGE = 25
