@@ -34,6 +34,8 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from pseudoresistance.checklist_data import Provenance
+from staging.catalogue import FORMULATION_SUFFIXES, DrugClass
+from staging.history import TrialKind
 
 OPTIONS_VERSION = "2026.11-1"
 OPTIONS_SOURCE = (
@@ -106,44 +108,23 @@ GUIDELINE_DISAGREEMENTS: tuple[str, ...] = (
     _SWITCHING_DISAGREEMENT,
 )
 
-# The records' codes a rule may name (staging-models.md 1.2 and 8.1-8.3).
-KIND_ANTIDEPRESSANT = "antidepressant"
-KIND_COMBINATION = "combination"
-KIND_AUGMENTATION = "augmentation"
-KIND_PSYCHOTHERAPY = "psychotherapy"
-KIND_ECT = "ECT"
-KIND_RTMS = "rTMS"
-KIND_ESKETAMINE = "esketamine"
-KIND_KETAMINE = "ketamine"
-KIND_INPATIENT_ADMISSION = "inpatient_admission"
-KIND_DAY_TREATMENT = "day_treatment"
-TRIAL_KINDS: tuple[str, ...] = (
-    KIND_ANTIDEPRESSANT,
-    KIND_COMBINATION,
-    KIND_AUGMENTATION,
-    KIND_PSYCHOTHERAPY,
-    KIND_ECT,
-    KIND_RTMS,
-    KIND_ESKETAMINE,
-    KIND_KETAMINE,
-    KIND_INPATIENT_ADMISSION,
-    KIND_DAY_TREATMENT,
+# The records' codes a rule may name (staging-models.md 1.2 and 8.1-8.3), from the engines' own.
+KIND_ANTIDEPRESSANT = TrialKind.ANTIDEPRESSANT
+KIND_COMBINATION = TrialKind.COMBINATION
+KIND_AUGMENTATION = TrialKind.AUGMENTATION
+KIND_PSYCHOTHERAPY = TrialKind.PSYCHOTHERAPY
+KIND_ECT = TrialKind.ECT
+KIND_RTMS = TrialKind.RTMS
+KIND_ESKETAMINE = TrialKind.ESKETAMINE
+KIND_KETAMINE = TrialKind.KETAMINE
+KIND_INPATIENT_ADMISSION = TrialKind.INPATIENT_ADMISSION
+KIND_DAY_TREATMENT = TrialKind.DAY_TREATMENT
+TRIAL_KINDS: tuple[str, ...] = tuple(TrialKind)
+_AUGMENTER_CLASSES = (DrugClass.LITHIUM, DrugClass.THYROID, DrugClass.SGA)
+ANTIDEPRESSANT_CLASSES: tuple[str, ...] = tuple(
+    drug_class for drug_class in DrugClass if drug_class not in _AUGMENTER_CLASSES
 )
-ANTIDEPRESSANT_CLASSES: tuple[str, ...] = (
-    "SSRI",
-    "SNRI",
-    "TCA",
-    "MAOI",
-    "RIMA",
-    "NDRI",
-    "NaSSA",
-    "SARI",
-    "multimodal",
-    "melatonergic",
-    "NRI",
-    "other",
-)
-AUGMENTER_CLASSES: tuple[str, ...] = ("lithium", "thyroid", "SGA")
+AUGMENTER_CLASSES: tuple[str, ...] = _AUGMENTER_CLASSES
 # The evidence-based types (ATHF-SF: BT/BA, CBT, IPT, PST, STPP; CBASP and MBCT accepted).
 EVIDENCE_BASED_PSYCHOTHERAPY_TYPES: tuple[str, ...] = (
     "CBT",
@@ -217,12 +198,9 @@ class MatchRequirement(StrEnum):
     NOT_RECORDABLE = "not_recordable"
 
 
-_FORMULATION_SUFFIXES = frozenset({"cr", "xr", "xl", "er", "sr"})
-
-
 def _normalise(name: str) -> str:
     words = name.casefold().replace("-", " ").split()
-    if len(words) > 1 and words[-1] in _FORMULATION_SUFFIXES:
+    if len(words) > 1 and words[-1] in FORMULATION_SUFFIXES:
         words = words[:-1]
     return " ".join(words)
 
