@@ -7,7 +7,7 @@ read it, in a fixed number of queries whatever the number of trials.
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -283,6 +283,14 @@ def _latest_review(episode: Episode) -> ChecklistReview | None:
     )
 
 
+def _version_items(version: ChecklistVersion) -> tuple[data.ChecklistItem, ...]:
+    # The current version's rows are checklist_data's own items, loaded by the data migration
+    # (tests/integration/pseudoresistance/test_checklist_rows.py pins that), so they need no query.
+    if version.label == data.CHECKLIST_VERSION:
+        return data.ITEMS
+    return tuple(item.as_data() for item in ChecklistItem.objects.filter(version=version))
+
+
 def _stored_answers(
     review: ChecklistReview | None,
 ) -> dict[tuple[str, int | None], ChecklistAnswer]:
@@ -296,17 +304,23 @@ def episode_assessment(
     episode: Episode,
     *,
     assessment_date: datetime.date | None = None,
+    trials: Sequence[TreatmentTrial] | None = None,
+    params: Params | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
     The assessment date defaults to today, or to the episode's end once it has ended. Five
-    queries whatever the number of trials: the clinic's staging parameters (records), trials,
-    review, items, and the answers (or the current version when no review exists yet).
+    queries at most whatever the number of trials: the clinic's staging parameters (records),
+    trials, review, the answers (or the current version when no review exists yet), and the items
+    of an earlier checklist version (the current version's come from checklist_data). A caller
+    that already holds the patient's trials (with episode and agent loaded) and the clinic's
+    parameters passes them and saves two.
     """
     patient = episode.patient
     day = assessment_date or episode.end_date or timezone.localdate()
-    params = default_params(patient.clinic)
-    all_trials = patient_trials(patient.pk)
+    if params is None:
+        params = default_params(patient.clinic)
+    all_trials = patient_trials(patient.pk) if trials is None else trials
     history = build_history(
         patient=patient, episode=episode, trials=all_trials, assessment_date=day
     )
@@ -314,7 +328,7 @@ def episode_assessment(
     results = stage(history, params)
     review = _latest_review(episode)
     version = review.version if review is not None else current_checklist_version()
-    items = tuple(item.as_data() for item in ChecklistItem.objects.filter(version=version))
+    items = _version_items(version)
     stored = _stored_answers(review)
     own_trials = sorted(
         (trial for trial in all_trials if trial.episode_id == episode.pk),
@@ -519,6 +533,21 @@ def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPa
         return PatientPanel(patient, None, None, None)
     episode.patient = patient
     return PatientPanel(patient, episode, episode_assessment(episode), case_summary(episode))
+
+
+def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
+    """Return the impasse panel from the patient page's selector, without reading it again."""
+    episode = detail.episode
+    if episode is None:
+        return PatientPanel(detail.patient, None, None, None)
+    episode.patient = detail.patient
+    assessment = episode_assessment(
+        episode,
+        assessment_date=detail.assessment_date,
+        trials=[row.trial for row in detail.trials],
+        params=detail.params,
+    )
+    return PatientPanel(detail.patient, episode, assessment, case_summary(episode))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 
-from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
+from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
 
@@ -169,21 +170,20 @@ def patient_update(
     return patient
 
 
-def patient_record_opened(*, acting_user: "Actor", patient_id: int) -> None:
-    """Log that the user opened the patient's record (the record-access log)."""
-    with transaction.atomic():
-        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
-        user = authorise(
-            acting_user,
-            patient.clinic_id,
-            Permission.VIEW_PATIENTS,
-            not_found=PATIENT_NOT_FOUND_MESSAGE,
-        ).user
-        audit_event_write(
-            actor=user,
-            action=AuditAction.VIEW,
-            object_type=ObjectType.PATIENT,
-            object_id=patient.pk,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-        )
+def patient_record_opened(*, access: ClinicAccess, patient: Patient) -> None:
+    """Log that the user opened the patient's record (the record-access log).
+
+    The caller has already loaded the patient through `access`, so this is one INSERT, which
+    commits on its own.
+    """
+    if patient.clinic_id != access.clinic.pk:
+        raise Http404(PATIENT_NOT_FOUND_MESSAGE)
+    access.require(Permission.VIEW_PATIENTS)
+    audit_event_write(
+        actor=access.user,
+        action=AuditAction.VIEW,
+        object_type=ObjectType.PATIENT,
+        object_id=patient.pk,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+    )

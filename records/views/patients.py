@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pseudoresistance.selectors import patient_impasse_panel, patients_with_active_impasse_case
+from pseudoresistance.selectors import impasse_panel_for, patients_with_active_impasse_case
 from records import scales
 from records.access import Permission, clinic_access, patient_for_user
 from records.charts import score_charts
@@ -211,7 +211,7 @@ def patient_update_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     detail = patient_detail(access=access, patient_id=patient_id)
-    patient_record_opened(acting_user=request.user, patient_id=detail.patient.pk)
+    patient_record_opened(access=access, patient=detail.patient)
     context = {
         "detail": detail,
         "patient": detail.patient,
@@ -222,6 +222,6 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
         "staging_panel": staging_panel_for(detail),
-        "impasse_panel": patient_impasse_panel(access=access, patient_id=detail.patient.pk),
+        "impasse_panel": impasse_panel_for(detail),
     }
     return render(request, "records/patient_detail.html", context)

@@ -15,7 +15,7 @@ def patient_report_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.VIEW_PATIENTS)
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     report = patient_report(access=access, patient_id=patient.pk)
-    patient_record_opened(acting_user=request.user, patient_id=patient.pk)
+    patient_record_opened(access=access, patient=patient)
     context = {"report": report, "patient": report.patient, "figures": report.figure_data()}
     return render(request, "records/report.html", context)
 

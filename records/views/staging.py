@@ -86,7 +86,7 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = staging_page(
         access=access, patient_id=patient_id, variant=query.variant, assessment_date=query.day
     )
-    patient_record_opened(acting_user=request.user, patient_id=patient_id)
+    patient_record_opened(access=access, patient=page.detail.patient)
     day = query.day.isoformat() if query.day and not page.date_error else ""
     variants = [
         {

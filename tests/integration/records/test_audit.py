@@ -113,7 +113,7 @@ def test_change_history_lists_a_patients_changes_newest_first(
     trial = TrialFactory(episode=episode)
     data = TrialInput(kind=trial.kind, start_date=trial.start_date, agent=trial.agent)
     trial_update(acting_user=psychiatrist, trial_id=trial.pk, expected_version=1, data=data)
-    patient_record_opened(acting_user=psychiatrist, patient_id=patient.pk)
+    patient_record_opened(access=access_of(psychiatrist), patient=patient)
 
     # The episode is over 24 months old, so the same change also flags an impasse case.
     changes = list(patient_change_history(access=access_of(psychiatrist), patient_id=patient.pk))

@@ -107,15 +107,15 @@ def test_patient_update_audits_old_and_new_and_refuses_a_stale_edit(clinic, psyc
     assert Patient.objects.get(pk=patient.pk).family_name == "Okoye"
 
 
-def test_opening_a_record_is_logged_as_a_view(patient, supervisor):
-    patient_record_opened(acting_user=supervisor, patient_id=patient.pk)
+def test_opening_a_record_is_logged_as_a_view(patient, supervisor, access_of):
+    patient_record_opened(access=access_of(supervisor), patient=patient)
     [event] = AuditEvent.objects.filter(action=AuditAction.VIEW)
     assert (event.patient_id, event.actor_id, event.changes) == (patient.pk, supervisor.pk, {})
 
 
-def test_user_of_another_clinic_gets_404(patient, stranger):
+def test_user_of_another_clinic_gets_404(patient, stranger, access_of):
     with pytest.raises(Http404):
-        patient_record_opened(acting_user=stranger, patient_id=patient.pk)
+        patient_record_opened(access=access_of(stranger), patient=patient)
     with pytest.raises(Http404):
         patient_update(
             acting_user=stranger, patient_id=patient.pk, expected_version=1, data=details()

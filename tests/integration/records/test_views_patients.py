@@ -310,11 +310,11 @@ def test_user_without_a_membership_is_refused_the_patient_page(client, patient):
 
 
 AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine")
-# Session, user, membership (3); patient_detail: patient, episodes, trials, scores (4); opening
-# the record: patient, access check, audit row, in a savepoint (5); saving the session in a
-# savepoint (3); the pseudo-resistance panel: checklist version, review, answers, cases, review
-# (9). The staging panel stages the selector's history without a query.
-PATIENT_PAGE_MAX_QUERIES = 24
+# Session, user, membership (3); patient_detail: patient, episodes, trials, scores (4); the
+# record-access audit row (1); the pseudo-resistance panel, from the selector's rows: checklist
+# review, its answers or the current version, cases, reviews (4); saving the session in a
+# savepoint (3). The staging panel stages the selector's history without a query.
+PATIENT_PAGE_MAX_QUERIES = 15
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:
