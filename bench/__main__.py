@@ -19,7 +19,9 @@ from pathlib import Path
 from bench.measure import Row, with_peak
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-NOT_YET = ("load test (gunicorn)", "cohort page")
+# The patient page measured under load: the 5-trial patient, a typical record.
+LOADED_PAGE = "PAGE-5"
+NOT_YET = ("cohort page",)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,7 +71,7 @@ def main(argv: Sequence[str]) -> int:
 
     django.setup()
 
-    from bench import engine, web
+    from bench import engine, load, web
 
     began = time.perf_counter()
     rows: list[Row] = []
@@ -93,6 +95,8 @@ def main(argv: Sequence[str]) -> int:
         _step(rows, "synthetic clinic", began)
         rows += web.page_rows(clinic, user)
         _step(rows, "patient page", began)
+        rows += load.load_rows(clinic, user, web.page_patient_id(clinic, LOADED_PAGE))
+        _step(rows, "patient page under load", began)
         rows += web.pdf_rows(clinic, user, args.repeat)
         _step(rows, "report PDF", began)
         rows.append(web.csv_row(clinic, user, args.csv_rows, args.seed, args.repeat))

@@ -32,7 +32,7 @@ def bench_database() -> Iterator[None]:
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
     try:
         yield
     finally:
@@ -55,7 +55,7 @@ def build_clinic(patients: int, seed: int) -> tuple[Clinic, User, float]:
     return clinic, user, time.perf_counter() - started
 
 
-def _patient_id(clinic: Clinic, record_number: str) -> int:
+def page_patient_id(clinic: Clinic, record_number: str) -> int:
     from records.models import Patient
 
     return int(Patient.objects.get(clinic=clinic, record_number=record_number).pk)
@@ -72,7 +72,7 @@ def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list
     client.force_login(user)
     rows = []
     for trials in (5, 40):
-        url = reverse("records:patient-detail", args=[_patient_id(clinic, f"PAGE-{trials}")])
+        url = reverse("records:patient-detail", args=[page_patient_id(clinic, f"PAGE-{trials}")])
 
         def get(url: str = url) -> None:
             response = client.get(url)
@@ -139,7 +139,7 @@ def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
 
     access = access_for_user(user, clinic.pk)
     assert access is not None
-    patient_id = _patient_id(clinic, "PAGE-40")
+    patient_id = page_patient_id(clinic, "PAGE-40")
 
     def render() -> None:
         patient_report_pdf(access=access, patient_id=patient_id)

@@ -23,7 +23,7 @@ from records.charts import score_charts
 
 from .access import ClinicAccess
 from .audit import audit_event_write
-from .charts_export import ChartExporter, default_exporter
+from .charts_export import ChartExporter, ChartSize, default_exporter
 from .models import AuditAction, Clinic, Episode, Patient
 from .models.clinic import PaperSize
 from .selectors import PatientDetail, ScaleRow, TrialRow, patient_detail
@@ -556,15 +556,12 @@ class ReportPdf:
 
 
 def _with_svgs(report: Report, exporter: ChartExporter) -> Report:
+    svgs = exporter.svgs(
+        [ChartSize(figure.figure, PDF_CHART_WIDTH, figure.pdf_height) for figure in report.figures]
+    )
     figures = tuple(
-        ReportFigure(
-            figure.key,
-            figure.title,
-            figure.figure,
-            figure.pdf_height,
-            exporter.svg(figure.figure, width=PDF_CHART_WIDTH, height=figure.pdf_height),
-        )
-        for figure in report.figures
+        ReportFigure(figure.key, figure.title, figure.figure, figure.pdf_height, svg)
+        for figure, svg in zip(report.figures, svgs, strict=True)
     )
     return replace(report, figures=figures)
 
