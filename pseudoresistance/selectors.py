@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -26,7 +27,8 @@ from pseudoresistance.models import (
     ImpasseCaseEvent,
     ImpasseReview,
 )
-from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial, not_yet_tried
+from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
+from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
@@ -169,12 +171,21 @@ class EpisodeAssessment:
     status: StatusReport
     results: Mapping[str, ModelResult]
     results_after_checklist: Mapping[str, ModelResult]
-    staging_rows: tuple[StagingRow, ...]
     exclusions: tuple[Exclusion, ...]
-    not_yet_tried: tuple[OptionGroupRows, ...]
+    # The episode's current trials as the not-yet-tried list matches them.
+    tried: tuple[TriedTrial, ...]
     criteria: tuple[Criterion, ...]
     list_heading: str = LIST_HEADING
     list_note: str = LIST_NOTE
+
+    # Computed when a page shows them: the patient page and the flag refresh never do.
+    @cached_property
+    def staging_rows(self) -> tuple[StagingRow, ...]:
+        return _staging_rows(self.results, self.results_after_checklist)
+
+    @cached_property
+    def not_yet_tried(self) -> tuple[OptionGroupRows, ...]:
+        return untried_options(self.tried)
 
     @property
     def msm_score(self) -> int | None:
@@ -242,12 +253,15 @@ def _staging_rows(
     return tuple(rows)
 
 
+_UNANSWERED = Effective()
+
+
 def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
     if stored is not None:
         return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
     if derived is not None:
         return Effective(derived.answer, derived.escalate, derived=True)
-    return Effective()
+    return _UNANSWERED
 
 
 def _trial_end(trial: TreatmentTrial) -> datetime.date | None:
@@ -422,9 +436,8 @@ def episode_assessment(
         status=report,
         results=results,
         results_after_checklist=results_after,
-        staging_rows=_staging_rows(results, results_after),
         exclusions=exclusions,
-        not_yet_tried=not_yet_tried(tried),
+        tried=tuple(tried),
         criteria=criteria,
     )
 
