@@ -3,15 +3,28 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from trdclinic.reauth import PasswordReentryForm
 
 from .access import administered_clinic_ids
 from .models import Agent, AuditEvent, Clinic, Membership
 from .services import AgentInput, agent_create, agent_delete, agent_update, agent_validate
+from .services.accounts import (
+    account_is_locked,
+    account_unlock,
+    membership_delete,
+    membership_save,
+)
+
+ROLE_NOT_REMOVED = "The role was not removed: type your password to confirm."
+UNLOCKED = "Unlocked: {names}."
+NOTHING_TO_UNLOCK = "None of the selected accounts was locked."
 
 AGENT_INPUT_FIELDS = (
     "name",
@@ -69,12 +82,24 @@ class ClinicAdmin(ClinicScopedAdmin):
         return request.user.is_superuser
 
 
+class MembershipAdminForm(PasswordReentryForm, forms.ModelForm):  # type: ignore[type-arg]
+    """A role change, confirmed with the admin's own password (ASVS 4.3.3)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "clinic", "role"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(ClinicScopedAdmin):
+    """Roles: every addition, change and removal asks for the password and is audited."""
+
+    form = MembershipAdminForm
     list_display = ["user", "clinic", "role", "created_at"]
     list_filter = ["role", "clinic"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
+    delete_confirmation_template = "admin/records/membership/delete_confirmation.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         memberships = super().get_queryset(request).select_related("user", "clinic")
@@ -87,10 +112,50 @@ class MembershipAdmin(ClinicScopedAdmin):
             kwargs["queryset"] = Clinic.objects.filter(pk__in=administered_clinic_ids(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class ReentryForm(form):  # type: ignore[valid-type, misc]
+            def __init__(self, *args: Any, **form_kwargs: Any) -> None:
+                super().__init__(*args, user=request.user, request=request, **form_kwargs)
+
+        return ReentryForm
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        # A bulk removal would skip the password; roles are removed one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        membership_save(acting_user=request.user, membership=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        membership_delete(acting_user=request.user, membership_id=obj.pk)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        form = PasswordReentryForm(
+            request.POST if request.method == "POST" else None, user=request.user, request=request
+        )
+        if form.is_bound and not form.is_valid():
+            # Back to the confirmation (after too many wrong passwords axes shows the sign-in).
+            messages.error(request, ROLE_NOT_REMOVED)
+            return HttpResponseRedirect(request.path)
+        context = {**(extra_context or {}), "reentry_form": form}
+        return super().delete_view(request, object_id, context)
+
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The user's roles, read-only here: roles change in Memberships, with the password."""
+
     model = Membership
-    extra = 1
+    extra = 0
+    fields = ["clinic", "role", "created_at"]
+    readonly_fields = ["clinic", "role", "created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         memberships = super().get_queryset(request)
@@ -98,27 +163,24 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
             return memberships
         return memberships.filter(clinic_id__in=administered_clinic_ids(request.user))
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "clinic" and not request.user.is_superuser:
-            kwargs["queryset"] = Clinic.objects.filter(pk__in=administered_clinic_ids(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
+        return False
 
 
 @admin.register(User)
 class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "locked_out"]
+    actions = ["unlock_accounts"]
     clinic_admin_fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -152,6 +214,24 @@ class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are deactivated, never deleted: audit events keep pointing at them.
         return request.user.is_superuser
+
+    @admin.display(boolean=True, description="Locked out")
+    def locked_out(self, user: User) -> bool:
+        return account_is_locked(user)
+
+    @admin.action(description="Unlock the selected accounts (clear failed sign-ins)")
+    def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        unlocked = []
+        for user in queryset:
+            try:
+                if account_unlock(acting_user=request.user, user=user):
+                    unlocked.append(user.get_username())
+            except PermissionDenied as refusal:
+                messages.error(request, str(refusal))
+        if unlocked:
+            messages.success(request, UNLOCKED.format(names=", ".join(unlocked)))
+        else:
+            messages.info(request, NOTHING_TO_UNLOCK)
 
 
 class AgentAdminForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import clinics, episodes, exchange, history, imports, patients, scales, staging, trials
+from .views import (
+    audit_log,
+    clinics,
+    episodes,
+    erasure,
+    exchange,
+    history,
+    imports,
+    patients,
+    scales,
+    staging,
+    trials,
+)
 from .views.report import patient_report_page, patient_report_pdf_download
 
 app_name = "records"
@@ -65,4 +77,18 @@ urlpatterns = [
     path("patients/import-csv/confirm/", imports.csv_import_confirm, name="import-csv-confirm"),
     path(f"{patient}report/", patient_report_page, name="patient-report"),
     path(f"{patient}report.pdf", patient_report_pdf_download, name="patient-report-pdf"),
+    path(f"{patient}erase/", erasure.patient_erase_page, name="patient-erase"),
+    path("audit/", audit_log.audit_log_index, name="audit-log"),
+    path("audit/patients/<int:patient_id>/", audit_log.audit_log_patient, name="audit-log-patient"),
+    path(
+        "audit/patients/<int:patient_id>/export/",
+        audit_log.audit_log_patient_export,
+        name="audit-log-patient-export",
+    ),
+    path("audit/users/<int:user_id>/", audit_log.audit_log_user, name="audit-log-user"),
+    path(
+        "audit/users/<int:user_id>/export/",
+        audit_log.audit_log_user_export,
+        name="audit-log-user-export",
+    ),
 ]

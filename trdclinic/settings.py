@@ -5,9 +5,11 @@ required, cookies are secure, HSTS is on), `local` (make run: a demo secret is a
 (set by pytest from pyproject.toml).
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from trdclinic.env import (
     ConfigurationError,
@@ -51,8 +53,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "csp",
     "records",
     "pseudoresistance",
+    "cohort",
 ]
 
 MIDDLEWARE = [
@@ -64,7 +69,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trdclinic.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so it turns a lock-out flagged anywhere in the request into the sign-in page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# ASVS 2.2.1: the sign-in is rate limited; axes counts failures first, then Django checks the
+# password (axes's backend needs the request, which the sign-in form always passes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "trdclinic.urls"
@@ -81,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "records.context_processors.clinic_navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -131,17 +148,64 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "records:patient-list"
 LOGOUT_REDIRECT_URL = "login"
 
+# ASVS 3.3.2 and NIST SP 800-63B 4.2.3 (AAL2): signed out after 30 idle minutes (the cookie's
+# age, renewed by requests at most once a minute) and at the latest 12 hours after signing in,
+# however active.
 SESSION_COOKIE_AGE = env_int("TRDCLINIC_SESSION_IDLE_MINUTES", 30, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE_SECONDS = env_int("TRDCLINIC_SESSION_MAX_HOURS", 12, minimum=1) * 60 * 60
+# Renewed at most once a minute by trdclinic.middleware rather than saved on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ASVS 3.4.2, 3.4.3: cookies out of reach of scripts and of cross-site requests.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# ASVS 14.4.3-14.4.7: no framing, no MIME sniffing, no full URL (patient ids) to other sites.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# ASVS 14.4.3, 5.3.3: scripts only from our own files, never inline. Style elements: our files
+# and the request's nonce; plotly.js writes its chart rules through the CSSOM into a nonce'd
+# <style> that base.html provides. Style attributes: plotly.js sets them with setAttribute for
+# rich chart text (<b> in the staging chart's titles, hover labels), so they stay allowed; an
+# attribute cannot run script or, under img-src/font-src, load anything from elsewhere.
+# Bootstrap's CSS draws its select arrows and toggler icon from data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# ASVS 2.2.1 (and NIST SP 800-63B 5.2.2, which allows at most 100): an account is locked after
+# 5 failed sign-ins in a row, counted per user name so that a clinic behind one address is not
+# locked out as a whole; it unlocks after the cool-off or when a clinic admin unlocks it.
+AXES_FAILURE_LIMIT = env_int("TRDCLINIC_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("TRDCLINIC_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lock without the address can be dodged by changing user agent or cookies;
+# a lock by user name holds whatever the client sends, and one by address would lock out every
+# clinician of a clinic behind one address. Spraying one password over many names is met by the
+# password rules instead (12 characters, not a common password: docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "trdclinic.views.locked_out"
+# Our admin's user list unlocks accounts, scoped to the admin's clinics (records/admin.py).
+AXES_ENABLE_ADMIN = False
+# Failed attempts are stored with the form's fields: a re-entry form's patient fields are masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "record_number", "reason"]
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -199,5 +263,7 @@ LOGGING = {
         # The chart exporter's browser driver narrates every temporary-folder clean-up at INFO.
         "choreographer": {"level": "WARNING"},
         "kaleido": {"level": "WARNING"},
+        # axes announces itself at INFO on every start; its lock-out warnings stay.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -7,6 +7,7 @@ from trdclinic import views
 urlpatterns = [
     path("", include("records.urls")),
     path("impasse/", include("pseudoresistance.urls")),
+    path("cohort/", include("cohort.urls")),
     path(
         "signin/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

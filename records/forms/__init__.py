@@ -3,10 +3,11 @@
 from .episodes import EpisodeForm
 from .exchange import HistoryUploadForm
 from .patients import PatientFilterForm, PatientForm
-from .scales import ScaleForm
+from .scales import ScaleForm, ScoreDeleteForm
 from .trials import (
     AdequacyOverrideForm,
     AgentCatalogue,
+    TrialDeleteForm,
     TrialForm,
     VersionForm,
     agent_catalogue,
@@ -22,6 +23,8 @@ __all__ = [
     "PatientFilterForm",
     "PatientForm",
     "ScaleForm",
+    "ScoreDeleteForm",
+    "TrialDeleteForm",
     "TrialForm",
     "VersionForm",
     "agent_catalogue",

@@ -7,6 +7,7 @@ from django import forms
 
 UPLOAD_MAX_BYTES = 1024 * 1024
 FILE_TOO_LARGE = "The file is larger than 1 MB: a treatment history is far smaller."
+FILE_NOT_JSON_NAME = "Choose a .json file: trdclinic reads treatment histories as JSON."
 FILE_NOT_UTF8 = "The file is not UTF-8 text: choose a JSON file exported by trdclinic."
 FILE_NOT_JSON = "The file is not valid JSON (line {line}, column {column}): {problem}."
 FILE_TOO_DEEP = "The file nests too deeply to be a treatment history."
@@ -33,6 +34,9 @@ class HistoryUploadForm(forms.Form):
 
     def clean_file(self) -> dict[str, Any]:
         upload = self.cleaned_data["file"]
+        # ASVS 12.1.1, 12.2.1: the size and kind are checked before the content is read.
+        if not (upload.name or "").lower().endswith(".json"):
+            raise forms.ValidationError(FILE_NOT_JSON_NAME, code="not_json_name")
         if upload.size > UPLOAD_MAX_BYTES:
             raise forms.ValidationError(FILE_TOO_LARGE, code="too_large")
         try:

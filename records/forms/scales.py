@@ -8,8 +8,10 @@ from django import forms
 from records import scales
 from records.models import ScaleAdministration
 from records.services import ScaleInput
+from trdclinic.reauth import PasswordReentryForm
 
 from .common import ServiceErrorsForm, model_field, version_field
+from .trials import VersionForm
 
 ITEM_LABEL = "Item {key}"
 ITEM_TOPIC_LABEL = "Item {key} · {topic}"
@@ -121,3 +123,7 @@ class ScaleForm(ServiceErrorsForm):
             interview_guide=data["interview_guide"],
             rater=data["rater"],
         )
+
+
+class ScoreDeleteForm(VersionForm, PasswordReentryForm):
+    """The deletion of a score: the version the user saw and their password (ASVS 4.3.3)."""

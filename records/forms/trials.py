@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
 from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
 from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
+from trdclinic.reauth import PasswordReentryForm
 
 from .common import ServiceErrorsForm, model_field, version_field
 
@@ -235,3 +236,7 @@ class VersionForm(ServiceErrorsForm):
     """A confirmation carrying the version the user saw (deletions, clearing an override)."""
 
     version = version_field()
+
+
+class TrialDeleteForm(VersionForm, PasswordReentryForm):
+    """The deletion of a trial: the version the user saw and their password (ASVS 4.3.3)."""

@@ -1,5 +1,40 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.validators import FileExtensionValidator
 from django.db import models
+from PIL import Image, UnidentifiedImageError
+
+# ASVS 12.1.1, 12.2.1: a letterhead logo is a small PNG or JPEG. SVG is refused: it can carry
+# script and links to other resources, which the PDF renderer would fetch.
+LOGO_EXTENSIONS = ("png", "jpg", "jpeg")
+LOGO_FORMATS = frozenset({"PNG", "JPEG"})
+LOGO_MAX_BYTES = 300 * 1024
+LOGO_MAX_PIXELS = 2000
+LOGO_TOO_LARGE = "The logo is larger than 300 KB: save it smaller (a letterhead needs little)."
+LOGO_NOT_IMAGE = "The logo must be a PNG or JPEG image."
+LOGO_TOO_MANY_PIXELS = "The logo is larger than 2000 × 2000 pixels: scale it down."
+
+
+def logo_size_valid(logo: File) -> None:  # type: ignore[type-arg]
+    """Refuse a logo file over LOGO_MAX_BYTES."""
+    if logo.size is not None and logo.size > LOGO_MAX_BYTES:
+        raise ValidationError(LOGO_TOO_LARGE, code="logo_too_large")
+
+
+def logo_image_valid(logo: File) -> None:  # type: ignore[type-arg]
+    """Refuse a logo that is not a PNG or JPEG image of a letterhead's size, whatever its name."""
+    try:
+        logo.seek(0)
+        with Image.open(logo) as image:
+            image_format, (width, height) = image.format, image.size
+        logo.seek(0)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        raise ValidationError(LOGO_NOT_IMAGE, code="logo_not_image") from None
+    if image_format not in LOGO_FORMATS:
+        raise ValidationError(LOGO_NOT_IMAGE, code="logo_not_image")
+    if max(width, height) > LOGO_MAX_PIXELS:
+        raise ValidationError(LOGO_TOO_MANY_PIXELS, code="logo_too_many_pixels")
 
 
 class PaperSize(models.TextChoices):
@@ -17,7 +52,16 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     address = models.TextField(blank=True)
     # The printed report's letterhead and paper (records/report.py).
-    logo = models.ImageField(upload_to="clinic-logos/", blank=True)
+    logo = models.ImageField(
+        upload_to="clinic-logos/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(LOGO_EXTENSIONS, message=LOGO_NOT_IMAGE),
+            logo_size_valid,
+            logo_image_valid,
+        ],
+        help_text="A PNG or JPEG image of at most 300 KB and 2000 × 2000 pixels.",
+    )
     paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,11 +9,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access, patient_for_user
 from records.exchange import patient_history_export, patient_history_import
 from records.forms import HistoryUploadForm
+from trdclinic.reauth import PasswordReentryForm
 
 from .common import patient_url
 
@@ -65,10 +66,15 @@ def export_filename(record_number: str) -> str:
     return EXPORT_FILENAME.format(number=number, day=timezone.localdate().isoformat())
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def patient_json_export(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     patient = patient_for_user(request, patient_id, Permission.VIEW_PATIENTS)
+    # ASVS 4.3.3 / 8.1: the record leaves the clinic only after the user types their password.
+    posted = request.POST if request.method == "POST" else None
+    form = PasswordReentryForm(posted, user=request.user, request=request)
+    if not (form.is_bound and form.is_valid()):
+        return render(request, "records/patient_export.html", {"form": form, "patient": patient})
     try:
         document = patient_history_export(access=access, patient_id=patient.pk)
     except ValidationError as error:

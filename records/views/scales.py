@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from records import scales
 from records.access import Permission, patient_for_user
-from records.forms import ScaleForm, VersionForm
+from records.forms import ScaleForm, ScoreDeleteForm
 from records.models import Episode, Patient, ScaleAdministration
 from records.services import StaleEditError, scale_delete, scale_record, scale_update
 
@@ -119,7 +119,9 @@ def scale_delete_page(
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     administration = administration_of(patient, administration_id)
     posted = request.POST if request.method == "POST" else None
-    form = VersionForm(posted, initial={"version": administration.version})
+    form = ScoreDeleteForm(
+        posted, initial={"version": administration.version}, user=request.user, request=request
+    )
     if form.is_bound and form.is_valid():
         try:
             scale_delete(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from records.access import Permission, patient_for_user
 from records.forms import (
     AdequacyOverrideForm,
+    TrialDeleteForm,
     TrialForm,
     VersionForm,
     agent_catalogue,
@@ -164,7 +165,9 @@ def trial_delete_page(request: HttpRequest, patient_id: int, trial_id: int) -> H
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     trial = trial_of(patient, trial_id)
     posted = request.POST if request.method == "POST" else None
-    form = VersionForm(posted, initial={"version": trial.version})
+    form = TrialDeleteForm(
+        posted, initial={"version": trial.version}, user=request.user, request=request
+    )
     if form.is_bound and form.is_valid():
         try:
             trial_delete(

@@ -12,6 +12,7 @@ from records.demo import vignettes
 from records.models import AuditAction, AuditEvent, Episode, Role, TreatmentTrial
 from records.views.exchange import export_filename
 from tests.factories import PatientFactory, TrialFactory
+from tests.factories.clinic import DEFAULT_PASSWORD
 
 VIGNETTES = {vignette["id"]: vignette for vignette in vignettes()}
 
@@ -31,8 +32,9 @@ def test_export_downloads_the_history_named_by_record_number_and_date(
     TrialFactory(episode=episode, code="T1", seq=1)
     episode.patient.record_number = "RN/7 Ü"
     episode.patient.save(update_fields=["record_number"])
-    response = signed_in(psychiatrist).get(
-        reverse("records:patient-json-export", args=[episode.patient_id])
+    response = signed_in(psychiatrist).post(
+        reverse("records:patient-json-export", args=[episode.patient_id]),
+        {"password": DEFAULT_PASSWORD},
     )
     today = timezone.localdate().isoformat()
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -55,7 +57,9 @@ def test_export_without_an_episode_returns_to_the_patient_page_with_the_reason(
     signed_in, psychiatrist, patient
 ):
     client = signed_in(psychiatrist)
-    response = client.get(reverse("records:patient-json-export", args=[patient.pk]))
+    response = client.post(
+        reverse("records:patient-json-export", args=[patient.pk]), {"password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "This patient has no episode to export yet." in page
@@ -63,7 +67,24 @@ def test_export_without_an_episode_returns_to_the_patient_page_with_the_reason(
 
 def test_clinic_admin_may_export(signed_in, clinic_admin, episode):
     url = reverse("records:patient-json-export", args=[episode.patient_id])
-    assert signed_in(clinic_admin).get(url).status_code == 200
+    response = signed_in(clinic_admin).post(url, {"password": DEFAULT_PASSWORD})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_export_asks_for_the_password_and_exports_nothing_without_it(
+    signed_in, psychiatrist, episode
+):
+    url = reverse("records:patient-json-export", args=[episode.patient_id])
+    client = signed_in(psychiatrist)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "password" in page.context["form"].fields
+    refused = client.post(url, {"password": "not-my-password"})
+    assert refused.status_code == 200
+    assert refused["Content-Type"].startswith("text/html")
+    assert refused.context["form"].errors["password"]
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_import_creates_the_episode_and_its_trials(signed_in, psychiatrist, clinic):
@@ -136,7 +157,9 @@ def test_import_of_another_clinics_patient_is_404(signed_in, stranger, patient):
     client = signed_in(stranger)
     assert client.get(url).status_code == 404
     assert client.post(url, {"file": history_file(vignette_document("V01"))}).status_code == 404
-    assert client.get(reverse("records:patient-json-export", args=[patient.pk])).status_code == 404
+    export = reverse("records:patient-json-export", args=[patient.pk])
+    assert client.get(export).status_code == 404
+    assert client.post(export, {"password": DEFAULT_PASSWORD}).status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.CLINIC_ADMIN])

@@ -8,6 +8,7 @@ from django.urls import reverse
 from records.audit import audit_event_write
 from records.models import AuditAction
 from tests.factories import TrialFactory, UserFactory
+from tests.factories.clinic import DEFAULT_PASSWORD
 
 from .conftest import ONSET
 
@@ -56,7 +57,8 @@ def test_deleted_trial_keeps_its_name_in_the_history(signed_in, psychiatrist, ep
     )
     trial = episode.trials.get()
     client.post(
-        reverse("records:trial-delete", args=[episode.patient_id, trial.pk]), {"version": "1"}
+        reverse("records:trial-delete", args=[episode.patient_id, trial.pk]),
+        {"version": "1", "password": DEFAULT_PASSWORD},
     )
     response = client.get(reverse("records:patient-changes", args=[episode.patient_id]))
     deleted, created = trial_rows(response)

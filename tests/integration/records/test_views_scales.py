@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from records.models import Role, ScaleAdministration
 from tests.factories import ScaleAdministrationFactory
+from tests.factories.clinic import DEFAULT_PASSWORD
 
 from .conftest import ONSET
 
@@ -104,7 +105,10 @@ def test_score_is_corrected_and_deleted(signed_in, psychiatrist, episode):
     assert response.status_code == 302
     assert (score.total, score.version) == (Decimal(18), 2)
     delete = reverse("records:scale-delete", args=[episode.patient_id, score.pk])
-    assert client.post(delete, {"version": "2"}).status_code == 302
+    refused = client.post(delete, {"version": "2"})
+    assert refused.context["form"].errors["password"]
+    assert ScaleAdministration.objects.exists()
+    assert client.post(delete, {"version": "2", "password": DEFAULT_PASSWORD}).status_code == 302
     assert not ScaleAdministration.objects.exists()
 
 

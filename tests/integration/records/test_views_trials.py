@@ -12,6 +12,7 @@ from django.urls import reverse
 from records.models import AuditEvent, Role, TreatmentTrial
 from records.models.trial import UNKNOWN_AGENT_NEEDS_CLASS
 from tests.factories import AgentFactory, EpisodeFactory, TrialFactory, builtin_agent
+from tests.factories.clinic import DEFAULT_PASSWORD
 
 from .conftest import ONSET
 
@@ -211,7 +212,10 @@ def test_trial_is_deleted_after_confirmation(signed_in, psychiatrist, trial):
     url = reverse("records:trial-delete", args=[trial.episode.patient_id, trial.pk])
     client = signed_in(psychiatrist)
     assert client.get(url).status_code == 200
-    response = client.post(url, {"version": "1"})
+    refused = client.post(url, {"version": "1", "password": "not-my-password"})
+    assert refused.context["form"].errors["password"]
+    assert TreatmentTrial.objects.filter(pk=trial.pk).exists()
+    response = client.post(url, {"version": "1", "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
     assert not TreatmentTrial.objects.filter(pk=trial.pk).exists()
 
@@ -219,7 +223,7 @@ def test_trial_is_deleted_after_confirmation(signed_in, psychiatrist, trial):
 def test_trial_with_an_augmentation_added_is_not_deleted(signed_in, psychiatrist, trial):
     TrialFactory(episode=trial.episode, kind="augmentation", augments=trial)
     url = reverse("records:trial-delete", args=[trial.episode.patient_id, trial.pk])
-    response = signed_in(psychiatrist).post(url, {"version": "1"})
+    response = signed_in(psychiatrist).post(url, {"version": "1", "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
     assert "added to this trial: change or delete them first" in response.content.decode()
     assert TreatmentTrial.objects.filter(pk=trial.pk).exists()

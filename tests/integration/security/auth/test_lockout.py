@@ -1,0 +1,194 @@
+"""ASVS 2.2.1: an account is locked after repeated failed sign-ins; a clinic admin unlocks it."""
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+
+from records.models import AuditEvent, Role
+from records.services.accounts import account_is_locked, account_unlock
+from tests.factories import MembershipFactory, UserFactory
+from tests.factories.clinic import DEFAULT_PASSWORD
+from trdclinic.reauth import REENTRY_LOCKED
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def fail_to_sign_in(client, username, times=None):
+    for _ in range(times or settings.AXES_FAILURE_LIMIT):
+        response = sign_in(client, username, "wrong password")
+    return response
+
+
+def test_the_limit_is_five_failures_with_a_thirty_minute_cool_off():
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
+    assert settings.AXES_LOCKOUT_PARAMETERS == ["username"]
+
+
+def test_failures_below_the_limit_still_let_the_right_password_in(client, psychiatrist):
+    fail_to_sign_in(client, psychiatrist.username, settings.AXES_FAILURE_LIMIT - 1)
+    response = sign_in(client, psychiatrist.username, DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_a_success_resets_the_count(client, psychiatrist):
+    fail_to_sign_in(client, psychiatrist.username, settings.AXES_FAILURE_LIMIT - 1)
+    sign_in(client, psychiatrist.username, DEFAULT_PASSWORD)
+    client.post(reverse("logout"))
+    fail_to_sign_in(client, psychiatrist.username, settings.AXES_FAILURE_LIMIT - 1)
+    assert sign_in(client, psychiatrist.username, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_the_fifth_failure_locks_the_account_with_a_clear_message(client, psychiatrist):
+    response = fail_to_sign_in(client, psychiatrist.username)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert 'data-testid="locked-out"' in page
+    assert "Too many failed sign-ins: this account is locked for 30 minutes" in page
+    assert "administrator can unlock it" in page
+    assert account_is_locked(psychiatrist)
+
+
+def test_a_locked_account_is_refused_even_with_the_right_password(client, psychiatrist):
+    fail_to_sign_in(client, psychiatrist.username)
+    response = sign_in(client, psychiatrist.username, DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_user_name_is_locked_the_same_way(client):
+    # The same answer for every name: the lock-out does not reveal which accounts exist.
+    response = fail_to_sign_in(client, "nobody-by-this-name")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+
+
+def test_the_lock_is_per_account_not_per_address(client, psychiatrist, supervisor):
+    fail_to_sign_in(client, psychiatrist.username)
+    assert sign_in(client, supervisor.username, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_the_admin_sign_in_is_locked_too(client, clinic_admin):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            reverse("admin:login"), {"username": clinic_admin.username, "password": "wrong"}
+        )
+    assert response.status_code == 429
+
+
+def test_force_login_still_works_with_the_lock_out_backend(signed_in, psychiatrist):
+    response = signed_in(psychiatrist).get(reverse("records:patient-list"))
+    assert response.status_code == 200
+
+
+def unlock(client, *users):
+    return client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "unlock_accounts", "_selected_action": [user.pk for user in users]},
+        follow=True,
+    )
+
+
+def test_clinic_admin_sees_and_unlocks_a_user_of_their_clinic(client, psychiatrist, clinic_admin):
+    fail_to_sign_in(client, psychiatrist.username)
+    client.force_login(clinic_admin)
+    listing = client.get(reverse("admin:auth_user_changelist"))
+    assert "Locked out" in listing.content.decode()
+    response = unlock(client, psychiatrist)
+    assert f"Unlocked: {psychiatrist.username}." in response.content.decode()
+    assert not account_is_locked(psychiatrist)
+    event = AuditEvent.objects.get(object_type="account", object_id=psychiatrist.pk)
+    assert event.actor_id == clinic_admin.pk
+    assert event.changes == {"failed_sign_ins": ["5", "0"]}
+    client.post(reverse("logout"))
+    assert sign_in(client, psychiatrist.username, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_clinic_admin_cannot_unlock_a_user_of_another_clinic(client, clinic_admin, stranger):
+    fail_to_sign_in(client, stranger.username)
+    # The admin's user list does not hold them, so the action cannot reach them by id.
+    client.force_login(clinic_admin)
+    unlock(client, stranger)
+    assert account_is_locked(stranger)
+    assert not AuditEvent.objects.filter(object_type="account").exists()
+
+
+def test_clinic_admin_cannot_unlock_an_account_without_a_clinic(client, clinic_admin):
+    # New accounts without a role show in every clinic admin's list; unlocking is refused.
+    newcomer = UserFactory()
+    fail_to_sign_in(client, newcomer.username)
+    client.force_login(clinic_admin)
+    response = unlock(client, newcomer)
+    assert "holds no role in a clinic you administer" in response.content.decode()
+    assert account_is_locked(newcomer)
+    with pytest.raises(PermissionDenied):
+        account_unlock(acting_user=clinic_admin, user=newcomer)
+
+
+def test_clinic_admin_unlocks_a_user_shared_with_another_clinic(
+    client, clinic, other_clinic, clinic_admin, stranger
+):
+    MembershipFactory(user=stranger, clinic=clinic, role=Role.SUPERVISOR)
+    fail_to_sign_in(client, stranger.username)
+    client.force_login(clinic_admin)
+    unlock(client, stranger)
+    assert not account_is_locked(stranger)
+    # The event goes to the unlocking admin's clinic only.
+    clinics = set(
+        AuditEvent.objects.filter(object_type="account").values_list("clinic_id", flat=True)
+    )
+    assert clinics == {clinic.pk}
+
+
+def test_superuser_unlocks_anyone(client, stranger, django_user_model):
+    fail_to_sign_in(client, stranger.username)
+    root = django_user_model.objects.create_superuser("root", password="x" * 16)
+    client.force_login(root)
+    unlock(client, stranger)
+    assert not account_is_locked(stranger)
+
+
+def test_failed_password_reentries_count_and_end_the_session(signed_in, psychiatrist, episode):
+    client = signed_in(psychiatrist)
+    url = reverse("records:patient-json-export", args=[episode.patient_id])
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"password": "guess"})
+        assert response.status_code == 200
+    response = client.post(url, {"password": "guess"})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert account_is_locked(psychiatrist)
+    assert sign_in(client, psychiatrist.username, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_a_locked_account_cannot_confirm_with_its_password(signed_in, psychiatrist, episode):
+    client = signed_in(psychiatrist)
+    # Someone guesses at the sign-in page while the clinician is working: the session ends.
+    fail_to_sign_in(Client(), psychiatrist.username)
+    url = reverse("records:patient-json-export", args=[episode.patient_id])
+    response = client.post(url, {"password": DEFAULT_PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_reentry_lock_message_names_the_reason():
+    assert "locked" in REENTRY_LOCKED
+
+
+def test_reentry_without_a_request_checks_the_password_but_counts_nothing(psychiatrist):
+    # Forms built outside a request (a management command, a test) cannot reach axes.
+    from axes.models import AccessAttempt
+
+    from trdclinic.reauth import PasswordReentryForm
+
+    form = PasswordReentryForm({"password": "wrong"}, user=psychiatrist)
+    assert not form.is_valid()
+    assert not AccessAttempt.objects.exists()
