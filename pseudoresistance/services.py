@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from cohort.services import episode_snapshot_store
 from pseudoresistance.checklist_data import Answer, Scope
 from pseudoresistance.criteria import criteria_labels
 from pseudoresistance.models import (
@@ -466,6 +467,7 @@ def impasse_flags_refresh(*, episode: Episode, acting_user: "Actor") -> ImpasseC
         )
         _lock_patient(patient.pk)
         assessment = episode_assessment(episode)
+        episode_snapshot_store(assessment=assessment)
         criteria = [criterion.value for criterion in assessment.criteria]
         msm_score = assessment.msm_score
         case = _active_case(episode)

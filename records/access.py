@@ -32,6 +32,7 @@ class Permission(StrEnum):
     EDIT_CLINICAL_DATA = "edit_clinical_data"
     REVIEW_IMPASSE = "review_impasse"
     VIEW_COHORT = "view_cohort"
+    EXPORT_COHORT = "export_cohort"
     MANAGE_CLINIC = "manage_clinic"
     VIEW_AUDIT = "view_audit"
 
@@ -39,13 +40,19 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.PSYCHIATRIST: frozenset({Permission.VIEW_PATIENTS, Permission.EDIT_CLINICAL_DATA}),
     Role.SUPERVISOR: frozenset(
-        {Permission.VIEW_PATIENTS, Permission.REVIEW_IMPASSE, Permission.VIEW_COHORT}
+        {
+            Permission.VIEW_PATIENTS,
+            Permission.REVIEW_IMPASSE,
+            Permission.VIEW_COHORT,
+            Permission.EXPORT_COHORT,
+        }
     ),
     # Clinic admins read records (audit, exports) but do not change clinical data.
     Role.CLINIC_ADMIN: frozenset(
         {
             Permission.VIEW_PATIENTS,
             Permission.VIEW_COHORT,
+            Permission.EXPORT_COHORT,
             Permission.MANAGE_CLINIC,
             Permission.VIEW_AUDIT,
         }

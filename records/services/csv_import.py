@@ -43,6 +43,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from cohort.services import snapshots_mark_stale
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import created, snapshot
@@ -1183,6 +1184,7 @@ def csv_import(*, acting_user: "Actor", clinic: Clinic, data: bytes) -> ImportSu
             if problems:
                 raise CsvImportError(problems)
             _write(plans, user)
+            snapshots_mark_stale(episode_ids=[plan.episode.pk for plan in plans])
     except IntegrityError as error:
         if not any(name in str(error) for name in CONCURRENT_CONSTRAINTS):
             raise

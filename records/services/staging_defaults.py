@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from cohort.services import snapshots_mark_stale
 from records.access import Permission
 from records.audit import (
     audit_event_write,
@@ -99,4 +100,5 @@ def clinic_staging_defaults_update(
             changes=changes,
             object_version=defaults.version,
         )
+        snapshots_mark_stale(clinic_id=clinic.pk)
     return defaults

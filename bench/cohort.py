@@ -1,0 +1,117 @@
+"""The cohort figures of issue 7: `restage` of the bench clinic, the cohort page's time and SQL.
+
+    python -m bench.cohort --patients 1000
+
+Runs in the benchmark's own throw-away database (bench.web.bench_database), like `python -m bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bench.measure import Row, peak_python_mib, percentile
+
+if TYPE_CHECKING:
+    from records.models import Clinic
+
+PAGE_REQUESTS = 10
+WARM_UP = 2
+
+
+def restage_row(clinic: Clinic) -> Row:
+    """Restage every snapshot of the clinic (timed), as `manage.py restage --clinic` does."""
+    from cohort.services import snapshots_restage
+
+    def progress(done: int, total: int) -> None:
+        print(f"restage: {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    episodes = snapshots_restage(clinic=clinic, progress=progress)
+    seconds = time.perf_counter() - started
+    return Row(
+        f"restage, {episodes:,} episodes",
+        seconds,
+        "s",
+        note=f"{episodes / seconds:,.0f} episodes/s; batches of 500, one transaction each",
+    )
+
+
+def cohort_page_rows(clinic: Clinic, requests: int = PAGE_REQUESTS) -> list[Row]:
+    """Median and p95 server time and SQL count of the cohort page, as a supervisor."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from records.models import Membership, Role
+
+    supervisor, _ = User.objects.get_or_create(username="bench-supervisor")
+    Membership.objects.get_or_create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
+    client = Client()
+    client.force_login(supervisor)
+    url = reverse("cohort:cohort")
+
+    def get() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    for _ in range(WARM_UP):
+        get()
+    seconds = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        get()
+        seconds.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    queries = len(captured.captured_queries)
+    p95 = percentile(seconds, 0.95) * 1000
+    return [
+        Row(
+            "cohort page: median",
+            statistics.median(seconds) * 1000,
+            "ms",
+            peak_mib=peak_python_mib(get),
+            note=f"{queries} SQL queries; {requests} warm requests, Django test client",
+            extra={"queries": queries, "p95_ms": p95},
+        ),
+        Row("cohort page: p95", p95, "ms", note=f"{requests} warm requests"),
+    ]
+
+
+def main(argv: Sequence[str]) -> int:
+    """Build the synthetic clinic, restage it, measure the cohort page; print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.cohort", description=__doc__)
+    parser.add_argument("--patients", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=PAGE_REQUESTS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TRDCLINIC_MODE", "local")
+    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench_cohort")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
+    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+    from bench import web
+    from bench.__main__ import print_table
+
+    with web.bench_database():
+        clinic, _user, load_seconds = web.build_clinic(args.patients, args.seed)
+        rows = [Row(f"synthetic clinic, {args.patients:,} patients: bulk load", load_seconds, "s")]
+        rows.append(restage_row(clinic))
+        rows += cohort_page_rows(clinic, args.requests)
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

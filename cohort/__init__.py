@@ -1,0 +1,1 @@
+"""The supervisors' cohort view: staging snapshots per episode, the cohort page and its export."""

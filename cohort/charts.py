@@ -1,0 +1,189 @@
+"""The cohort page's charts: plotly figures as plain JSON (as records/charts.py builds them).
+
+Built as dictionaries rather than `plotly.graph_objects` figures, whose validation costs more
+than the page's whole budget at 10,000 episodes; tests/unit/cohort validates every figure
+against plotly's schema instead.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from cohort.selectors import CohortPage, ItemCount
+
+BAR_COLOUR = "#1f4e79"
+RESPONSE_COLOUR = "#b26a00"
+REMISSION_COLOUR = "#2e7d32"
+STATE_COLOURS = ("#1f4e79", "#b26a00", "#2e7d32")
+SMALL_HEIGHT = 220
+CHART_HEIGHT = 320
+CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+BASE_LAYOUT: dict[str, Any] = {
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "#ffffff",
+    "font": {"size": 11},
+}
+
+
+def _figure(traces: list[dict[str, Any]], layout: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """Return a figure's data, layout and the page's chart config."""
+    return {"data": traces, "layout": layout, "config": CONFIG, **extra}
+
+
+def _layout(title: str, height: int, **layout: Any) -> dict[str, Any]:
+    return {
+        **BASE_LAYOUT,
+        "title": {"text": title, "x": 0.01, "font": {"size": 13}},
+        "height": height,
+        "margin": {"l": 40, "r": 12, "t": 36, "b": 40},
+        **layout,
+    }
+
+
+def _distribution(label: str, counts: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    trace = {
+        "type": "bar",
+        "x": [name for name, _n in counts],
+        "y": [n for _name, n in counts],
+        "marker": {"color": BAR_COLOUR},
+        "hovertemplate": "%{x}: %{y} episodes<extra></extra>",
+    }
+    return _figure([trace], _layout(label, SMALL_HEIGHT, yaxis={"title": {"text": "episodes"}}))
+
+
+def _heat_map(page: CohortPage, link: Callable[[str, str], str]) -> dict[str, Any]:
+    concordance = page.concordance
+    keys = concordance.keys
+    trace = {
+        "type": "heatmap",
+        "z": [list(row) for row in concordance.agreement],
+        "x": list(concordance.labels),
+        "y": list(concordance.labels),
+        "text": [
+            ["—" if value is None else f"{value:g} %" for value in row]
+            for row in concordance.agreement
+        ],
+        "texttemplate": "%{text}",
+        "customdata": [
+            [
+                f"{disagree} of {judged} episodes disagree"
+                for disagree, judged in zip(d_row, j_row, strict=True)
+            ]
+            for d_row, j_row in zip(concordance.disagreements, concordance.judged, strict=True)
+        ],
+        "hovertemplate": "%{y} and %{x}: %{z:.1f} % agree<br>%{customdata}<extra></extra>",
+        "zmin": 0,
+        "zmax": 100,
+        "colorscale": "Blues",
+        "colorbar": {"title": {"text": "% agree"}},
+    }
+    layout = _layout(
+        "Agreement on meeting the TRD threshold",
+        420,
+        yaxis={"autorange": "reversed"},
+        margin={"l": 120, "r": 12, "t": 36, "b": 80},
+    )
+    links = [[link(a, b) if a != b else "" for b in keys] for a in keys]
+    return _figure([trace], layout, links=links)
+
+
+def _items(title: str, items: tuple[ItemCount, ...]) -> dict[str, Any]:
+    ordered = list(reversed(items))
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [item.episodes for item in ordered],
+        "y": [item.code for item in ordered],
+        "text": [item.text for item in ordered],
+        "textposition": "none",
+        "hovertemplate": "%{y}: %{x} episodes<br>%{text}<extra></extra>",
+        "marker": {"color": BAR_COLOUR},
+    }
+    return _figure([trace], _layout(title, CHART_HEIGHT, xaxis={"title": {"text": "episodes"}}))
+
+
+def _cases(page: CohortPage) -> dict[str, Any]:
+    traces = [
+        {
+            "type": "bar",
+            "name": state,
+            "x": [name for name, _n in bins],
+            "y": [n for _name, n in bins],
+            "marker": {"color": colour},
+            "hovertemplate": f"{state}, %{{x}}: %{{y}} cases<extra></extra>",
+        }
+        for (state, bins), colour in zip(page.cases.waiting, STATE_COLOURS, strict=False)
+    ]
+    layout = _layout(
+        "Impasse cases in progress by days waiting",
+        CHART_HEIGHT,
+        barmode="group",
+        yaxis={"title": {"text": "cases"}},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return _figure(traces, layout)
+
+
+def _backlog(page: CohortPage) -> dict[str, Any]:
+    backlog = page.cases.backlog
+    trace = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": [week.isoformat() for week, _n in backlog],
+        "y": [n for _week, n in backlog],
+        "line": {"color": BAR_COLOUR},
+        "hovertemplate": "%{x|%d %b %Y}: %{y} cases<extra></extra>",
+    }
+    layout = _layout(
+        "Review backlog (open or under review), weekly",
+        CHART_HEIGHT,
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": "cases"}, "rangemode": "tozero"},
+    )
+    return _figure([trace], layout)
+
+
+def _rates(page: CohortPage) -> dict[str, Any]:
+    quarters = [point.period for point in page.rates]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "response",
+            "x": quarters,
+            "y": [point.response_rate for point in page.rates],
+            "customdata": [point.responders_judged for point in page.rates],
+            "line": {"color": RESPONSE_COLOUR},
+            "hovertemplate": "%{x}: %{y} % of %{customdata} episodes<extra>response</extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "remission",
+            "x": quarters,
+            "y": [point.remission_rate for point in page.rates],
+            "customdata": [point.remission_judged for point in page.rates],
+            "line": {"color": REMISSION_COLOUR, "dash": "dash"},
+            "hovertemplate": "%{x}: %{y} % of %{customdata} episodes<extra>remission</extra>",
+        },
+    ]
+    layout = _layout(
+        "Response and remission by quarter (latest score of each episode)",
+        CHART_HEIGHT,
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "% of episodes scored"}, "range": [0, 100]},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return _figure(traces, layout)
+
+
+def cohort_figures(page: CohortPage, link: Callable[[str, str], str]) -> dict[str, Any]:
+    """Return every chart of the cohort page; `link(first, second)` is a disagreement list URL."""
+    return {
+        "distributions": [_distribution(d.label, d.counts) for d in page.distributions],
+        "concordance": _heat_map(page, link),
+        "cases": _cases(page),
+        "backlog": _backlog(page),
+        "concerns": _items("Most frequent pseudo-resistance concerns", page.concerns),
+        "gaps": _items("Most frequent data gaps", page.data_gaps),
+        "rates": _rates(page),
+    }

@@ -1,0 +1,50 @@
+"""manage.py restage: recompute the cohort's staging snapshots, in batches, with progress."""
+
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cohort.services import RESTAGE_BATCH, snapshots_restage
+from records.models import Clinic
+
+NO_SUCH_CLINIC = "No clinic with id {clinic}."
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the staging snapshots the cohort page reads: every episode (after a new "
+        "engine version), or only the stale ones (--stale), of every clinic or one (--clinic)."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="only episodes without a snapshot, marked stale, or staged with other engine "
+            "versions or parameters",
+        )
+        parser.add_argument("--clinic", type=int, help="the id of one clinic")
+        parser.add_argument("--batch", type=int, default=RESTAGE_BATCH, help="episodes per batch")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        clinic = None
+        if options["clinic"] is not None:
+            clinic = Clinic.objects.filter(pk=options["clinic"]).first()
+            if clinic is None:
+                raise CommandError(NO_SUCH_CLINIC.format(clinic=options["clinic"]))
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            elapsed = time.perf_counter() - started
+            self.stdout.write(f"{done}/{total} episodes restaged ({elapsed:.1f} s)")
+
+        total = snapshots_restage(
+            clinic=clinic,
+            stale_only=options["stale"],
+            batch_size=max(1, options["batch"]),
+            progress=progress,
+        )
+        elapsed = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(f"Restaged {total} episodes in {elapsed:.1f} s."))

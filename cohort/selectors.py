@@ -1,0 +1,468 @@
+"""Selectors read: the clinic's snapshots as pandas DataFrames, in a fixed number of queries.
+
+The cohort page never stages: it reads `EpisodeSnapshot` rows (one query), the impasse cases and
+their transitions (two), and the count of episodes whose snapshot is missing or stale (one).
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
+from django.utils import timezone
+
+from cohort.models import EpisodeSnapshot
+from cohort.snapshots import VERDICT_KEYS, engine_versions, params_json
+from pseudoresistance.checklist_data import ITEMS_BY_CODE, CaseStatus, case_status_text
+from pseudoresistance.criteria import criteria_labels
+from pseudoresistance.models import ImpasseCase, ImpasseCaseEvent
+from pseudoresistance.states import ACTIVE_STATES, CaseState
+from records.access import ClinicAccess, Permission
+from records.history import default_params
+from records.models import Clinic, Episode
+from staging.registry import ENGINES
+
+LABELS = {engine.key: engine.info.label for engine in ENGINES}
+# Display bins of the days a case has waited (a reading aid, not a clinical threshold).
+WAITING_BINS = ((7, "0–7 days"), (30, "8–30 days"), (90, "31–90 days"), (None, "over 90 days"))
+BACKLOG_WEEKS = 26
+TOP_ITEMS = 10
+BACKLOG_STATES = (CaseState.OPEN.value, CaseState.UNDER_REVIEW.value)
+# The page reads these columns, and each model's category and verdict as text (KT): PostgreSQL
+# extracts them, so 10,000 rows cost no JSON decoding in Python.
+PAGE_COLUMNS = ("episode_id", "status", "concerns", "data_gaps")
+SCORE_COLUMNS = ("episode_id", "day", "response", "remission")
+VERDICT_CODES = {"true": 1, "false": 0}
+NO_VERDICT = -1
+CATEGORY = "category__{key}"
+REACHES = "reaches__{key}"
+
+
+@dataclass(frozen=True)
+class CohortFilters:
+    """The page's filters: the responsible psychiatrist and the episode onset period."""
+
+    psychiatrist_id: int | None = None
+    onset_from: datetime.date | None = None
+    onset_to: datetime.date | None = None
+
+    def episode_q(self, prefix: str = "") -> Q:
+        """Return the filters as a condition on episodes (`prefix` leads to the episode)."""
+        condition = Q()
+        if self.psychiatrist_id is not None:
+            condition &= Q(**{f"{prefix}patient__psychiatrist_id": self.psychiatrist_id})
+        if self.onset_from is not None:
+            condition &= Q(**{f"{prefix}onset_date__gte": self.onset_from})
+        if self.onset_to is not None:
+            condition &= Q(**{f"{prefix}onset_date__lte": self.onset_to})
+        return condition
+
+    def query(self) -> dict[str, str]:
+        """Return the filters as query parameters, for links that keep them."""
+        values = {
+            "psychiatrist": self.psychiatrist_id,
+            "onset_from": self.onset_from,
+            "onset_to": self.onset_to,
+        }
+        return {name: str(value) for name, value in values.items() if value is not None}
+
+    def description(self) -> str:
+        """Return the filters as audit text (ids and dates only, no patient data)."""
+        parts = [f"{name}={value}" for name, value in self.query().items()]
+        return "; ".join(parts) or "none"
+
+
+def clinic_snapshots(access: ClinicAccess, filters: CohortFilters) -> QuerySet[EpisodeSnapshot]:
+    """Return the snapshots of the active clinic's episodes that match the filters."""
+    access.require(Permission.VIEW_COHORT)
+    return EpisodeSnapshot.objects.filter(
+        Q(clinic=access.clinic, episode__patient__clinic=access.clinic)
+        & filters.episode_q("episode__")
+    )
+
+
+def stale_episodes(clinic: Clinic) -> QuerySet[Episode]:
+    """Return the clinic's episodes whose snapshot is missing, marked stale or out of date.
+
+    Out of date: computed by other engine versions or other staging parameters than the
+    clinic's defaults now.
+    """
+    current = Q(snapshot__engine_versions=engine_versions()) & Q(
+        snapshot__params=params_json(default_params(clinic))
+    )
+    return Episode.objects.filter(patient__clinic=clinic).filter(
+        Q(snapshot__isnull=True) | Q(snapshot__stale=True) | ~current
+    )
+
+
+def snapshot_frame(access: ClinicAccess, filters: CohortFilters) -> pd.DataFrame:
+    """Return one row per snapshot of the filtered cohort (one query).
+
+    Columns: `PAGE_COLUMNS`, `category__<model>` for every model and `reaches__<model>`
+    ("true", "false" or None) for the models with a TRD threshold.
+    """
+    extracted = {
+        CATEGORY.format(key=engine.key): KT(f"results__{engine.key}__category")
+        for engine in ENGINES
+    } | {REACHES.format(key=key): KT(f"results__{key}__reaches") for key in VERDICT_KEYS}
+    snapshots = clinic_snapshots(access, filters).annotate(**extracted)
+    rows = snapshots.values_list(*PAGE_COLUMNS, *extracted)
+    return pd.DataFrame.from_records(list(rows), columns=[*PAGE_COLUMNS, *extracted])
+
+
+def score_frame(access: ClinicAccess, filters: CohortFilters) -> pd.DataFrame:
+    """Return one row per rating-scale score of the filtered cohort (one query).
+
+    Columns: `SCORE_COLUMNS`; PostgreSQL unnests the snapshots' score outcomes.
+    """
+    snapshots = clinic_snapshots(access, filters).values("episode_id", "score_outcomes")
+    inner, params = snapshots.query.sql_with_params()
+    # The inner query is the ORM's own SQL, its parameters passed separately: no input is
+    # formatted into the text.
+    sql = (
+        "SELECT s.episode_id, o.value->>0, (o.value->>2)::boolean, (o.value->>3)::boolean "  # noqa: S608  # nosec B608
+        f"FROM ({inner}) AS s CROSS JOIN LATERAL jsonb_array_elements(s.score_outcomes) AS o"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    key: str
+    label: str
+    counts: tuple[tuple[str, int], ...]
+
+
+def stage_distributions(frame: pd.DataFrame) -> tuple[Distribution, ...]:
+    """Return, per model, how many episodes have each stage, score band or verdict."""
+    distributions = []
+    for engine in ENGINES:
+        counts = Counter(frame[CATEGORY.format(key=engine.key)].dropna())
+        ordered = sorted(counts.items(), key=lambda item: str(item[0]))
+        distributions.append(
+            Distribution(engine.key, engine.info.label, tuple((str(k), int(v)) for k, v in ordered))
+        )
+    return tuple(distributions)
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Per pair of models with a TRD threshold: episodes judged by both, agreements."""
+
+    keys: tuple[str, ...]
+    labels: tuple[str, ...]
+    # [row][column]: percent agreement (None without an episode judged by both).
+    agreement: tuple[tuple[float | None, ...], ...]
+    disagreements: tuple[tuple[int, ...], ...]
+    judged: tuple[tuple[int, ...], ...]
+
+
+def concordance(frame: pd.DataFrame) -> Concordance:
+    """Return how often each pair of models agrees that their TRD threshold is met."""
+    verdicts = {
+        key: frame[REACHES.format(key=key)]
+        .map(VERDICT_CODES)
+        .fillna(NO_VERDICT)
+        .to_numpy(dtype=np.int8)
+        for key in VERDICT_KEYS
+    }
+    judged_by = {key: values != NO_VERDICT for key, values in verdicts.items()}
+    size = len(VERDICT_KEYS)
+    agreement: list[list[float | None]] = [[None] * size for _ in range(size)]
+    disagreements = [[0] * size for _ in range(size)]
+    judged = [[0] * size for _ in range(size)]
+    for i, a in enumerate(VERDICT_KEYS):
+        for j, b in enumerate(VERDICT_KEYS):
+            both = judged_by[a] & judged_by[b]
+            n = int(both.sum())
+            differ = int((both & (verdicts[a] != verdicts[b])).sum())
+            judged[i][j] = n
+            disagreements[i][j] = differ
+            agreement[i][j] = round(100 * (n - differ) / n, 1) if n else None
+    return Concordance(
+        keys=VERDICT_KEYS,
+        labels=tuple(LABELS[key] for key in VERDICT_KEYS),
+        agreement=tuple(tuple(row) for row in agreement),
+        disagreements=tuple(tuple(row) for row in disagreements),
+        judged=tuple(tuple(row) for row in judged),
+    )
+
+
+def model_pairs() -> tuple[tuple[str, str], ...]:
+    """Return every pair of models with a TRD threshold."""
+    return tuple(combinations(VERDICT_KEYS, 2))
+
+
+@dataclass(frozen=True)
+class ItemCount:
+    code: str
+    text: str
+    episodes: int
+
+
+def _top_items(lists: Iterable[list[str]], top: int = TOP_ITEMS) -> tuple[ItemCount, ...]:
+    """Return the checklist items most often present, with how many episodes have them."""
+    counts = Counter(code for codes in lists for code in codes).most_common(top)
+    return tuple(
+        ItemCount(
+            str(code),
+            ITEMS_BY_CODE[code].question if code in ITEMS_BY_CODE else str(code),
+            int(n),
+        )
+        for code, n in counts
+    )
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    period: str
+    response_rate: float | None
+    responders_judged: int
+    remission_rate: float | None
+    remission_judged: int
+
+
+def _latest_share(scores: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Return per quarter the share (percent) and number of episodes whose latest value is true."""
+    known = scores.dropna(subset=[column])
+    latest = known.groupby(["quarter", "episode_id"], sort=False)[column].last().astype(bool)
+    return latest.groupby(level="quarter").agg(["mean", "size"])
+
+
+def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
+    """Return, per quarter, the share of episodes whose latest score then is a response/remission.
+
+    `scores` is `score_frame`'s. An episode counts in a quarter when it has a score then; its
+    latest score of the quarter decides (response: records.scales' ≥ 50 % reduction from the
+    scale's first score).
+    """
+    if scores.empty:
+        return ()
+    scores = scores.sort_values(["day", "episode_id"], kind="stable")
+    scores = scores.assign(
+        quarter=pd.PeriodIndex(pd.to_datetime(scores["day"]), freq="Q").astype(str)
+    )
+    response = _latest_share(scores, "response")
+    remission = _latest_share(scores, "remission")
+    return tuple(
+        RatePoint(
+            quarter,
+            _percent(response, quarter),
+            int(response["size"].get(quarter, 0)),
+            _percent(remission, quarter),
+            int(remission["size"].get(quarter, 0)),
+        )
+        for quarter in sorted(set(scores["quarter"]))
+    )
+
+
+def _percent(shares: pd.DataFrame, quarter: str) -> float | None:
+    if quarter not in shares.index:
+        return None
+    return round(100 * float(shares.at[quarter, "mean"]), 1)
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """Impasse cases of the cohort: by state, active ones by days waiting, the backlog."""
+
+    by_state: tuple[tuple[str, int], ...]
+    # (state label, ((bin label, cases), ...)) for the states in progress.
+    waiting: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    # (week ending, cases open or under review then).
+    backlog: tuple[tuple[datetime.date, int], ...]
+
+
+def _waiting_bin(days: int) -> str:
+    return next(label for limit, label in WAITING_BINS if limit is None or days <= limit)
+
+
+def case_figures(access: ClinicAccess, filters: CohortFilters) -> CaseFigures:
+    """Return the impasse cases of the filtered cohort by state, waiting time and backlog."""
+    access.require(Permission.VIEW_COHORT)
+    scoped = ImpasseCase.objects.filter(
+        Q(patient__clinic=access.clinic) & filters.episode_q("episode__")
+    )
+    cases = list(scoped.values_list("pk", "state", "waiting_since"))
+    events = list(
+        ImpasseCaseEvent.objects.filter(case__in=scoped)
+        .order_by("case_id", "at", "pk")
+        .values_list("case_id", "to_state", "at")
+    )
+    labels = dict(CaseState.choices)
+    counts = pd.Series([state for _pk, state, _since in cases], dtype=object).value_counts()
+    by_state = tuple((str(labels[state]), int(counts.get(state, 0))) for state in CaseState.values)
+    today = timezone.localdate()
+    waiting = []
+    for state in (s for s in CaseState if s in ACTIVE_STATES):
+        bins = dict.fromkeys((label for _limit, label in WAITING_BINS), 0)
+        for _pk, case_state, since in cases:
+            if case_state == state:
+                bins[_waiting_bin((today - timezone.localdate(since)).days)] += 1
+        waiting.append((str(state.label), tuple(bins.items())))
+    return CaseFigures(by_state, tuple(waiting), _backlog(events, today))
+
+
+def _backlog(
+    events: list[tuple[int, str, datetime.datetime]], today: datetime.date
+) -> tuple[tuple[datetime.date, int], ...]:
+    """Return, at the end of each of the last weeks, how many cases were open or under review."""
+    spans: list[tuple[datetime.date, datetime.date | None]] = []
+    start: dict[int, datetime.date] = {}
+    for case_id, to_state, at in events:
+        day = timezone.localdate(at)
+        if to_state in BACKLOG_STATES:
+            start.setdefault(case_id, day)
+        elif case_id in start:
+            spans.append((start.pop(case_id), day))
+    spans.extend((day, None) for day in start.values())
+    weeks = [today - datetime.timedelta(weeks=n) for n in range(BACKLOG_WEEKS - 1, -1, -1)]
+    return tuple(
+        (week, sum(1 for begin, end in spans if begin <= week and (end is None or end > week)))
+        for week in weeks
+    )
+
+
+@dataclass(frozen=True)
+class CohortPage:
+    episodes: int
+    stale: int
+    distributions: tuple[Distribution, ...]
+    concordance: Concordance
+    cases: CaseFigures
+    concerns: tuple[ItemCount, ...]
+    data_gaps: tuple[ItemCount, ...]
+    rates: tuple[RatePoint, ...]
+    statuses: tuple[tuple[str, int], ...]
+
+
+def cohort_page(*, access: ClinicAccess, filters: CohortFilters) -> CohortPage:
+    """Return everything the cohort page shows, from snapshots: five queries whatever the size."""
+    frame = snapshot_frame(access, filters)
+    stale = stale_episodes(access.clinic).filter(filters.episode_q()).count()
+    statuses = frame["status"].value_counts()
+    return CohortPage(
+        episodes=len(frame),
+        stale=stale,
+        distributions=stage_distributions(frame),
+        concordance=concordance(frame),
+        cases=case_figures(access, filters),
+        concerns=_top_items(frame["concerns"]),
+        data_gaps=_top_items(frame["data_gaps"]),
+        rates=outcome_rates(score_frame(access, filters)),
+        statuses=tuple(
+            (case_status_text(CaseStatus(status)), int(statuses.get(status, 0)))
+            for status in CaseStatus
+            if status in statuses
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DisagreementRow:
+    patient_id: int
+    record_number: str
+    name: str
+    psychiatrist: str
+    onset_date: datetime.date
+    first: str
+    second: str
+
+
+def disagreements(
+    *, access: ClinicAccess, filters: CohortFilters, first: str, second: str
+) -> list[DisagreementRow]:
+    """Return the filtered cohort's episodes where two models disagree on their TRD threshold."""
+    if first not in VERDICT_KEYS or second not in VERDICT_KEYS:
+        raise KeyError(first if first not in VERDICT_KEYS else second)
+    snapshots = clinic_snapshots(access, filters).select_related("episode__patient__psychiatrist")
+    rows = []
+    for snapshot in snapshots.order_by("episode__patient__record_number", "episode_id"):
+        a, b = snapshot.results.get(first, {}), snapshot.results.get(second, {})
+        if a.get("reaches") is None or b.get("reaches") is None:
+            continue
+        if a["reaches"] == b["reaches"]:
+            continue
+        patient = snapshot.episode.patient
+        psychiatrist = patient.psychiatrist
+        rows.append(
+            DisagreementRow(
+                patient_id=patient.pk,
+                record_number=patient.record_number,
+                name=f"{patient.family_name}, {patient.given_name}",
+                psychiatrist=(psychiatrist.get_full_name() or psychiatrist.get_username())
+                if psychiatrist is not None
+                else "",
+                onset_date=snapshot.episode.onset_date,
+                first=a["category"],
+                second=b["category"],
+            )
+        )
+    return rows
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def cohort_table(*, access: ClinicAccess, filters: CohortFilters) -> list[dict[str, Any]]:
+    """Return the cohort table: one row per episode, every model's result, flags and status.
+
+    Two queries: the snapshots with their episodes and patients, and the latest impasse cases.
+    Identifying columns are `record_number`, `family_name`, `given_name`, `date_of_birth`.
+    """
+    snapshots = list(
+        clinic_snapshots(access, filters)
+        .select_related("episode__patient__psychiatrist")
+        .order_by("episode__patient__record_number", "episode__onset_date", "episode_id")
+    )
+    case_states: dict[int, str] = {}
+    cases = ImpasseCase.objects.filter(
+        episode_id__in=[snapshot.episode_id for snapshot in snapshots]
+    ).order_by("episode_id", "flagged_at", "pk")
+    labels = dict(CaseState.choices)
+    for episode_id, state in cases.values_list("episode_id", "state"):
+        case_states[episode_id] = str(labels[state])
+    rows = []
+    for snapshot in snapshots:
+        episode = snapshot.episode
+        patient = episode.patient
+        psychiatrist = patient.psychiatrist
+        row: dict[str, Any] = {
+            "record_number": patient.record_number,
+            "family_name": patient.family_name,
+            "given_name": patient.given_name,
+            "date_of_birth": patient.date_of_birth,
+            "psychiatrist": (psychiatrist.get_full_name() or psychiatrist.get_username())
+            if psychiatrist is not None
+            else "",
+            "episode_onset": episode.onset_date,
+            "episode_end": episode.end_date,
+            "assessed_on": snapshot.assessment_date,
+            "case_status": snapshot.status_text,
+            "impasse_criteria": "; ".join(criteria_labels(snapshot.criteria)),
+            "impasse_case": case_states.get(episode.pk, ""),
+            "msm_score": snapshot.msm_score,
+            "concerns": " ".join(snapshot.concerns),
+            "data_gaps": " ".join(snapshot.data_gaps),
+            "stale": _yes_no(snapshot.stale),
+        }
+        for engine in ENGINES:
+            result = snapshot.results.get(engine.key, {})
+            row[engine.info.label] = result.get("category", "")
+            if engine.key in VERDICT_KEYS:
+                row[f"{engine.info.label}: TRD threshold met"] = _yes_no(result.get("reaches"))
+            after = snapshot.results_after_checklist.get(engine.key, "")
+            row[f"{engine.info.label}: after checklist"] = after
+        rows.append(row)
+    return rows

@@ -1,0 +1,282 @@
+"""Services write: staging snapshots (store, mark stale, restage) and the audited cohort export.
+
+Snapshots are derived data, refreshed inside the transaction of the change that makes them out
+of date, so they carry no audit event of their own; the change they follow is audited already.
+"""
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cohort.models import ClinicPseudonymKey, EpisodeSnapshot
+from cohort.selectors import CohortFilters, cohort_table, stale_episodes
+from cohort.snapshots import snapshot_values
+from records.access import NOT_ALLOWED_MESSAGE, Permission, access_for_user
+from records.audit import audit_event_write
+from records.history import default_params
+from records.models import AuditAction, Clinic, Episode, ScaleAdministration, TreatmentTrial
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from pseudoresistance.selectors import EpisodeAssessment
+
+    Actor = User | AnonymousUser
+
+logger = logging.getLogger(__name__)
+
+CLINIC_NOT_FOUND = "No such clinic."
+OBJECT_TYPE = "cohort"
+RESTAGE_BATCH = 500
+SNAPSHOT_FIELDS = (
+    "clinic",
+    "engine_versions",
+    "params",
+    "assessment_date",
+    "computed_at",
+    "stale",
+    "results",
+    "results_after_checklist",
+    "status",
+    "status_text",
+    "criteria",
+    "msm_score",
+    "concerns",
+    "data_gaps",
+    "score_outcomes",
+)
+IDENTIFYING_COLUMNS = ("family_name", "given_name", "date_of_birth")
+PSEUDONYM_COLUMN = "pseudonym"
+PSEUDONYM_PREFIX = "P-"
+PSEUDONYM_LENGTH = 10
+# Characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+CONTENT_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _snapshot(values: dict[str, Any], episode_id: int) -> EpisodeSnapshot:
+    return EpisodeSnapshot(episode_id=episode_id, **values)
+
+
+def _save(snapshots: Sequence[EpisodeSnapshot]) -> None:
+    """Insert or replace snapshots, one statement per batch."""
+    EpisodeSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["episode"],
+        update_fields=list(SNAPSHOT_FIELDS),
+        batch_size=RESTAGE_BATCH,
+    )
+
+
+def episode_snapshot_store(*, assessment: "EpisodeAssessment") -> EpisodeSnapshot:
+    """Store an episode's snapshot from the assessment just made: the scores, then one upsert.
+
+    Call inside the transaction of the change, after authorising it (impasse_flags_refresh).
+    """
+    episode = assessment.episode
+    administrations = ScaleAdministration.objects.filter(episode=episode)
+    snapshot = _snapshot(
+        snapshot_values(assessment, administrations, now=timezone.now()), episode.pk
+    )
+    _save([snapshot])
+    return snapshot
+
+
+def snapshots_mark_stale(
+    *, clinic_id: int | None = None, episode_ids: Iterable[int] | None = None
+) -> int:
+    """Mark the snapshots of a clinic, or of some episodes, stale (one UPDATE); return how many."""
+    snapshots = EpisodeSnapshot.objects.filter(stale=False)
+    if clinic_id is not None:
+        snapshots = snapshots.filter(clinic_id=clinic_id)
+    if episode_ids is not None:
+        snapshots = snapshots.filter(episode_id__in=list(episode_ids))
+    return snapshots.update(stale=True)
+
+
+def _episodes_to_restage(clinic: Clinic | None, stale_only: bool) -> QuerySet[Episode]:
+    if not stale_only:
+        episodes = Episode.objects.all()
+        return episodes if clinic is None else episodes.filter(patient__clinic=clinic)
+    clinics = [clinic] if clinic is not None else list(Clinic.objects.all())
+    ids: list[int] = []
+    for each in clinics:
+        ids.extend(stale_episodes(each).values_list("pk", flat=True))
+    return Episode.objects.filter(pk__in=ids)
+
+
+def _restage_batch(episode_ids: Sequence[int]) -> None:
+    """Assess and store the snapshots of a batch of episodes, in one transaction."""
+    from pseudoresistance.selectors import episode_assessment
+
+    with transaction.atomic():
+        episodes = list(
+            Episode.objects.filter(pk__in=episode_ids).select_related(
+                "patient__clinic__staging_defaults"
+            )
+        )
+        patient_ids = {episode.patient_id for episode in episodes}
+        trials: dict[int, list[TreatmentTrial]] = {pk: [] for pk in patient_ids}
+        for trial in TreatmentTrial.objects.filter(
+            episode__patient_id__in=patient_ids
+        ).select_related("episode", "agent", "override_by"):
+            trials[trial.episode.patient_id].append(trial)
+        scores: dict[int, list[ScaleAdministration]] = {episode.pk: [] for episode in episodes}
+        for administration in ScaleAdministration.objects.filter(episode_id__in=episode_ids):
+            scores[administration.episode_id].append(administration)
+        now = timezone.now()
+        snapshots = []
+        for episode in episodes:
+            assessment = episode_assessment(
+                episode,
+                trials=trials[episode.patient_id],
+                params=default_params(episode.patient.clinic),
+            )
+            values = snapshot_values(assessment, scores[episode.pk], now=now)
+            snapshots.append(_snapshot(values, episode.pk))
+        _save(snapshots)
+
+
+def snapshots_restage(
+    *,
+    clinic: Clinic | None = None,
+    stale_only: bool = False,
+    batch_size: int = RESTAGE_BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recompute snapshots (all, or the stale ones; one clinic or every clinic) in batches.
+
+    Each batch is its own transaction; `progress(done, total)` is called after each batch.
+    Returns the number of episodes restaged.
+    """
+    ids = list(_episodes_to_restage(clinic, stale_only).order_by("pk").values_list("pk", flat=True))
+    total = len(ids)
+    for start in range(0, total, batch_size):
+        batch = ids[start : start + batch_size]
+        _restage_batch(batch)
+        if progress is not None:
+            progress(start + len(batch), total)
+    logger.info("restage: %d episodes", total)
+    return total
+
+
+def _pseudonym_secret(clinic_id: int) -> bytes:
+    key, _created = ClinicPseudonymKey.objects.get_or_create(
+        clinic_id=clinic_id, defaults={"secret": secrets.token_hex(32)}
+    )
+    return key.secret.encode()
+
+
+def pseudonym(secret: bytes, clinic_id: int, record_number: str) -> str:
+    """Return the stable pseudonym of a record number in a clinic: a keyed hash, not reversible."""
+    digest = hmac.new(secret, f"{clinic_id}:{record_number}".encode(), hashlib.sha256).digest()
+    return PSEUDONYM_PREFIX + base64.b32encode(digest).decode()[:PSEUDONYM_LENGTH]
+
+
+def _safe(value: Any) -> Any:
+    """Return a text cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _deidentified(row: dict[str, Any], secret: bytes, clinic_id: int) -> dict[str, Any]:
+    """Return the row without name and date of birth, its record number as the pseudonym."""
+    kept = {
+        name: value
+        for name, value in row.items()
+        if name not in IDENTIFYING_COLUMNS and name != "record_number"
+    }
+    return {PSEUDONYM_COLUMN: pseudonym(secret, clinic_id, row["record_number"]), **kept}
+
+
+@dataclass(frozen=True)
+class CohortExport:
+    content: bytes
+    filename: str
+    content_type: str
+    rows: int
+
+
+def _render(rows: list[dict[str, Any]], file_format: ExportFormat) -> bytes:
+    frame = pd.DataFrame.from_records(rows).map(_safe) if rows else pd.DataFrame()
+    if file_format is ExportFormat.CSV:
+        text = io.StringIO()
+        frame.to_csv(text, index=False, quoting=csv.QUOTE_MINIMAL)
+        return text.getvalue().encode("utf-8")
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False, sheet_name="cohort", engine="openpyxl")
+    return buffer.getvalue()
+
+
+def cohort_export(
+    *,
+    acting_user: "Actor",
+    clinic_id: int,
+    filters: CohortFilters,
+    file_format: ExportFormat,
+    deidentify: bool,
+) -> CohortExport:
+    """Export the cohort table as CSV or XLSX, optionally de-identified; one audit event.
+
+    De-identified: no name, no date of birth, the record number replaced by the clinic's stable
+    pseudonym. The caller has checked the user's re-entered password.
+    """
+    with transaction.atomic():
+        access = access_for_user(acting_user, clinic_id)
+        if access is None or access.clinic.pk != clinic_id:
+            raise Http404(CLINIC_NOT_FOUND)
+        if not access.can(Permission.EXPORT_COHORT):
+            raise PermissionDenied(NOT_ALLOWED_MESSAGE.format(clinic=access.clinic.name))
+        rows = cohort_table(access=access, filters=filters)
+        if deidentify:
+            secret = _pseudonym_secret(clinic_id)
+            rows = [_deidentified(row, secret, clinic_id) for row in rows]
+        content = _render(rows, file_format)
+        audit_event_write(
+            actor=access.user,
+            action=AuditAction.EXPORT,
+            object_type=OBJECT_TYPE,
+            object_id=None,
+            clinic_id=clinic_id,
+            changes={
+                "filters": [None, filters.description()],
+                "format": [None, file_format.value],
+                "de-identified": [None, "yes" if deidentify else "no"],
+                "rows": [None, str(len(rows))],
+            },
+        )
+    day = timezone.localdate().isoformat()
+    suffix = "-deidentified" if deidentify else ""
+    return CohortExport(
+        content=content,
+        filename=f"cohort-{day}{suffix}.{file_format.value}",
+        content_type=CONTENT_TYPES[file_format],
+        rows=len(rows),
+    )

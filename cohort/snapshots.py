@@ -1,0 +1,151 @@
+"""What a snapshot holds, computed from an episode's assessment: no query, no Django model write.
+
+The TRD verdict of each model is `staging.compare.VERDICTS` ("meets its TRD threshold"); the
+models without one (MGH-s, MSM, DM-TRD are scores, the response profile gives labels) have none,
+and a model that is not applicable has none either, so it never counts as agreeing or disagreeing.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from records import scales
+from staging.compare import VERDICTS
+from staging.history import Params
+from staging.registry import ENGINES
+from staging.result import ModelResult
+
+if TYPE_CHECKING:
+    from pseudoresistance.selectors import EpisodeAssessment
+    from records.models import ScaleAdministration
+
+NOT_APPLICABLE = "not applicable"
+NO_LABEL = "no label applies"
+MET = "met"
+NOT_MET = "not met"
+RESPONSE_LABELS = {
+    "prd": "partial response",
+    "trd_minimal_improvement": "minimal improvement",
+    "chronic": "chronic course",
+}
+VERDICT_KEYS = tuple(engine.key for engine in ENGINES if engine.key in VERDICTS)
+
+
+def engine_versions() -> dict[str, str]:
+    """Return the version of every registered engine, by model key."""
+    return {engine.key: engine.info.version for engine in ENGINES}
+
+
+def params_json(params: Params) -> dict[str, Any]:
+    """Return staging parameters as JSON values (enums as their values)."""
+    return {
+        name: value.value if isinstance(value, Enum) else value
+        for name, value in dataclasses.asdict(params).items()
+    }
+
+
+def category(key: str, result: ModelResult) -> str:
+    """Return the one value the stage distribution counts for a model's result."""
+    if not result.applicable:
+        return NOT_APPLICABLE
+    fields = next(engine.info.fields for engine in ENGINES if engine.key == key)
+    if "stage" in fields:
+        return f"stage {result.stage}"
+    if "score" in fields:
+        if result.score is None:
+            return NOT_APPLICABLE
+        return result.band or f"{result.score:g}"
+    if "met" in fields:
+        return MET if result.met else NOT_MET
+    labels = [label for name, label in RESPONSE_LABELS.items() if getattr(result, name)]
+    return "; ".join(labels) or NO_LABEL
+
+
+def reaches_threshold(key: str, result: ModelResult) -> bool | None:
+    """Return whether the model's TRD threshold is met; None without a threshold or applicable."""
+    verdict = VERDICTS.get(key)
+    if verdict is None or not result.applicable:
+        return None
+    return verdict(result)
+
+
+def result_json(key: str, result: ModelResult) -> dict[str, Any]:
+    """Return what the cohort page and export keep of one model's result."""
+    return {
+        "category": category(key, result),
+        "reaches": reaches_threshold(key, result),
+        "applicable": result.applicable,
+        "stage": None if result.stage is None else str(result.stage),
+        "score": result.score,
+        "band": result.band,
+        "met": result.met,
+    }
+
+
+def score_outcomes(
+    administrations: Iterable["ScaleAdministration"],
+) -> list[list[Any]]:
+    """Return each score's response (from the episode's first score of the scale) and remission.
+
+    Response per `records.scales.outcome_category`; the first score of a scale is its baseline,
+    so its response is null; a scale without a cut-off has a null remission.
+    """
+    baselines: dict[str, float] = {}
+    outcomes: list[list[Any]] = []
+    for administration in sorted(administrations, key=lambda a: (a.administered_on, a.pk)):
+        total = administration.total_value
+        if total is None:
+            continue
+        code = scales.ScaleCode(administration.scale)
+        response: bool | None = None
+        baseline = baselines.get(administration.scale)
+        if baseline is None:
+            baselines[administration.scale] = total
+        else:
+            outcome = scales.outcome_category(code, baseline, total)
+            if outcome.category is not scales.OutcomeCategory.NOT_EVALUABLE:
+                response = outcome.category is scales.OutcomeCategory.RESPONSE
+        outcomes.append(
+            [
+                administration.administered_on.isoformat(),
+                administration.scale,
+                response,
+                scales.is_remission(code, total),
+            ]
+        )
+    return outcomes
+
+
+def _codes(findings: Iterable[Any]) -> list[str]:
+    """Return the item codes of findings, each once, in order."""
+    return list(dict.fromkeys(finding.item.code for finding in findings))
+
+
+def snapshot_values(
+    assessment: "EpisodeAssessment",
+    administrations: Iterable["ScaleAdministration"],
+    *,
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    """Return the snapshot's field values for an episode's assessment and rating-scale scores."""
+    status = assessment.status
+    after: Mapping[str, ModelResult] = assessment.results_after_checklist
+    return {
+        "clinic_id": assessment.patient.clinic_id,
+        "engine_versions": engine_versions(),
+        "params": params_json(assessment.params),
+        "assessment_date": assessment.assessment_date,
+        "computed_at": now,
+        "stale": False,
+        "results": {key: result_json(key, r) for key, r in assessment.results.items()},
+        "results_after_checklist": {key: category(key, r) for key, r in after.items()},
+        "status": status.status.value,
+        "status_text": status.text,
+        "criteria": [criterion.value for criterion in assessment.criteria],
+        "msm_score": assessment.msm_score,
+        "concerns": _codes((*status.red_concerns, *status.contributors)),
+        "data_gaps": _codes(status.data_gaps),
+        "score_outcomes": score_outcomes(administrations),
+    }

@@ -1,0 +1,107 @@
+"""Views: authorise through records.access, read the cohort from snapshots, export on request."""
+
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cohort.charts import cohort_figures
+from cohort.forms import CohortExportForm, CohortFilterForm
+from cohort.selectors import LABELS, CohortFilters, cohort_page, disagreements
+from cohort.services import ExportFormat, cohort_export
+from cohort.snapshots import VERDICT_KEYS
+from pseudoresistance.selectors import clinic_psychiatrists
+from records import scales
+from records.access import ClinicAccess, Permission, clinic_access
+
+UNKNOWN_MODEL = "No such pair of models."
+
+
+def _filter_form(request: HttpRequest, access: ClinicAccess) -> CohortFilterForm:
+    return CohortFilterForm(request.GET or None, psychiatrists=clinic_psychiatrists(access=access))
+
+
+def _query(filters: CohortFilters) -> str:
+    query = urlencode(filters.query())
+    return f"?{query}" if query else ""
+
+
+@require_GET
+def cohort(request: HttpRequest) -> HttpResponse:
+    access = clinic_access(request, Permission.VIEW_COHORT)
+    form = _filter_form(request, access)
+    filters = form.filters()
+    page = cohort_page(access=access, filters=filters)
+    query = _query(filters)
+
+    def link(first: str, second: str) -> str:
+        return reverse("cohort:disagreements", args=[first, second]) + query
+
+    context = {
+        "form": form,
+        "page": page,
+        "figures": cohort_figures(page, link),
+        "pairs": [
+            {
+                "label": page.concordance.labels[i],
+                "cells": [
+                    {
+                        "label": page.concordance.labels[j],
+                        "agreement": page.concordance.agreement[i][j],
+                        "disagreements": page.concordance.disagreements[i][j],
+                        "url": link(a, b) if i != j else "",
+                    }
+                    for j, b in enumerate(page.concordance.keys)
+                ],
+            }
+            for i, a in enumerate(page.concordance.keys)
+        ],
+        "can_export": access.can(Permission.EXPORT_COHORT),
+        "export_url": reverse("cohort:export") + query,
+        "response_percent": scales.RESPONSE.percent,
+    }
+    return render(request, "cohort/cohort.html", context)
+
+
+@require_GET
+def disagreement_list(request: HttpRequest, first: str, second: str) -> HttpResponse:
+    access = clinic_access(request, Permission.VIEW_COHORT)
+    if first not in VERDICT_KEYS or second not in VERDICT_KEYS or first == second:
+        raise Http404(UNKNOWN_MODEL)
+    form = _filter_form(request, access)
+    filters = form.filters()
+    rows = disagreements(access=access, filters=filters, first=first, second=second)
+    context = {
+        "form": form,
+        "rows": rows,
+        "first": LABELS[first],
+        "second": LABELS[second],
+        "back_url": reverse("cohort:cohort") + _query(filters),
+    }
+    return render(request, "cohort/disagreement_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def export(request: HttpRequest) -> HttpResponse:
+    access = clinic_access(request, Permission.EXPORT_COHORT)
+    filters = _filter_form(request, access).filters()
+    form = CohortExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        exported = cohort_export(
+            acting_user=request.user,
+            clinic_id=access.clinic.pk,
+            filters=filters,
+            file_format=ExportFormat(form.cleaned_data["file_format"]),
+            deidentify=form.cleaned_data["deidentify"],
+        )
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
+    context = {
+        "form": form,
+        "filters": filters.description(),
+        "back_url": reverse("cohort:cohort") + _query(filters),
+    }
+    return render(request, "cohort/cohort_export.html", context)

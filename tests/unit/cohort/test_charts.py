@@ -1,0 +1,144 @@
+"""The cohort selectors' pandas arithmetic and every chart, checked against plotly's schema."""
+
+import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from cohort.charts import cohort_figures
+from cohort.selectors import (
+    CATEGORY,
+    PAGE_COLUMNS,
+    REACHES,
+    SCORE_COLUMNS,
+    CaseFigures,
+    CohortFilters,
+    CohortPage,
+    _backlog,
+    _top_items,
+    concordance,
+    outcome_rates,
+    stage_distributions,
+)
+from cohort.snapshots import VERDICT_KEYS
+from staging.registry import ENGINES
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    columns = [
+        *PAGE_COLUMNS,
+        *(CATEGORY.format(key=engine.key) for engine in ENGINES),
+        *(REACHES.format(key=key) for key in VERDICT_KEYS),
+    ]
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def row(episode_id: int, fda: str | None, thase_rush: str | None, **extra: object):
+    return {
+        "episode_id": episode_id,
+        "status": "meets_common_definition",
+        "concerns": [],
+        "data_gaps": [],
+        CATEGORY.format(key="fda"): {"true": "met", "false": "not met"}.get(fda or ""),
+        REACHES.format(key="fda"): fda,
+        REACHES.format(key="thase_rush"): thase_rush,
+        **extra,
+    }
+
+
+SAMPLE = frame(
+    [
+        row(1, "true", "true"),
+        row(2, "true", "false", concerns=["A1", "B1"], data_gaps=["B1"]),
+        row(3, "false", "false", concerns=["A1"]),
+        row(4, "true", None),
+    ]
+)
+
+
+def test_concordance_counts_only_episodes_both_models_judge():
+    result = concordance(SAMPLE)
+    i, j = VERDICT_KEYS.index("fda"), VERDICT_KEYS.index("thase_rush")
+    assert (result.judged[i][j], result.disagreements[i][j]) == (3, 1)
+    assert result.agreement[i][j] == pytest.approx(66.7)
+    assert result.agreement[i][i] == 100.0
+    ema = VERDICT_KEYS.index("ema")
+    assert result.agreement[i][ema] is None
+
+
+def test_stage_distribution_counts_each_category():
+    fda = next(d for d in stage_distributions(SAMPLE) if d.key == "fda")
+    assert dict(fda.counts) == {"met": 3, "not met": 1}
+
+
+def test_most_frequent_items_come_first_with_their_question():
+    [first, second] = _top_items(SAMPLE["concerns"])
+    assert (first.code, first.episodes, second.code, second.episodes) == ("A1", 2, "B1", 1)
+    assert "bipolar" in second.text
+
+
+def test_outcome_rates_take_each_episodes_latest_score_of_the_quarter():
+    scores = pd.DataFrame.from_records(
+        [
+            (1, "2025-01-05", None, False),
+            (2, "2025-01-10", False, False),
+            (2, "2025-02-10", True, True),
+            (2, "2025-04-10", False, False),
+            (3, "2025-03-01", False, None),
+        ],
+        columns=list(SCORE_COLUMNS),
+    )
+    first, second = outcome_rates(scores)
+    assert (first.period, first.response_rate, first.responders_judged) == ("2025Q1", 50.0, 2)
+    assert (first.remission_rate, first.remission_judged) == (50.0, 2)
+    assert (second.period, second.response_rate, second.remission_rate) == ("2025Q2", 0.0, 0.0)
+    assert outcome_rates(pd.DataFrame(columns=list(SCORE_COLUMNS))) == ()
+
+
+def test_backlog_counts_cases_open_or_under_review_at_each_week_end():
+    today = datetime.date(2025, 6, 30)
+    at = datetime.datetime(2025, 6, 1, 12, tzinfo=datetime.UTC)
+    events = [
+        (1, "open", at),
+        (1, "under_review", at + datetime.timedelta(days=3)),
+        (1, "reviewed", at + datetime.timedelta(days=10)),
+        (2, "open", at + datetime.timedelta(days=20)),
+    ]
+    backlog = dict(_backlog(events, today))
+    assert backlog[today] == 1
+    assert backlog[today - datetime.timedelta(weeks=3)] == 1
+    assert backlog[today - datetime.timedelta(weeks=10)] == 0
+
+
+def test_every_figure_is_valid_for_plotly():
+    page = CohortPage(
+        episodes=4,
+        stale=0,
+        distributions=stage_distributions(SAMPLE),
+        concordance=concordance(SAMPLE),
+        cases=CaseFigures(
+            by_state=(("Open", 1),),
+            waiting=(("Open", (("0–7 days", 1),)),),
+            backlog=((datetime.date(2025, 6, 30), 1),),
+        ),
+        concerns=_top_items(SAMPLE["concerns"]),
+        data_gaps=_top_items(SAMPLE["data_gaps"]),
+        rates=(),
+        statuses=(),
+    )
+    figures = cohort_figures(page, lambda a, b: f"/cohort/disagreements/{a}/{b}/")
+    every = [*figures.pop("distributions"), *figures.values()]
+    assert len(every) == len(ENGINES) + 6
+    for figure in every:
+        go.Figure(data=figure["data"], layout=figure["layout"])
+    links = figures["concordance"]["links"]
+    assert links[0][0] == ""
+    assert links[0][1] == f"/cohort/disagreements/{VERDICT_KEYS[0]}/{VERDICT_KEYS[1]}/"
+
+
+def test_filters_keep_to_ids_and_dates():
+    filters = CohortFilters(psychiatrist_id=4, onset_from=datetime.date(2024, 1, 1))
+    assert filters.query() == {"psychiatrist": "4", "onset_from": "2024-01-01"}
+    assert filters.description() == "psychiatrist=4; onset_from=2024-01-01"
+    assert CohortFilters().description() == "none"
