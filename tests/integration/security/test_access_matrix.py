@@ -1,0 +1,410 @@
+"""Who gets what at every URL: the access matrix, generated from the URL configuration.
+
+Every pattern `get_resolver()` knows (the records and impasse pages, cohort, sign-in/out, the
+health check and the whole admin, each registered model's changelist, add, change, history,
+delete and the catch-all included) has a row in `EXPECTED`, and a separate test fails when a
+pattern has no row or a row no pattern. Each row gives the outcome of a GET and of a POST with
+an empty body for the five kinds of visitor. URL parameters are real objects of clinic A; the
+visitor of the other clinic holds every role in clinic B only.
+
+Outcomes: "login" is a redirect to the sign-in page (the admin's own for admin pages),
+"index" the admin's redirect of an object it does not show to its index (what it answers for an
+id that does not exist, too), other numbers the status code. A refused POST leaves every table
+as it was. Each request runs in a savepoint that is rolled back, so requests do not see each
+other's writes.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from pseudoresistance.models import ChecklistVersion
+from records.models import AuditEvent, Membership, Patient, Role
+from records.services.common import ObjectType
+from tests.factories import (
+    AgentFactory,
+    ClinicFactory,
+    EpisodeFactory,
+    ImpasseCaseFactory,
+    MembershipFactory,
+    PatientFactory,
+    ScaleAdministrationFactory,
+    TrialFactory,
+    UserFactory,
+)
+
+VISITORS = ("anonymous", "other clinic", "psychiatrist", "supervisor", "clinic admin")
+LOGIN = "login"
+INDEX = "index"
+Outcome = int | str
+Row = tuple[tuple[Outcome, ...], tuple[Outcome, ...]]
+
+L, IX = LOGIN, INDEX
+# route: ((GET outcomes), (POST outcomes)), each in the order of VISITORS:
+# anonymous, other clinic, psychiatrist, supervisor, clinic admin.
+EXPECTED: dict[str, Row] = {
+    "": ((L, 200, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "audit/": ((L, 200, 403, 403, 200), (L, 405, 405, 405, 405)),
+    "audit/patients/<int:patient_id>/": ((L, 404, 403, 403, 200), (L, 405, 405, 405, 405)),
+    "audit/patients/<int:patient_id>/export/": ((L, 404, 403, 403, 200), (L, 404, 403, 403, 200)),
+    "cohort/": ((L, 200, 403, 200, 200), (L, 405, 405, 405, 405)),
+    "audit/users/<int:user_id>/": ((L, 404, 403, 403, 200), (L, 405, 405, 405, 405)),
+    "audit/users/<int:user_id>/export/": ((L, 404, 403, 403, 200), (L, 404, 403, 403, 200)),
+    "cohort/disagreements/<str:first>/<str:second>/": (
+        (L, 200, 403, 200, 200),
+        (L, 405, 405, 405, 405),
+    ),
+    "cohort/export/": ((L, 200, 403, 200, 200), (L, 200, 403, 200, 200)),
+    "clinic/staging-defaults/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
+    "clinic/switch/": ((L, 405, 405, 405, 405), (L, 403, 403, 403, 403)),
+    "healthz": ((200, 200, 200, 200, 200), (405, 405, 405, 405, 405)),
+    "impasse/": ((L, 200, 403, 200, 403), (L, 405, 405, 405, 405)),
+    "impasse/cases/<int:case_id>/": ((L, 404, 403, 200, 403), (L, 405, 405, 405, 405)),
+    "impasse/cases/<int:case_id>/close/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
+    "impasse/cases/<int:case_id>/reopen/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
+    "impasse/cases/<int:case_id>/review/": ((L, 405, 405, 405, 405), (L, 404, 403, 200, 403)),
+    "impasse/cases/<int:case_id>/review/release/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 403, 200, 403),
+    ),
+    "impasse/cases/<int:case_id>/review/start/": ((L, 405, 405, 405, 405), (L, 404, 403, 302, 403)),
+    "impasse/episodes/<int:episode_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "impasse/episodes/<int:episode_id>/domains/<str:domain>/answers/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 302, 403, 403),
+    ),
+    "impasse/episodes/<int:episode_id>/flag/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
+    "impasse/episodes/<int:episode_id>/trials/<int:trial_id>/answers/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 302, 403, 403),
+    ),
+    "patients/<int:patient_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/changes/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/edit/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
+    "patients/<int:patient_id>/episodes/<int:episode_id>/edit/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/episodes/<int:episode_id>/scores/new/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/episodes/<int:episode_id>/trials/new/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/episodes/new/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
+    "patients/<int:patient_id>/export/": ((L, 404, 200, 200, 200), (L, 404, 200, 200, 200)),
+    "patients/<int:patient_id>/erase/": ((L, 404, 403, 403, 200), (L, 404, 403, 403, 200)),
+    "patients/<int:patient_id>/import/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
+    "patients/<int:patient_id>/report.pdf": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/report/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/scores/<int:administration_id>/delete/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/scores/<int:administration_id>/edit/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/staging.json": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/staging/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/trials/<int:trial_id>/adequacy/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/trials/<int:trial_id>/adequacy/clear/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 302, 403, 403),
+    ),
+    "patients/<int:patient_id>/trials/<int:trial_id>/delete/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/<int:patient_id>/trials/<int:trial_id>/edit/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
+    "patients/import-csv/": ((L, 200, 200, 403, 403), (L, 200, 200, 403, 403)),
+    "patients/import-csv/confirm/": ((L, 405, 405, 405, 405), (L, 200, 200, 403, 403)),
+    "patients/new/": ((L, 200, 200, 403, 403), (L, 200, 200, 403, 403)),
+    "signin/": ((200, 302, 302, 302, 302), (200, 302, 302, 302, 302)),
+    "signout/": ((L, 405, 405, 405, 405), (L, L, L, L, L)),
+    "admin/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/(?P<url>.*)$": ((L, 404, L, L, 404), (L, 404, L, L, 404)),
+    "admin/^(?P<app_label>records|auth|pseudoresistance)/$": (
+        (L, 200, L, L, 200),
+        (L, 200, L, L, 200),
+    ),
+    "admin/auth/user/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/auth/user/<id>/password/": ((L, 404, L, L, 200), (L, 404, L, L, 200)),
+    "admin/auth/user/<path:object_id>/": ((L, 302, L, L, 302), (L, 302, L, L, 302)),
+    "admin/auth/user/<path:object_id>/change/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/auth/user/<path:object_id>/delete/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/auth/user/<path:object_id>/history/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/auth/user/add/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/autocomplete/": ((L, 403, L, L, 403), (L, 405, L, L, 405)),
+    "admin/jsi18n/": ((L, 200, L, L, 200), (L, 405, L, L, 405)),
+    "admin/login/": ((200, IX, 200, 200, IX), (200, 200, 200, 200, 200)),
+    "admin/logout/": ((L, 405, IX, IX, 405), (L, L, IX, IX, L)),
+    "admin/password_change/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/password_change/done/": ((L, 200, L, L, 200), (L, 405, L, L, 405)),
+    "admin/pseudoresistance/checklistversion/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/pseudoresistance/checklistversion/<path:object_id>/": (
+        (L, 302, L, L, 302),
+        (L, 302, L, L, 302),
+    ),
+    "admin/pseudoresistance/checklistversion/<path:object_id>/change/": (
+        (L, 403, L, L, 403),
+        (L, 403, L, L, 403),
+    ),
+    "admin/pseudoresistance/checklistversion/<path:object_id>/delete/": (
+        (L, 403, L, L, 403),
+        (L, 403, L, L, 403),
+    ),
+    "admin/pseudoresistance/checklistversion/<path:object_id>/history/": (
+        (L, 403, L, L, 403),
+        (L, 403, L, L, 403),
+    ),
+    "admin/pseudoresistance/checklistversion/add/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/r/<path:content_type_id>/<path:object_id>/": ((L, 404, L, L, 404), (L, 404, L, L, 404)),
+    "admin/records/agent/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/records/agent/<path:object_id>/": ((L, 302, L, L, 302), (L, 302, L, L, 302)),
+    "admin/records/agent/<path:object_id>/change/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/agent/<path:object_id>/delete/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/agent/<path:object_id>/history/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/agent/add/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/records/auditevent/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/records/auditevent/<path:object_id>/": ((L, 302, L, L, 302), (L, 302, L, L, 302)),
+    "admin/records/auditevent/<path:object_id>/change/": ((L, IX, L, L, 200), (L, 403, L, L, 403)),
+    "admin/records/auditevent/<path:object_id>/delete/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/records/auditevent/<path:object_id>/history/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/auditevent/add/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/records/clinic/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/records/clinic/<path:object_id>/": ((L, 302, L, L, 302), (L, 302, L, L, 302)),
+    "admin/records/clinic/<path:object_id>/change/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/clinic/<path:object_id>/delete/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/records/clinic/<path:object_id>/history/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/clinic/add/": ((L, 403, L, L, 403), (L, 403, L, L, 403)),
+    "admin/records/membership/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+    "admin/records/membership/<path:object_id>/": ((L, 302, L, L, 302), (L, 302, L, L, 302)),
+    "admin/records/membership/<path:object_id>/change/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/membership/<path:object_id>/delete/": ((L, IX, L, L, 200), (L, 302, L, L, 302)),
+    "admin/records/membership/<path:object_id>/history/": ((L, IX, L, L, 200), (L, IX, L, L, 200)),
+    "admin/records/membership/add/": ((L, 200, L, L, 200), (L, 200, L, L, 200)),
+}
+
+
+def url_patterns(
+    patterns: list[URLPattern | URLResolver] | None = None, prefix: str = ""
+) -> Iterator[str]:
+    """Yield the full route of every URL pattern, resolvers unfolded."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+@dataclass
+class ClinicA:
+    """Clinic A's objects and staff, and the visitor of clinic B."""
+
+    visitors: dict[str, User | None]
+    values: dict[str, str]
+    missing: dict[str, str]
+
+
+@pytest.fixture
+def clinic_a(db: None) -> ClinicA:
+    clinic = ClinicFactory(name="Clinic A")
+    other = ClinicFactory(name="Clinic B")
+    staff = {role: UserFactory() for role in (Role.PSYCHIATRIST, Role.SUPERVISOR)}
+    staff[Role.CLINIC_ADMIN] = UserFactory()
+    for role, user in staff.items():
+        MembershipFactory(user=user, clinic=clinic, role=role)
+    stranger = UserFactory()
+    for role in Role.values:
+        MembershipFactory(user=stranger, clinic=other, role=role)
+    psychiatrist = staff[Role.PSYCHIATRIST]
+    patient = PatientFactory(clinic=clinic, psychiatrist=psychiatrist)
+    episode = EpisodeFactory(patient=patient)
+    trial = TrialFactory(episode=episode, code="T1", seq=1)
+    score = ScaleAdministrationFactory(episode=episode)
+    case = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)
+    agent = AgentFactory(clinic=clinic)
+    event = AuditEvent.objects.create(
+        clinic_id=clinic.pk, patient_id=patient.pk, object_type=ObjectType.PATIENT, action="view"
+    )
+    membership = Membership.objects.get(user=psychiatrist, clinic=clinic)
+    version = ChecklistVersion.objects.get()
+    admin_objects = {
+        "records/clinic": clinic.pk,
+        "records/membership": membership.pk,
+        "auth/user": psychiatrist.pk,
+        "records/agent": agent.pk,
+        "records/auditevent": event.pk,
+        "pseudoresistance/checklistversion": version.pk,
+    }
+    values = {
+        "patient_id": str(patient.pk),
+        "episode_id": str(episode.pk),
+        "trial_id": str(trial.pk),
+        "administration_id": str(score.pk),
+        "case_id": str(case.pk),
+        "domain": "B",
+        "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
+        "object_id": str(patient.pk),
+        "id": str(psychiatrist.pk),
+        "user_id": str(psychiatrist.pk),
+        "first": "thase_rush",
+        "second": "fda",
+        "app_label": "records",
+        "url": "records/nosuchmodel/",
+        **{f"admin:{model}": str(pk) for model, pk in admin_objects.items()},
+    }
+    unused = 10**9
+    missing = {name: str(unused) for name in values if name.endswith("_id") or name == "id"}
+    missing |= {f"admin:{model}": str(unused) for model in admin_objects}
+    return ClinicA(
+        visitors={
+            "anonymous": None,
+            "other clinic": stranger,
+            "psychiatrist": psychiatrist,
+            "supervisor": staff[Role.SUPERVISOR],
+            "clinic admin": staff[Role.CLINIC_ADMIN],
+        },
+        values=values,
+        missing=missing,
+    )
+
+
+def concrete(route: str, values: dict[str, str]) -> str:
+    """Return the route with its parameters filled: a path converter or a regex group."""
+    path = "/" + route.replace("^", "").replace("$", "")
+    if path.startswith("/admin/(?P<app_label>"):
+        return f"/admin/{values['app_label']}/"
+    if path.startswith("/admin/(?P<url>"):
+        return f"/admin/{values['url']}"
+    parts = []
+    for part in path.split("/"):
+        if part.startswith("<") and part.endswith(">"):
+            name = part[1:-1].split(":")[-1]
+            model = "/".join(path.split("/")[2:4])
+            if name == "object_id" and f"admin:{model}" in values:
+                name = f"admin:{model}"
+            part = values[name]
+        parts.append(part)
+    return "/".join(parts)
+
+
+def outcome(response: HttpResponse, path: str) -> Outcome:
+    """Return what the visitor got: a sign-in redirect, the admin's index, or the status code."""
+    if response.status_code == 302:
+        target = response["Location"]
+        if target.startswith(("/signin/", "/admin/login/")):
+            return LOGIN
+        if path.startswith("/admin/") and target == "/admin/" and path != "/admin/":
+            return INDEX
+    return response.status_code
+
+
+def fingerprint() -> str:
+    """Return a digest of every row of every table a request could change (sessions aside)."""
+    digest = hashlib.sha256()
+    for app in ("records", "pseudoresistance", "auth", "contenttypes", "admin"):
+        for model in apps.get_app_config(app).get_models():
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+            rows = model._default_manager.order_by("pk").values_list(*fields)
+            digest.update(f"{model._meta.label}{list(rows)}".encode())
+    return digest.hexdigest()
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def visit(user: User | None, method: str, path: str) -> tuple[Outcome, bool]:
+    """Request the path as the user; return the outcome and whether the database changed."""
+    with rolled_back():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        before = fingerprint() if method == "POST" else ""
+        response: Any = getattr(client, method.lower())(path)
+        changed = method == "POST" and fingerprint() != before
+    return outcome(response, path), changed
+
+
+REFUSED = {LOGIN, INDEX, 403, 404, 405}
+ROUTES = sorted(set(url_patterns()))
+
+
+def test_every_url_pattern_has_an_expected_row() -> None:
+    assert sorted(set(ROUTES) - set(EXPECTED)) == [], "URL patterns without an access row"
+    assert sorted(set(EXPECTED) - set(ROUTES)) == [], "access rows for URL patterns that are gone"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_access_matrix(clinic_a: ClinicA, route: str) -> None:
+    path = concrete(route, clinic_a.values)
+    observed: list[list[Outcome]] = [[], []]
+    changed_by_refused = []
+    for index, method in enumerate(("GET", "POST")):
+        for visitor, user in clinic_a.visitors.items():
+            got, changed = visit(user, method, path)
+            observed[index].append(got)
+            if changed and (got in REFUSED or visitor in ("anonymous", "other clinic")):
+                changed_by_refused.append(f"{method} by {visitor}")
+    assert route in EXPECTED, f"no row: {route!r}: ({tuple(observed[0])}, {tuple(observed[1])}),"
+    assert (tuple(observed[0]), tuple(observed[1])) == EXPECTED[route], path
+    assert changed_by_refused == [], f"{path}: refused POST changed data"
+
+
+# The checklist versions are reference data every clinic shares, not clinic A's.
+OBJECT_ROUTES = [
+    r for r in ROUTES if re.search(r"<(int|path):|<id>", r) and "checklistversion" not in r
+]
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES)
+def test_other_clinic_cannot_tell_clinic_a_objects_from_missing_ones(
+    clinic_a: ClinicA, route: str
+) -> None:
+    """Clinic A's objects answer the other clinic exactly as ids that do not exist."""
+    stranger = clinic_a.visitors["other clinic"]
+    for method in ("GET", "POST"):
+        real, _ = visit(stranger, method, concrete(route, clinic_a.values))
+        missing, _ = visit(stranger, method, concrete(route, clinic_a.values | clinic_a.missing))
+        assert real == missing, f"{method} {route}: {real} for clinic A's object, {missing} else"
+        assert real != 200, f"{method} {route} shows clinic A's object"
+        if not route.startswith("admin/"):
+            assert real in (404, 405), f"{method} {route}: {real}"
+
+
+def test_other_clinic_cannot_switch_into_clinic_a(clinic_a: ClinicA) -> None:
+    client = Client()
+    client.force_login(clinic_a.visitors["other clinic"])
+    clinic_a_id = clinic_a.values["admin:records/clinic"]
+
+    assert client.post("/clinic/switch/", {"clinic": clinic_a_id}).status_code == 403
+
+    listed = client.get("/").context["page"].object_list
+    assert int(clinic_a.values["patient_id"]) not in {patient.pk for patient in listed}
+    patient_page = client.get(f"/patients/{clinic_a.values['patient_id']}/")
+    assert patient_page.status_code == 404
