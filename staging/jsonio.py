@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_type_hints
 
 from staging.catalogue import Role, lookup_agent
 from staging.history import (
@@ -164,15 +164,16 @@ SEVERITY_FIELDS: dict[str, Convert] = {
     "psychotic_features": _boolean,
     "category": _enum(SeverityCategory),
 }
-_PARAMETER_CONVERTERS: dict[str, Convert] = {
-    "bool": _boolean,
-    "int": _integer,
-    "float": _amount,
-    "NonresponseRule": _enum(NonresponseRule),
+_PARAMETER_CONVERTERS: dict[object, Convert] = {
+    bool: _boolean,
+    int: _integer,
+    float: _amount,
+    NonresponseRule: _enum(NonresponseRule),
 }
 # 12.20: chronic_months is an integer 12-24; canadian_min_weeks lies within Rybak's 4-6 weeks.
+# The types are resolved rather than read as annotation text, which compiled engines lack.
 PARAMETER_FIELDS: dict[str, Convert] = {
-    field.name: _PARAMETER_CONVERTERS[str(field.type)] for field in fields(Params)
+    name: _PARAMETER_CONVERTERS[kind] for name, kind in get_type_hints(Params).items()
 }
 PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "chronic_months": (12, 24),
