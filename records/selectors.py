@@ -155,7 +155,7 @@ def patient_detail(
 ) -> PatientDetail:
     """Return the patient page: episode, trials with adequacy, scores with bands and alerts."""
     # Four queries whatever the number of trials or scores; each trial row has its agent, the
-    # trial it was added to, the override's author and its last editor loaded. The assessment
+    # trial it was added to and the override's author loaded. The assessment
     # date defaults to today, or to the end of the episode shown when it has ended. Scores and
     # safety alerts are those of the episode shown.
     patient = _patient(access, patient_id)
@@ -179,7 +179,7 @@ def patient_detail(
     by_pk = {e.pk: e for e in episodes}
     trials = list(
         TreatmentTrial.objects.filter(episode__patient=patient).select_related(
-            "agent", "override_by", "updated_by"
+            "agent", "override_by"
         )
     )
     # Relations within the patient's own records are joined in memory: no query per trial.
