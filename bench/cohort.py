@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bench.measure import Row, peak_python_mib, percentile
+from bench.web import warm_page_times
 
 if TYPE_CHECKING:
     from records.models import Clinic
@@ -45,9 +46,7 @@ def restage_row(clinic: Clinic) -> Row:
 def cohort_page_rows(clinic: Clinic, requests: int = PAGE_REQUESTS) -> list[Row]:
     """Median and p95 server time and SQL count of the cohort page, as a supervisor."""
     from django.contrib.auth.models import User
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from records.models import Membership, Role
@@ -56,22 +55,8 @@ def cohort_page_rows(clinic: Clinic, requests: int = PAGE_REQUESTS) -> list[Row]
     Membership.objects.get_or_create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
     client = Client()
     client.force_login(supervisor)
-    url = reverse("cohort:cohort")
-
-    def get() -> None:
-        response = client.get(url)
-        assert response.status_code == 200, response.status_code
-
-    for _ in range(WARM_UP):
-        get()
-    seconds = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        get()
-        seconds.append(time.perf_counter() - started)
-    with CaptureQueriesContext(connection) as captured:
-        get()
-    queries = len(captured.captured_queries)
+    get, seconds, statements = warm_page_times(client, reverse("cohort:cohort"), WARM_UP, requests)
+    queries = len(statements)
     p95 = percentile(seconds, 0.95) * 1000
     return [
         Row(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from bench.measure import Row, median_time, peak_python_mib, percentile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.test import Client
 
     from records.models import Clinic
 
@@ -61,11 +62,32 @@ def page_patient_id(clinic: Clinic, record_number: str) -> int:
     return int(Patient.objects.get(clinic=clinic, record_number=record_number).pk)
 
 
+def warm_page_times(
+    client: Client, url: str, warm_up: int, requests: int
+) -> tuple[Callable[[], None], list[float], list[str]]:
+    """Time `requests` GETs of a page after `warm_up` ones; return the GET, seconds and its SQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    for _ in range(warm_up):
+        get()
+    seconds = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        get()
+        seconds.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    return get, seconds, [query["sql"] for query in captured.captured_queries]
+
+
 def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list[Row]:
     """Median and p95 server time and query count of the patient page (5 and 40 trials)."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     client = Client()
@@ -73,21 +95,7 @@ def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list
     rows = []
     for trials in (5, 40):
         url = reverse("records:patient-detail", args=[page_patient_id(clinic, f"PAGE-{trials}")])
-
-        def get(url: str = url) -> None:
-            response = client.get(url)
-            assert response.status_code == 200, response.status_code
-
-        for _ in range(WARM_UP):
-            get()
-        seconds = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            get()
-            seconds.append(time.perf_counter() - started)
-        with CaptureQueriesContext(connection) as captured:
-            get()
-        queries = [query["sql"] for query in captured.captured_queries]
+        get, seconds, queries = warm_page_times(client, url, WARM_UP, requests)
         raw = [_replay(queries) for _ in range(requests)]
         rows.append(
             Row(

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from records.access import ClinicAccess, access_for_user
 from records.models import Clinic, Role
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
@@ -17,6 +18,18 @@ def clinic(db: None) -> Clinic:
 @pytest.fixture
 def other_clinic(db: None) -> Clinic:
     return ClinicFactory(name="Hillside Clinic")
+
+
+@pytest.fixture
+def access_of(clinic: Clinic) -> Callable[[User], ClinicAccess]:
+    """Return a user's access in the clinic, as a view would have it."""
+
+    def make(user: User) -> ClinicAccess:
+        access = access_for_user(user, clinic.pk)
+        assert access is not None
+        return access
+
+    return make
 
 
 @pytest.fixture

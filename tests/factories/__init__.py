@@ -1,5 +1,5 @@
 from .clinic import ClinicFactory, MembershipFactory, UserFactory
-from .episode import EpisodeFactory, ScaleAdministrationFactory
+from .episode import EpisodeFactory, ScaleAdministrationFactory, recent_onset
 from .patient import PatientFactory
 from .pseudoresistance import ImpasseCaseFactory
 from .trial import AgentFactory, TrialFactory, builtin_agent
@@ -15,4 +15,5 @@ __all__ = [
     "TrialFactory",
     "UserFactory",
     "builtin_agent",
+    "recent_onset",
 ]

@@ -2,10 +2,16 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from records.models import Episode, ScaleAdministration, SeverityCategory
 
 from .patient import PatientFactory
+
+
+def recent_onset() -> datetime.date:
+    """An onset five months ago: acute for the MSM and well short of 24 months."""
+    return timezone.localdate() - datetime.timedelta(days=150)
 
 
 class EpisodeFactory(factory.django.DjangoModelFactory):

@@ -6,34 +6,21 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from cohort.services import snapshots_restage
-from records.access import ClinicAccess, access_for_user
 from records.models import Clinic, Episode
-from tests.factories import EpisodeFactory, PatientFactory, TrialFactory, builtin_agent
+from tests.factories import (
+    EpisodeFactory,
+    PatientFactory,
+    TrialFactory,
+    builtin_agent,
+    recent_onset,
+)
 
 # Two SSRIs: the FDA and EMA count two agents, Thase-Rush and Conway need a second class.
 SAME_CLASS = ("sertraline", "escitalopram")
 TWO_CLASSES = ("sertraline", "venlafaxine")
 DOSES = {"sertraline": 100, "escitalopram": 10, "venlafaxine": 150}
-
-
-def recent_onset() -> datetime.date:
-    """An onset five months ago: acute for the MSM and well short of 24 months."""
-    return timezone.localdate() - datetime.timedelta(days=150)
-
-
-@pytest.fixture
-def access_of(clinic: Clinic) -> Callable[[User], ClinicAccess]:
-    """Return a user's access in the clinic, as a view would have it."""
-
-    def make(user: User) -> ClinicAccess:
-        access = access_for_user(user, clinic.pk)
-        assert access is not None
-        return access
-
-    return make
 
 
 @pytest.fixture

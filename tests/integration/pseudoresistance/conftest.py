@@ -6,28 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
 
-from records.access import ClinicAccess, access_for_user
 from records.models import Clinic, Episode, Patient, Role, TreatmentTrial
-from tests.factories import EpisodeFactory, PatientFactory, TrialFactory, builtin_agent
-
-
-def recent_onset() -> datetime.date:
-    """An onset five months ago: acute for the MSM and well short of 24 months."""
-    return timezone.localdate() - datetime.timedelta(days=150)
-
-
-@pytest.fixture
-def access_of(clinic: Clinic) -> Callable[[User], ClinicAccess]:
-    """Return a user's access in the clinic, as a view would have it."""
-
-    def make(user: User) -> ClinicAccess:
-        access = access_for_user(user, clinic.pk)
-        assert access is not None
-        return access
-
-    return make
+from tests.factories import (
+    EpisodeFactory,
+    PatientFactory,
+    TrialFactory,
+    builtin_agent,
+    recent_onset,
+)
 
 
 @pytest.fixture
