@@ -17,19 +17,19 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from cohort.models import ClinicPseudonymKey, EpisodeSnapshot
 from cohort.selectors import CohortFilters, cohort_table, stale_episodes
 from cohort.snapshots import snapshot_values
-from records.access import NOT_ALLOWED_MESSAGE, Permission, access_for_user
+from records.access import Permission
 from records.audit import audit_event_write
 from records.history import default_params
 from records.models import AuditAction, Clinic, Episode, ScaleAdministration, TreatmentTrial
+from records.services.common import authorise
+from records.spreadsheet import spreadsheet_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -64,8 +64,6 @@ IDENTIFYING_COLUMNS = ("family_name", "given_name", "date_of_birth")
 PSEUDONYM_COLUMN = "pseudonym"
 PSEUDONYM_PREFIX = "P-"
 PSEUDONYM_LENGTH = 10
-# Characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportFormat(StrEnum):
@@ -200,10 +198,8 @@ def pseudonym(secret: bytes, clinic_id: int, record_number: str) -> str:
 
 
 def _safe(value: Any) -> Any:
-    """Return a text cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Return a text cell that a spreadsheet will not run as a formula; other cells as they are."""
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def _deidentified(row: dict[str, Any], secret: bytes, clinic_id: int) -> dict[str, Any]:
@@ -249,11 +245,9 @@ def cohort_export(
     pseudonym. The caller has checked the user's re-entered password.
     """
     with transaction.atomic():
-        access = access_for_user(acting_user, clinic_id)
-        if access is None or access.clinic.pk != clinic_id:
-            raise Http404(CLINIC_NOT_FOUND)
-        if not access.can(Permission.EXPORT_COHORT):
-            raise PermissionDenied(NOT_ALLOWED_MESSAGE.format(clinic=access.clinic.name))
+        access = authorise(
+            acting_user, clinic_id, Permission.EXPORT_COHORT, not_found=CLINIC_NOT_FOUND
+        )
         rows = cohort_table(access=access, filters=filters)
         if deidentify:
             secret = _pseudonym_secret(clinic_id)

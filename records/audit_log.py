@@ -19,6 +19,7 @@ from django.utils import timezone
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, describe_changes
 from records.models import AuditAction, AuditEvent, Patient
+from records.spreadsheet import spreadsheet_text
 
 USER_NOT_FOUND = "No such user in your clinic."
 AUDIT_LOG_OBJECT = "audit_log"
@@ -34,8 +35,6 @@ CSV_COLUMNS = (
     "object_version",
     "changes",
 )
-# OWASP "CSV Injection": a cell a spreadsheet would read as a formula is quoted as text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,7 @@ def change_summary(event: AuditEvent) -> str:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheet_text("" if value is None else str(value))
 
 
 def audit_log_csv(events: Iterable[AuditEvent]) -> str:
