@@ -12,6 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from records import scales
+from records.selectors import scale_rows
 from staging.compare import VERDICTS
 from staging.history import Params
 from staging.registry import ENGINES
@@ -87,32 +88,30 @@ def result_json(key: str, result: ModelResult) -> dict[str, Any]:
 def score_outcomes(
     administrations: Iterable["ScaleAdministration"],
 ) -> list[list[Any]]:
-    """Return each score's response (from the episode's first score of the scale) and remission.
+    """Return each score's date, scale, response and remission, as the patient page judges them.
 
-    Response per `records.scales.outcome_category`; the first score of a scale is its baseline,
-    so its response is null; a scale without a cut-off has a null remission.
+    Response is the change from the episode's first score of the same scale and version
+    (`records.selectors.scale_rows`); a baseline, or a change that cannot be judged, has a null
+    response, and a scale without a cut-off a null remission.
     """
-    baselines: dict[str, float] = {}
+    ordered = sorted(administrations, key=lambda a: (a.administered_on, a.pk))
     outcomes: list[list[Any]] = []
-    for administration in sorted(administrations, key=lambda a: (a.administered_on, a.pk)):
-        total = administration.total_value
-        if total is None:
+    for row in scale_rows(ordered):
+        administration = row.administration
+        if administration.total is None:
             continue
-        code = scales.ScaleCode(administration.scale)
-        response: bool | None = None
-        baseline = baselines.get(administration.scale)
-        if baseline is None:
-            baselines[administration.scale] = total
-        else:
-            outcome = scales.outcome_category(code, baseline, total)
-            if outcome.category is not scales.OutcomeCategory.NOT_EVALUABLE:
-                response = outcome.category is scales.OutcomeCategory.RESPONSE
+        change = row.change
+        response = (
+            None
+            if change is None or change.category is scales.OutcomeCategory.NOT_EVALUABLE
+            else change.category is scales.OutcomeCategory.RESPONSE
+        )
         outcomes.append(
             [
                 administration.administered_on.isoformat(),
                 administration.scale,
                 response,
-                scales.is_remission(code, total),
+                row.in_remission,
             ]
         )
     return outcomes

@@ -1,6 +1,7 @@
 """Selectors read: each returns what one page needs, in a fixed number of queries."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
@@ -125,7 +126,9 @@ def _patient(access: ClinicAccess, patient_id: int) -> Patient:
     return patient
 
 
-def _scale_rows(administrations: list[ScaleAdministration]) -> tuple[ScaleRow, ...]:
+def scale_rows(administrations: Iterable[ScaleAdministration]) -> tuple[ScaleRow, ...]:
+    """Return each score (given in date order) with its band, remission, safety alert and change
+    from the episode's first score of the same scale and version."""
     baselines: dict[tuple[str, str], ScaleAdministration] = {}
     rows = []
     for administration in administrations:
@@ -198,10 +201,10 @@ def patient_detail(
     administrations = list(
         ScaleAdministration.objects.filter(episode=episode).order_by("administered_on", "pk")
     )
-    scale_rows = _scale_rows(administrations)
+    scores = scale_rows(administrations)
     alerts = tuple(
         sorted(
-            (row for row in scale_rows if row.safety_alert is not None),
+            (row for row in scores if row.safety_alert is not None),
             key=lambda row: row.administration.administered_on,
             reverse=True,
         )
@@ -214,7 +217,7 @@ def patient_detail(
         params=params,
         history=history,
         trials=rows,
-        scales=scale_rows,
+        scales=scores,
         safety_alerts=alerts,
     )
 
