@@ -57,16 +57,16 @@ end
 
 
 def _database_url() -> str:
-    from django.db import connection
+    """Return a DATABASE_URL for the bench connection's server and database (embedded or not)."""
+    from records.management.postgres import configured_server
 
-    connection.ensure_connection()
-    settings = connection.settings_dict
-    user = quote(settings["USER"] or "", safe="")
-    password = quote(settings.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else f"{user}@"
-    host = quote(settings["HOST"] or "localhost", safe="")
-    port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgresql://{credentials}{host}{port}/{quote(settings['NAME'], safe='')}"
+    server = configured_server()
+    credentials = quote(server.user, safe="")
+    if server.password:
+        credentials += ":" + quote(server.password, safe="")
+    host = quote(server.host or "localhost", safe="")
+    port = f":{server.port}" if server.port else ""
+    return f"postgresql://{credentials}@{host}{port}/{quote(server.database, safe='')}"
 
 
 def _free_port() -> int:
