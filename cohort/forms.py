@@ -7,7 +7,7 @@ from django import forms
 
 from cohort.selectors import CohortFilters
 from cohort.services import ExportFormat
-from trdclinic.reauth import PasswordReentryForm
+from records.reauth import PasswordReentryForm
 
 ONSET_ORDER = "The end of the onset period is before its start."
 ALL_PSYCHIATRISTS = "All psychiatrists"

@@ -87,7 +87,7 @@ def disagreement_list(request: HttpRequest, first: str, second: str) -> HttpResp
 def export(request: HttpRequest) -> HttpResponse:
     access = clinic_access(request, Permission.EXPORT_COHORT)
     filters = _filter_form(request, access).filters()
-    form = CohortExportForm(request.POST or None, user=request.user)
+    form = CohortExportForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         exported = cohort_export(
             acting_user=request.user,

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from trdclinic.reauth import PasswordReentryForm
+from records.reauth import PasswordReentryForm
 
 from .access import administered_clinic_ids
 from .models import Agent, AuditEvent, Clinic, Membership

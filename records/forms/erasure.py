@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from records.models import Patient
+from records.reauth import PasswordReentryForm
 from records.services.erasure import ErasureReason
-from trdclinic.reauth import PasswordReentryForm
 
 RECORD_NUMBER_MISMATCH = "Type the record number exactly as it is shown above."
 

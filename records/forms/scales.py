@@ -7,8 +7,8 @@ from django import forms
 
 from records import scales
 from records.models import ScaleAdministration
+from records.reauth import PasswordReentryForm
 from records.services import ScaleInput
-from trdclinic.reauth import PasswordReentryForm
 
 from .common import ServiceErrorsForm, model_field, version_field
 from .trials import VersionForm

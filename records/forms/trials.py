@@ -9,9 +9,9 @@ from django import forms
 from django.db.models import F, Q
 
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
+from records.reauth import PasswordReentryForm
 from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
 from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
-from trdclinic.reauth import PasswordReentryForm
 
 from .common import ServiceErrorsForm, model_field, version_field
 

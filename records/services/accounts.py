@@ -2,7 +2,7 @@
 
 A clinic admin changes the roles of their own clinics only and unlocks only users who hold a
 role there; a superuser may do both anywhere. Each change writes an audit event (HIPAA
-164.312(b)); the admin asks for the password first (ASVS 4.3.3, trdclinic/reauth.py).
+164.312(b)); the admin asks for the password first (ASVS 4.3.3, records/reauth.py).
 """
 
 from typing import TYPE_CHECKING

@@ -19,7 +19,7 @@ from records.audit_log import (
     patient_by_record_number,
 )
 from records.forms.audit_log import RecordNumberForm
-from trdclinic.reauth import PasswordReentryForm
+from records.reauth import PasswordReentryForm
 
 EVENTS_PER_PAGE = 100
 NO_SUCH_RECORD_NUMBER = "No patient of this clinic has that record number."

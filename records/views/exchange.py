@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from records.access import Permission, clinic_access, patient_for_user
 from records.exchange import patient_history_export, patient_history_import
 from records.forms import HistoryUploadForm
-from trdclinic.reauth import PasswordReentryForm
+from records.reauth import PasswordReentryForm
 
 from .common import patient_url
 

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from records.models import AuditEvent, Role
+from records.reauth import REENTRY_LOCKED, PasswordReentryForm
 from records.services.accounts import account_is_locked, account_unlock
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
-from trdclinic.reauth import REENTRY_LOCKED
 
 pytestmark = pytest.mark.django_db
 
@@ -183,12 +183,29 @@ def test_reentry_lock_message_names_the_reason():
     assert "locked" in REENTRY_LOCKED
 
 
-def test_reentry_without_a_request_checks_the_password_but_counts_nothing(psychiatrist):
-    # Forms built outside a request (a management command, a test) cannot reach axes.
-    from axes.models import AccessAttempt
+def test_reentry_cannot_be_built_without_the_request(psychiatrist):
+    # Without the request the form could neither count failures nor see the lock (issue 13).
+    with pytest.raises(TypeError):
+        PasswordReentryForm({"password": "wrong"}, user=psychiatrist)
 
-    from trdclinic.reauth import PasswordReentryForm
 
-    form = PasswordReentryForm({"password": "wrong"}, user=psychiatrist)
-    assert not form.is_valid()
-    assert not AccessAttempt.objects.exists()
+def test_cohort_export_reentry_counts_towards_the_lock(signed_in, supervisor):
+    client = signed_in(supervisor)
+    url = reverse("cohort:export")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(url, {"password": "guess", "file_format": "csv"}).status_code == 200
+    response = client.post(url, {"password": "guess", "file_format": "csv"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert account_is_locked(supervisor)
+
+
+def test_cohort_export_is_refused_while_the_account_is_locked(signed_in, supervisor):
+    client = signed_in(supervisor)
+    fail_to_sign_in(Client(), supervisor.username)
+    response = client.post(
+        reverse("cohort:export"), {"password": DEFAULT_PASSWORD, "file_format": "csv"}
+    )
+    assert response.status_code == 429
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert "_auth_user_id" not in client.session

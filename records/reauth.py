@@ -1,9 +1,10 @@
 """Password re-entry before an act that cannot be taken back: exports, deletions, role changes.
 
-A form for such an act subclasses `PasswordReentryForm`; the view passes the signed-in user and
-the request. A wrong password counts as a failed sign-in (ASVS 2.2.1): otherwise the form would
-be an unthrottled way to guess the password for whoever finds a session left open. When the
-failures lock the account, the session ends and the sign-in page says the account is locked.
+A form for such an act subclasses `PasswordReentryForm`; the view must pass the signed-in user
+and the request (required, so no form can skip the lock-out check). A wrong password counts as a
+failed sign-in (ASVS 2.2.1): otherwise the form would be an unthrottled way to guess the password
+for whoever finds a session left open. When the failures lock the account, the session ends and
+the sign-in page says the account is locked.
 """
 
 from typing import Any
@@ -33,7 +34,7 @@ class PasswordReentryForm(forms.Form):
         self,
         *args: Any,
         user: AbstractBaseUser | AnonymousUser,
-        request: HttpRequest | None = None,
+        request: HttpRequest,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -53,15 +54,11 @@ class PasswordReentryForm(forms.Form):
         return {"username": self.user.get_username()}
 
     def _locked(self) -> bool:
-        if self.request is None:
-            return False
         from axes.handlers.proxy import AxesProxyHandler
 
         return bool(AxesProxyHandler.is_locked(self.request, self._credentials()))
 
     def _count_failure(self) -> None:
-        if self.request is None:
-            return
         # axes records the failure and flags the request when it reaches the limit.
         user_login_failed.send(
             sender=type(self), credentials=self._credentials(), request=self.request
@@ -70,8 +67,6 @@ class PasswordReentryForm(forms.Form):
             self._sign_out()
 
     def _sign_out(self) -> None:
-        if self.request is None:
-            return
         # axes's middleware answers a flagged request with the sign-in page's lock-out message.
         self.request.axes_locked_out = True  # type: ignore[attr-defined]
         logout(self.request)
