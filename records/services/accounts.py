@@ -26,6 +26,10 @@ ACCOUNT_OBJECT = "account"
 MEMBERSHIP_FIELDS = ("user", "clinic", "role")
 NOT_YOUR_CLINIC = "You administer other clinics: ask an administrator of {clinic}."
 NOT_YOUR_USER = "{user} holds no role in a clinic you administer."
+NOT_YOUR_ACCOUNT = (
+    "{user} also works in a clinic you do not administer: only their role in your clinic can be "
+    "changed here. Ask an administrator of every clinic they work in."
+)
 
 
 def _require_clinic_admin(user: "Actor", clinic: Clinic) -> None:
@@ -73,6 +77,26 @@ def membership_delete(*, acting_user: "Actor", membership_id: int) -> None:
             clinic_id=clinic_id,
             changes=deleted(values),
         )
+
+
+def account_credentials_manageable(acting_user: "Actor", user: User) -> bool:
+    """Return whether the acting user may change this account's password, identity or 2FA.
+
+    A clinic admin may, only for an account whose every role is in clinics they administer; never
+    for an account without a role, a superuser or staff (issue 13: account takeover).
+    """
+    if acting_user.is_superuser:
+        return True
+    if user.is_superuser or user.is_staff:
+        return False
+    clinic_ids = set(Membership.objects.filter(user=user).values_list("clinic_id", flat=True))
+    return bool(clinic_ids) and clinic_ids <= administered_clinic_ids(acting_user)
+
+
+def require_credentials_manageable(acting_user: "Actor", user: User) -> None:
+    """Refuse (PermissionDenied) unless the acting user may change this account's credentials."""
+    if not account_credentials_manageable(acting_user, user):
+        raise PermissionDenied(NOT_YOUR_ACCOUNT.format(user=user.get_username()))
 
 
 def unlockable_users(acting_user: "Actor") -> "set[int] | None":
