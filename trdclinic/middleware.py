@@ -46,3 +46,22 @@ class SessionLifetimeMiddleware:
             if now - session.get(SEEN_AT_SESSION_KEY, 0) >= IDLE_RENEWAL_SECONDS:
                 session[SEEN_AT_SESSION_KEY] = now
         return response
+
+
+class NoStoreMiddleware:
+    """Keeps every response to a signed-in user out of browser and proxy caches (ASVS 8.2.1).
+
+    Patient pages, PDFs and exports must not be left on a shared workstation's disk or in a
+    proxy; `Pragma` covers HTTP/1.0 caches. Static files never reach here: whitenoise answers
+    them earlier, with its own long-lived caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

@@ -61,7 +61,6 @@ def _export(request: HttpRequest, subject: AuditSubject, kind: str, pk: int) -> 
     response = HttpResponse(document, content_type="text/csv; charset=utf-8")
     filename = EXPORT_FILENAME.format(kind=kind, pk=pk, day=timezone.localdate().isoformat())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -87,7 +87,6 @@ def patient_json_export(request: HttpRequest, patient_id: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{export_filename(patient.record_number)}"'
     )
-    response["Cache-Control"] = "no-store"
     return response
 
 

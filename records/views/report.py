@@ -28,5 +28,4 @@ def patient_report_pdf_download(request: HttpRequest, patient_id: int) -> HttpRe
     pdf = patient_report_pdf(access=access, patient_id=patient.pk)
     response = HttpResponse(pdf.content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
-    response["Cache-Control"] = "no-store"
     return response
