@@ -26,7 +26,7 @@ from pseudoresistance.models import ImpasseCase, ImpasseCaseEvent
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from records.access import ClinicAccess, Permission
 from records.history import default_params
-from records.models import Clinic, Episode
+from records.models import Clinic, Episode, Patient
 from staging.registry import ENGINES
 
 LABELS = {engine.key: engine.info.label for engine in ENGINES}
@@ -377,6 +377,8 @@ class DisagreementRow:
     onset_date: datetime.date
     first: str
     second: str
+    # The patient whose record the row shows (for the record-access log).
+    patient: Patient
 
 
 def disagreements(
@@ -406,6 +408,7 @@ def disagreements(
                 onset_date=snapshot.episode.onset_date,
                 first=a["category"],
                 second=b["category"],
+                patient=patient,
             )
         )
     return rows

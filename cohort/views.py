@@ -15,6 +15,7 @@ from cohort.snapshots import VERDICT_KEYS
 from pseudoresistance.selectors import clinic_psychiatrists
 from records import scales
 from records.access import ClinicAccess, Permission, clinic_access
+from records.services import RecordPage, patient_records_opened
 
 UNKNOWN_MODEL = "No such pair of models."
 
@@ -73,6 +74,11 @@ def disagreement_list(request: HttpRequest, first: str, second: str) -> HttpResp
     form = _filter_form(request, access)
     filters = form.filters()
     rows = disagreements(access=access, filters=filters, first=first, second=second)
+    patient_records_opened(
+        access=access,
+        patients=[row.patient for row in rows],
+        page=RecordPage.COHORT_DISAGREEMENTS,
+    )
     context = {
         "form": form,
         "rows": rows,

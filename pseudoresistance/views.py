@@ -38,6 +38,7 @@ from pseudoresistance.selectors import (
 )
 from pseudoresistance.states import Transition, can
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic_access
+from records.services import RecordPage, patient_record_opened, patient_records_opened
 
 ANSWERS_SAVED = "Answers saved: {section}."
 CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
@@ -126,7 +127,9 @@ def _render_episode(
 @require_GET
 def episode_page(request: HttpRequest, episode_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
-    return _render_episode(request, access, episode_checklist(access=access, episode_id=episode_id))
+    page = episode_checklist(access=access, episode_id=episode_id)
+    patient_record_opened(access=access, patient=page.assessment.patient, page=RecordPage.CHECKLIST)
+    return _render_episode(request, access, page)
 
 
 def _save_section(
@@ -227,6 +230,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "state": form.cleaned_data["state"],
         }
     rows = impasse_queue(access=access, **filters)
+    patient_records_opened(
+        access=access, patients=[row.case.patient for row in rows], page=RecordPage.IMPASSE_QUEUE
+    )
     return render(request, "pseudoresistance/queue.html", {"form": form, "rows": rows})
 
 
@@ -288,7 +294,9 @@ def _factor_choices(page: ReviewPage) -> list[tuple[str, str]]:
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     access = clinic_access(request)
-    return _render_case(request, access, case_review_page(access=access, case_id=case_id))
+    page = case_review_page(access=access, case_id=case_id)
+    patient_record_opened(access=access, patient=page.case.patient, page=RecordPage.IMPASSE_CASE)
+    return _render_case(request, access, page)
 
 
 def _case_scoped(request: HttpRequest, case_id: int) -> ClinicAccess:

@@ -101,6 +101,37 @@ def audit_event_write(
     return event
 
 
+def audit_events_write(
+    *,
+    actor: "User | None",
+    action: AuditAction,
+    object_type: str,
+    clinic_id: int,
+    patient_ids: Iterable[int],
+    changes: Changes | None = None,
+) -> list[AuditEvent]:
+    """Append one event per patient, all in one INSERT: patients a list or an export showed."""
+    now = timezone.now()
+    events = [
+        AuditEvent(
+            occurred_at=now,
+            actor_id=None if actor is None else actor.pk,
+            actor_username="" if actor is None else actor.get_username(),
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            object_type=object_type,
+            object_id=patient_id,
+            action=action,
+            changes=changes or {},
+        )
+        for patient_id in patient_ids
+    ]
+    if not events:
+        return []
+    logger.debug("audit %s %s x%d", action, object_type, len(events))
+    return AuditEvent.objects.bulk_create(events)
+
+
 def changes_since(*, object_type: str, object_id: int, version: int) -> list[AuditEvent]:
     """Return the audit events that took a record past `version`, oldest first."""
     return list(

@@ -8,7 +8,14 @@ outside the acting user's clinic.
 from .agents import AgentInput, agent_create, agent_delete, agent_update, agent_validate
 from .common import ObjectType, StaleEditError
 from .episodes import EpisodeInput, episode_create, episode_update
-from .patients import PatientInput, patient_create, patient_record_opened, patient_update
+from .patients import (
+    PatientInput,
+    RecordPage,
+    patient_create,
+    patient_record_opened,
+    patient_records_opened,
+    patient_update,
+)
 from .scale_administrations import ScaleInput, scale_delete, scale_record, scale_update
 from .trials import (
     ABSURD_DOSE_FACTOR,
@@ -28,6 +35,7 @@ __all__ = [
     "EpisodeInput",
     "ObjectType",
     "PatientInput",
+    "RecordPage",
     "ScaleInput",
     "StaleEditError",
     "TrialInput",
@@ -39,6 +47,7 @@ __all__ = [
     "episode_update",
     "patient_create",
     "patient_record_opened",
+    "patient_records_opened",
     "patient_update",
     "scale_delete",
     "scale_record",

@@ -1,7 +1,9 @@
 """Patients: create, update, and the record-access entry of opening a patient's record."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -9,7 +11,14 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.audit import audit_event_write, created, field_changes, snapshot
+from records.audit import (
+    Changes,
+    audit_event_write,
+    audit_events_write,
+    created,
+    field_changes,
+    snapshot,
+)
 from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
 
 from .common import (
@@ -31,6 +40,36 @@ if TYPE_CHECKING:
 
 DUPLICATE_RECORD_NUMBER = "Another patient of this clinic already has record number {number}."
 PSYCHIATRIST_NOT_IN_CLINIC = "The responsible psychiatrist must be a psychiatrist of this clinic."
+# The key of a view event's `changes` naming the page that showed the record.
+OPENED_PAGE = "page"
+
+
+class RecordPage(StrEnum):
+    """The pages and downloads besides the patient page that show a patient's record."""
+
+    PATIENT_LIST = "patient list"
+    PATIENT_EDIT = "patient details form"
+    CHANGE_HISTORY = "change history"
+    EPISODE_FORM = "episode form"
+    TRIAL_FORM = "trial form"
+    TRIAL_DELETE = "trial deletion"
+    TRIAL_OVERRIDE = "adequacy override"
+    SCORE_FORM = "score form"
+    SCORE_DELETE = "score deletion"
+    STAGING = "staging"
+    STAGING_DOWNLOAD = "staging download"
+    REPORT = "report"
+    HISTORY_EXPORT = "history export"
+    HISTORY_IMPORT = "history import"
+    ERASURE = "erasure"
+    AUDIT_LOG = "audit log"
+    AUDIT_LOG_EXPORT = "audit log export"
+    CHECKLIST = "checklist"
+    IMPASSE_CASE = "impasse case"
+    IMPASSE_QUEUE = "impasse queue"
+    COHORT_DISAGREEMENTS = "cohort disagreements"
+
+
 RECORD_NUMBER_CONSTRAINT = "patient_record_number_unique_in_clinic"
 
 PATIENT_FIELDS = (
@@ -170,20 +209,44 @@ def patient_update(
     return patient
 
 
-def patient_record_opened(*, access: ClinicAccess, patient: Patient) -> None:
-    """Log that the user opened the patient's record (the record-access log).
+def patient_records_opened(
+    *, access: ClinicAccess, patients: Iterable[Patient], page: str | None = None
+) -> None:
+    """Log that a page showed the user these patients' records (the record-access log).
 
-    The caller has already loaded the patient through `access`, so this is one INSERT, which
-    commits on its own.
+    Every page or download that shows a patient's identifiable data calls this (through
+    `patient_record_opened` for one patient): one event per patient, in one INSERT that commits
+    on its own. `page` names what was shown; the patient page itself records none.
+    The caller has already loaded the patients through `access`.
     """
-    if patient.clinic_id != access.clinic.pk:
+    patients = list({patient.pk: patient for patient in patients}.values())
+    if any(patient.clinic_id != access.clinic.pk for patient in patients):
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.VIEW_PATIENTS)
-    audit_event_write(
+    changes: Changes = {OPENED_PAGE: [None, page]} if page else {}
+    if len(patients) == 1:
+        audit_event_write(
+            actor=access.user,
+            action=AuditAction.VIEW,
+            object_type=ObjectType.PATIENT,
+            object_id=patients[0].pk,
+            clinic_id=access.clinic.pk,
+            patient_id=patients[0].pk,
+            changes=changes,
+        )
+        return
+    audit_events_write(
         actor=access.user,
         action=AuditAction.VIEW,
         object_type=ObjectType.PATIENT,
-        object_id=patient.pk,
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+        clinic_id=access.clinic.pk,
+        patient_ids=[patient.pk for patient in patients],
+        changes=changes,
     )
+
+
+def patient_record_opened(
+    *, access: ClinicAccess, patient: Patient, page: str | None = None
+) -> None:
+    """Log that the user opened one patient's record (or a page of it)."""
+    patient_records_opened(access=access, patients=[patient], page=page)

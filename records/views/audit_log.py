@@ -20,6 +20,9 @@ from records.audit_log import (
 )
 from records.forms.audit_log import RecordNumberForm
 from records.reauth import PasswordReentryForm
+from records.services import RecordPage, patient_record_opened
+
+from .common import record_opened
 
 EVENTS_PER_PAGE = 100
 NO_SUCH_RECORD_NUMBER = "No patient of this clinic has that record number."
@@ -68,6 +71,8 @@ def _export(request: HttpRequest, subject: AuditSubject, kind: str, pk: int) -> 
 def audit_log_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_AUDIT)
     subject = audit_log_for_patient(access=access, patient_id=patient_id)
+    assert subject.patient is not None
+    patient_record_opened(access=access, patient=subject.patient, page=RecordPage.AUDIT_LOG)
     export_url = reverse("records:audit-log-patient-export", args=[patient_id])
     return _page(request, subject, export_url)
 
@@ -76,6 +81,8 @@ def audit_log_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
 def audit_log_patient_export(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_AUDIT)
     subject = audit_log_for_patient(access=access, patient_id=patient_id)
+    assert subject.patient is not None
+    record_opened(request, subject.patient, RecordPage.AUDIT_LOG_EXPORT)
     return _export(request, subject, "patient", patient_id)
 
 

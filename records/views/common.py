@@ -3,12 +3,20 @@
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
+from records.access import clinic_access
 from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.services import RecordPage, patient_record_opened
 from records.services.episodes import EPISODE_NOT_FOUND
 from records.services.scale_administrations import SCALE_NOT_FOUND
 from records.services.trials import TRIAL_NOT_FOUND
 
 NOTHING_SAVED = "Nothing was saved: correct the fields marked below."
+
+
+def record_opened(request: HttpRequest, patient: Patient, page: RecordPage) -> None:
+    """Log that a GET showed the patient's record; a POST is recorded by the change it makes."""
+    if request.method == "GET":
+        patient_record_opened(access=clinic_access(request), patient=patient, page=page)
 
 
 def episode_of(patient: Patient, episode_id: int) -> Episode:

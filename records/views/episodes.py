@@ -9,9 +9,9 @@ from django.views.decorators.http import require_http_methods
 from records.access import Permission, patient_for_user
 from records.forms import EpisodeForm
 from records.models import Episode
-from records.services import StaleEditError, episode_create, episode_update
+from records.services import RecordPage, StaleEditError, episode_create, episode_update
 
-from .common import NOTHING_SAVED, episode_of, patient_url
+from .common import NOTHING_SAVED, episode_of, patient_url, record_opened
 
 EPISODE_CREATED = "The episode is recorded. Next: the treatments tried so far."
 EPISODE_UPDATED = "The episode is saved."
@@ -20,6 +20,7 @@ EPISODE_UPDATED = "The episode is saved."
 @require_http_methods(["GET", "POST"])
 def episode_create_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
+    record_opened(request, patient, RecordPage.EPISODE_FORM)
     if request.method == "POST":
         form = EpisodeForm(request.POST)
         if form.is_valid():
@@ -43,6 +44,7 @@ def episode_create_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 def episode_update_page(request: HttpRequest, patient_id: int, episode_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     episode = episode_of(patient, episode_id)
+    record_opened(request, patient, RecordPage.EPISODE_FORM)
     if request.method == "POST":
         form = EpisodeForm(request.POST, editing=True)
         if form.is_valid():

@@ -15,8 +15,9 @@ from records.access import Permission, clinic_access, patient_for_user
 from records.exchange import patient_history_export, patient_history_import
 from records.forms import HistoryUploadForm
 from records.reauth import PasswordReentryForm
+from records.services import RecordPage
 
-from .common import patient_url
+from .common import patient_url, record_opened
 
 EXPORT_FILENAME = "trdclinic-history-{number}-{day}.json"
 IMPORTED = "The history is imported: a new current episode (onset {onset:%d %b %Y}) and its trials."
@@ -70,6 +71,7 @@ def export_filename(record_number: str) -> str:
 def patient_json_export(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     patient = patient_for_user(request, patient_id, Permission.VIEW_PATIENTS)
+    record_opened(request, patient, RecordPage.HISTORY_EXPORT)
     # ASVS 4.3.3 / 8.1: the record leaves the clinic only after the user types their password.
     posted = request.POST if request.method == "POST" else None
     form = PasswordReentryForm(posted, user=request.user, request=request)
@@ -94,6 +96,7 @@ def patient_json_export(request: HttpRequest, patient_id: int) -> HttpResponse:
 def patient_json_import(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request)
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
+    record_opened(request, patient, RecordPage.HISTORY_IMPORT)
     problems: list[ImportProblem] = []
     if request.method == "POST":
         form = HistoryUploadForm(request.POST, request.FILES)

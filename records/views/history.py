@@ -13,7 +13,7 @@ from records.access import Permission, clinic_access
 from records.history import staging_scale_name
 from records.models import AuditEvent, Episode, Patient, ScaleAdministration, TreatmentTrial
 from records.selectors import patient_change_history
-from records.services import ObjectType
+from records.services import ObjectType, RecordPage, patient_record_opened
 from records.services.common import field_labels
 
 EVENTS_PER_PAGE = 50
@@ -131,8 +131,10 @@ def patient_changes_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     events = patient_change_history(
         access=access, patient_id=patient_id, include_access=include_access
     )
-    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     patient = access.patients().get(pk=patient_id)
+    # Before the page is counted, so the page's own opening is on it, counted and shown.
+    patient_record_opened(access=access, patient=patient, page=RecordPage.CHANGE_HISTORY)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "patient": patient,
         "page": page,

@@ -19,15 +19,17 @@ from records.forms import PatientFilterForm, PatientForm
 from records.models import Patient, TreatmentTrial
 from records.selectors import ScaleRow, TrialRow, patient_detail, patient_search
 from records.services import (
+    RecordPage,
     StaleEditError,
     patient_create,
     patient_record_opened,
+    patient_records_opened,
     patient_update,
 )
 from records.staging import staging_panel_for
 from staging.adequacy import OutcomeCategory
 
-from .common import NOTHING_SAVED, patient_url
+from .common import NOTHING_SAVED, patient_url, record_opened
 
 PATIENTS_PER_PAGE = 25
 PATIENT_CREATED = "{name} ({number}) is recorded. Next: the current episode."
@@ -158,6 +160,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         where=where,
     )
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    patient_records_opened(access=access, patients=page.object_list, page=RecordPage.PATIENT_LIST)
     context = {
         "page": page,
         "form": form,
@@ -194,6 +197,7 @@ def patient_create_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def patient_update_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
+    record_opened(request, patient, RecordPage.PATIENT_EDIT)
     if request.method == "POST":
         form = PatientForm(request.POST, clinic=patient.clinic, editing=True)
         if form.is_valid():

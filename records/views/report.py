@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from records.access import Permission, clinic_access, patient_for_user
 from records.report import patient_report, patient_report_pdf
-from records.services import patient_record_opened
+from records.services import RecordPage, patient_record_opened
 
 
 @require_GET
@@ -15,7 +15,7 @@ def patient_report_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.VIEW_PATIENTS)
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     report = patient_report(access=access, patient_id=patient.pk)
-    patient_record_opened(access=access, patient=patient)
+    patient_record_opened(access=access, patient=patient, page=RecordPage.REPORT)
     context = {"report": report, "patient": report.patient, "figures": report.figure_data()}
     return render(request, "records/report.html", context)
 

@@ -10,9 +10,15 @@ from records import scales
 from records.access import Permission, patient_for_user
 from records.forms import ScaleForm, ScoreDeleteForm
 from records.models import Episode, Patient, ScaleAdministration
-from records.services import StaleEditError, scale_delete, scale_record, scale_update
+from records.services import (
+    RecordPage,
+    StaleEditError,
+    scale_delete,
+    scale_record,
+    scale_update,
+)
 
-from .common import NOTHING_SAVED, administration_of, episode_of, patient_url
+from .common import NOTHING_SAVED, administration_of, episode_of, patient_url, record_opened
 
 SCORE_SAVED = "{scale} {total} on {day:%d %b %Y} is saved: band, change and remission are below."
 SCORE_DELETED = "The {scale} score of {day:%d %b %Y} is deleted."
@@ -58,6 +64,7 @@ def _render(
 def scale_create_page(request: HttpRequest, patient_id: int, episode_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     episode = episode_of(patient, episode_id)
+    record_opened(request, patient, RecordPage.SCORE_FORM)
     code = _chosen_scale(request)
     if code is None:
         # The scale decides the form's items, so it is chosen first.
@@ -86,6 +93,7 @@ def scale_update_page(
 ) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     administration = administration_of(patient, administration_id)
+    record_opened(request, patient, RecordPage.SCORE_FORM)
     code = administration.code
     if request.method == "POST":
         form = ScaleForm(request.POST, scale=code, editing=True)
@@ -118,6 +126,7 @@ def scale_delete_page(
 ) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     administration = administration_of(patient, administration_id)
+    record_opened(request, patient, RecordPage.SCORE_DELETE)
     posted = request.POST if request.method == "POST" else None
     form = ScoreDeleteForm(
         posted, initial={"version": administration.version}, user=request.user, request=request

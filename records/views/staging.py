@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from records.access import Permission, clinic_access
 from records.forms.staging_defaults import ClinicStagingDefaultsForm
 from records.models import ClinicStagingDefaults
-from records.services import StaleEditError, patient_record_opened
+from records.services import RecordPage, StaleEditError, patient_record_opened
 from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
 from records.staging import (
     NO_EPISODE,
@@ -86,7 +86,7 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = staging_page(
         access=access, patient_id=patient_id, variant=query.variant, assessment_date=query.day
     )
-    patient_record_opened(access=access, patient=page.detail.patient)
+    patient_record_opened(access=access, patient=page.detail.patient, page=RecordPage.STAGING)
     day = query.day.isoformat() if query.day and not page.date_error else ""
     variants = [
         {

@@ -22,6 +22,7 @@ from records.forms import (
 from records.history import assess_trials, build_history, default_params, patient_trials
 from records.models import Episode, Patient, TreatmentTrial
 from records.services import (
+    RecordPage,
     StaleEditError,
     TrialInput,
     trial_adequacy_override,
@@ -33,7 +34,7 @@ from records.services import (
 from records.services.trials import apply_input, validate_trial
 from staging.adequacy import TrialAssessment
 
-from .common import NOTHING_SAVED, episode_of, is_htmx, patient_url, trial_of
+from .common import NOTHING_SAVED, episode_of, is_htmx, patient_url, record_opened, trial_of
 
 # A placeholder id for a trial not saved yet; trial ids are T1, T2 … or an imported file's.
 NEW_TRIAL_CODE = "(new)"
@@ -150,13 +151,16 @@ def _trial_page(
 @require_http_methods(["GET", "POST"])
 def trial_create_page(request: HttpRequest, patient_id: int, episode_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
-    return _trial_page(request, patient, episode_of(patient, episode_id), None)
+    episode = episode_of(patient, episode_id)
+    record_opened(request, patient, RecordPage.TRIAL_FORM)
+    return _trial_page(request, patient, episode, None)
 
 
 @require_http_methods(["GET", "POST"])
 def trial_update_page(request: HttpRequest, patient_id: int, trial_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     trial = trial_of(patient, trial_id)
+    record_opened(request, patient, RecordPage.TRIAL_FORM)
     return _trial_page(request, patient, trial.episode, trial)
 
 
@@ -164,6 +168,7 @@ def trial_update_page(request: HttpRequest, patient_id: int, trial_id: int) -> H
 def trial_delete_page(request: HttpRequest, patient_id: int, trial_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     trial = trial_of(patient, trial_id)
+    record_opened(request, patient, RecordPage.TRIAL_DELETE)
     posted = request.POST if request.method == "POST" else None
     form = TrialDeleteForm(
         posted, initial={"version": trial.version}, user=request.user, request=request
@@ -191,6 +196,7 @@ def trial_delete_page(request: HttpRequest, patient_id: int, trial_id: int) -> H
 def trial_override_page(request: HttpRequest, patient_id: int, trial_id: int) -> HttpResponse:
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     trial = trial_of(patient, trial_id)
+    record_opened(request, patient, RecordPage.TRIAL_OVERRIDE)
     if request.method == "POST":
         form = AdequacyOverrideForm(request.POST)
         if form.is_valid():

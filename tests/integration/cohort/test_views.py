@@ -155,6 +155,20 @@ def test_disagreement_list_links_each_patient_and_keeps_the_filters(
     assert patient_url.encode() in response.content
 
 
+def test_disagreement_list_logs_a_view_of_each_patient_it_lists(
+    signed_in, supervisor, make_episode, restage
+):
+    listed = make_episode(SAME_CLASS, record_number="RN-SAME")
+    unlisted = make_episode(TWO_CLASSES, record_number="RN-TWO")
+    restage()
+    signed_in(supervisor).get(FDA_THASE_RUSH)
+    views = AuditEvent.objects.filter(action=AuditAction.VIEW, actor_id=supervisor.pk)
+    assert list(views.values_list("patient_id", "changes")) == [
+        (listed.patient_id, {"page": [None, "cohort disagreements"]})
+    ]
+    assert not views.filter(patient_id=unlisted.patient_id).exists()
+
+
 @pytest.mark.parametrize("pair", [("fda", "mgh_s"), ("fda", "fda"), ("nope", "ema")])
 def test_disagreement_list_of_a_pair_without_thresholds_is_404(signed_in, supervisor, pair):
     url = reverse("cohort:disagreements", args=list(pair))

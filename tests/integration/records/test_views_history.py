@@ -74,7 +74,12 @@ def test_clinic_admin_may_include_who_opened_the_record(
     url = reverse("records:patient-changes", args=[episode.patient_id])
     assert client.get(url).context["rows"] == []
     rows = client.get(url, {"access": "1"}).context["rows"]
-    assert [row.event.get_action_display() for row in rows] == ["Opened"]
+    # Opening the change history is itself recorded (defect 5 of issue 13).
+    assert [(row.event.actor_id, row.event.get_action_display()) for row in rows] == [
+        (clinic_admin.pk, "Opened"),
+        (clinic_admin.pk, "Opened"),
+        (psychiatrist.pk, "Opened"),
+    ]
 
 
 def test_psychiatrist_cannot_include_the_access_log(signed_in, psychiatrist, episode):

@@ -7,6 +7,9 @@ scenario below runs against the real database; around every call the test diffs 
 every clinical model, and each row created, changed or deleted must have an audit event of
 that call naming the acting user, the time, the object and the action. A model whose create,
 update or delete path no scenario exercised must say in `NO_PATH` why there is none.
+
+Reading is audited as well (the record-access log): every GET route of the URL configuration
+that names a patient's record or shows one must write a view or export event (last tests).
 """
 
 import datetime
@@ -21,7 +24,7 @@ from django.apps import apps
 from django.contrib.admin.sites import site
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, models, transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from pseudoresistance import services as impasse
@@ -40,6 +43,7 @@ from records.csv_sample import sample_csv
 from records.demo import vignettes
 from records.exchange import patient_history_import
 from records.models import (
+    ACCESS_ACTIONS,
     Agent,
     AuditAction,
     AuditEvent,
@@ -55,6 +59,10 @@ from records.models import (
 from records.services.csv_import import csv_import
 from records.services.erasure import ErasureReason, patient_erase
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory, builtin_agent
+from tests.integration.security import test_access_matrix as matrix
+
+# The access matrix's clinic A: its objects, staff and the visitor of the other clinic.
+clinic_a = matrix.clinic_a
 
 # Models of records and pseudoresistance that hold no clinical data, and why.
 NOT_CLINICAL: dict[type[models.Model], str] = {
@@ -496,3 +504,64 @@ def test_the_admin_offers_no_way_to_change_the_audit_trail(db: None, clinic_admi
         assert not audit_admin.has_change_permission(request, event)
         assert not audit_admin.has_delete_permission(request, event)
         assert "delete_selected" not in audit_admin.get_actions(request)
+
+
+# Reading is audited too: every page and download that shows a patient's identifiable data
+# writes a view (or export) event naming the patient. The URL configuration is walked like the
+# access matrix: each GET route is opened by every role the matrix lets see it. A route is
+# patient-scoped when its URL names a patient's record (a patient, episode, trial, score or
+# impasse case) or when its response shows the patient's record number or name; either way the
+# request must have written an access event of the patient by that user. A new route without
+# one fails here.
+PATIENT_PARAMETERS = ("patient_id", "episode_id", "trial_id", "administration_id", "case_id")
+STAFF = ("psychiatrist", "supervisor", "clinic admin")
+# Shown by the list pages and the search, distinctive so no other text matches it.
+FAMILY_NAME = "Qwertzuiop"
+NOT_WALKED = {
+    "admin/": "the Django admin registers no patient, episode, trial, score or case model",
+}
+
+
+def walked_routes() -> list[str]:
+    return [
+        route
+        for route in matrix.ROUTES
+        if not any(route.startswith(prefix) for prefix in NOT_WALKED)
+    ]
+
+
+def test_the_admin_shows_no_patient_record() -> None:
+    shown = {model for model in site._registry if model in OBJECT_TYPES}
+    assert shown == set()
+
+
+@pytest.mark.parametrize("route", walked_routes())
+def test_every_page_showing_a_patient_writes_an_access_event(
+    clinic_a: matrix.ClinicA, route: str
+) -> None:
+    patient = Patient.objects.get(pk=clinic_a.values["patient_id"])
+    patient.family_name = FAMILY_NAME
+    patient.save(update_fields=["family_name"])
+    path = matrix.concrete(route, clinic_a.values)
+    names_a_record = any(f":{name}>" in route for name in PATIENT_PARAMETERS)
+    gets = matrix.EXPECTED[route][0]
+    allowed = [v for v, got in zip(matrix.VISITORS, gets, strict=True) if v in STAFF and got == 200]
+    for visitor in allowed:
+        user = clinic_a.visitors[visitor]
+        with matrix.rolled_back():
+            last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            client = Client()
+            client.force_login(user)
+            response = client.get(path)
+            assert response.status_code == 200, f"{path} as {visitor}"
+            body = b"".join(getattr(response, "streaming_content", [response.content]))
+            shows = patient.record_number.encode() in body or FAMILY_NAME.encode() in body
+            logged = AuditEvent.objects.filter(
+                pk__gt=last,
+                patient_id=patient.pk,
+                clinic_id=patient.clinic_id,
+                actor_id=user.pk,
+                action__in=ACCESS_ACTIONS,
+            ).exists()
+        if names_a_record or shows:
+            assert logged, f"GET {path} as {visitor} showed the patient without an access event"
