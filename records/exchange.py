@@ -6,7 +6,8 @@ as `manage.py stage` before the model's rules.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,18 @@ DIAGNOSIS_DIFFERS = (
 UNKNOWN_SCALE = "Unknown scale {scale!r}: one of {names}."
 DUPLICATE_SEQ = "Another trial of this history has sequence number {seq}."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
+HUGE_NUMBER = (
+    "A number of {digits} digits: no value of a treatment history needs more than {limit}."
+)
+NUL_CHARACTER = "Contains a NUL character, which cannot be stored: remove it."
+LONE_SURROGATE = (
+    "Contains an invalid character (an unpaired \\u escape of a surrogate), which cannot be "
+    "stored: correct the text."
+)
+# Python refuses integers of more than 4,300 digits and floats stop at 309; no clinical value
+# of a history has more than a few digits.
+MAX_INTEGER_DIGITS = 100
+SURROGATES = range(0xD800, 0xE000)
 
 # Where a model field lives in the JSON, so import errors name the field of the file.
 EPISODE_KEYS = {
@@ -72,6 +85,75 @@ def _trial_key(trial_id: str, field: str) -> str:
     where = f"trials[{trial_id.strip('[]')}]"
     name = TRIAL_KEYS.get(field, field)
     return f"{where}.{name}" if name else where
+
+
+@dataclass(frozen=True)
+class OversizedNumber:
+    """An integer of the uploaded file too long to read; the import refuses it by name."""
+
+    digits: int
+
+
+def read_integer(text: str) -> int | OversizedNumber:
+    """Read a JSON integer (json.loads's parse_int), keeping absurdly long ones as a marker."""
+    digits = len(text.lstrip("-"))
+    return OversizedNumber(digits) if digits > MAX_INTEGER_DIGITS else int(text)
+
+
+def _unstorable(value: object) -> str | None:
+    """Return why a decoded JSON value cannot be imported at all, if it cannot."""
+    if isinstance(value, OversizedNumber):
+        return HUGE_NUMBER.format(digits=value.digits, limit=MAX_INTEGER_DIGITS)
+    if isinstance(value, str):
+        if "\x00" in value:
+            return NUL_CHARACTER
+        if any(ord(character) in SURROGATES for character in value):
+            return LONE_SURROGATE
+    return None
+
+
+def _values(document: object) -> Iterator[tuple[tuple[str, ...], object]]:
+    """Yield every key and value of a decoded JSON document with its path (no recursion)."""
+    stack: list[tuple[tuple[str, ...], object]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        yield path, value
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                name = _path_name(str(key))
+                yield (*path, name), key
+                stack.append(((*path, name), inner))
+        elif isinstance(value, list):
+            stack.extend(((*path, str(position)), inner) for position, inner in enumerate(value))
+
+
+def _path_name(key: str) -> str:
+    """Return a key as an error may show it: escaped when it holds what cannot be shown."""
+    return key if _unstorable(key) is None else key.encode("unicode_escape").decode("ascii")
+
+
+def _unstorable_errors(data: Mapping[str, Any]) -> Errors:
+    """Return a field error for each value no history may hold (huge integer, NUL, surrogate).
+
+    Checked before the history is read, so such a value never reaches the engines, the
+    database or an error message; each error names the trial (by id) and the field.
+    """
+    errors: Errors = {}
+    trials = data.get("trials")
+    for path, value in _values(dict(data)):
+        problem = _unstorable(value)
+        if problem is None or not path:
+            continue
+        if path[0] == "trials" and len(path) > 1 and isinstance(trials, list):
+            trial = trials[int(path[1])]
+            trial_id = trial.get("id") if isinstance(trial, dict) else None
+            if not isinstance(trial_id, str) or not trial_id or _unstorable(trial_id):
+                trial_id = path[1]
+            key = f"trials[{trial_id}]" + "".join(f".{name}" for name in path[2:])
+        else:
+            key = ".".join(path)
+        errors.setdefault(key, []).append(ValidationError(problem, code="unstorable"))
+    return errors
 
 
 def _history_error(error: HistoryError) -> ValidationError:
@@ -222,6 +304,9 @@ def patient_history_import(
     if patient.clinic_id != access.clinic.pk:
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.EDIT_CLINICAL_DATA)
+    unstorable = _unstorable_errors(data)
+    if unstorable:
+        raise ValidationError(unstorable)
     try:
         history, _ = parse_history(dict(data))
     except HistoryError as error:

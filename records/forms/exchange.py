@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from records.exchange import read_integer
+
 UPLOAD_MAX_BYTES = 1024 * 1024
 FILE_TOO_LARGE = "The file is larger than 1 MB: a treatment history is far smaller."
 FILE_NOT_JSON_NAME = "Choose a .json file: trdclinic reads treatment histories as JSON."
@@ -44,7 +46,7 @@ class HistoryUploadForm(forms.Form):
         except UnicodeDecodeError:
             raise forms.ValidationError(FILE_NOT_UTF8, code="not_utf8") from None
         try:
-            document = json.loads(text, parse_constant=_refuse_constant)
+            document = json.loads(text, parse_constant=_refuse_constant, parse_int=read_integer)
         except json.JSONDecodeError as error:
             message = FILE_NOT_JSON.format(line=error.lineno, column=error.colno, problem=error.msg)
             raise forms.ValidationError(message, code="not_json") from None

@@ -118,6 +118,37 @@ def test_import_errors_are_listed_by_trial_and_field_and_nothing_is_saved(
     assert AuditEvent.objects.count() == events
 
 
+@pytest.mark.parametrize(
+    ("raw", "where", "field", "message"),
+    [
+        ("9" * 5000, "Trial T2", "dose_mg_per_day", "A number of 5000 digits"),
+        ('"sertra\\u0000line"', "Trial T2", "agent", "NUL character"),
+        ('"\\ud800"', "Patient and episode", "functional_impairment", "invalid character"),
+    ],
+    ids=["5000-digit integer", "NUL", "lone surrogate"],
+)
+def test_import_of_a_value_no_history_may_hold_names_trial_and_field(
+    signed_in, psychiatrist, clinic, raw, where, field, message
+):
+    """Issue 13, defect 8: these answered 500; now a field error and nothing saved."""
+    patient = PatientFactory(clinic=clinic, diagnosis="MDD")
+    document = vignette_document("V01")
+    target = document["patient"] if where.startswith("Patient") else document["trials"][1]
+    target[field] = "__raw__"
+    content = json.dumps(document).replace('"__raw__"', raw).encode()
+    events = AuditEvent.objects.count()
+    response = signed_in(psychiatrist).post(
+        reverse("records:patient-json-import", args=[patient.pk]),
+        {"file": SimpleUploadedFile("history.json", content, "application/json")},
+    )
+    assert response.status_code == 200
+    [problem] = response.context["problems"]
+    assert (problem.where, problem.field) == (where, field)
+    assert message in problem.message
+    assert not Episode.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
 def test_import_refused_for_a_current_episode_names_the_patient_part(
     signed_in, psychiatrist, episode
 ):

@@ -481,6 +481,65 @@ def test_json_import_refuses_hostile_files(world: World, upload: tuple[str, byte
         check(client, "post", url, data={"file": SimpleUploadedFile(*upload)})
 
 
+# Values valid JSON accepts but no history may hold, as raw JSON text (issue 13, defect 8).
+HOSTILE_JSON = {
+    "huge integer": "9" * 5000,
+    "negative huge integer": "-" + "9" * 5000,
+    "NUL in a string": json.dumps("sertra\x00line"),
+    "lone surrogate": '"\\ud800"',
+    "lone surrogate in a word": '"a\\udfffb"',
+}
+HOSTILE_MARK = "__hostile__"
+PATIENT_PART = "Patient and episode"
+
+
+def history_fields() -> list[tuple[str, ...]]:
+    """Return the path of every value of the vignette: patient fields, severity, each trial's."""
+    document = json.loads(VIGNETTE)
+    paths: list[tuple[str, ...]] = []
+    for key, value in document["patient"].items():
+        if isinstance(value, dict):
+            paths.extend(("patient", key, inner) for inner in value)
+        else:
+            paths.append(("patient", key))
+    for position, trial in enumerate(document["trials"]):
+        paths.extend(("trials", str(position), key) for key in trial)
+    return paths
+
+
+def with_hostile_value(path: tuple[str, ...], raw: str) -> bytes:
+    document = json.loads(VIGNETTE)
+    target = document
+    for key in path[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    target[path[-1]] = HOSTILE_MARK
+    return json.dumps(document).replace(json.dumps(HOSTILE_MARK), raw).encode()
+
+
+@FUZZ
+@given(path=st.sampled_from(history_fields()), kind=st.sampled_from(sorted(HOSTILE_JSON)))
+def test_json_import_names_the_field_of_a_value_no_history_may_hold(
+    world: World, path: tuple[str, ...], kind: str
+) -> None:
+    """A huge integer, a NUL or a lone surrogate anywhere: a field error, nothing saved."""
+    with rolled_back():
+        client = client_for(world.users["psychiatrist"])
+        url = reverse("records:patient-json-import", args=[world.bare_patient.pk])
+        upload = SimpleUploadedFile("history.json", with_hostile_value(path, HOSTILE_JSON[kind]))
+        before = state()
+        response = client.post(url, {"file": upload})
+        assert response.status_code == 200, (path, kind)
+        assert state() == before
+        problems = {(p.where, p.field) for p in response.context["problems"]}
+        if path[0] == "patient":
+            assert (PATIENT_PART, ".".join(path[1:])) in problems, (path, kind, problems)
+        else:
+            trial = json.loads(VIGNETTE)["trials"][int(path[1])]
+            # A trial whose id is the hostile value is named by its position.
+            where = f"Trial {trial['id']}" if path[2] != "id" else f"Trial {path[1]}"
+            assert (where, path[2]) in problems, (path, kind, problems)
+
+
 # GET endpoints that read query parameters, and who reads them.
 QUERIES: dict[str, tuple[str, Callable[[World], str], tuple[str, ...]]] = {
     "patient-list": (
