@@ -596,7 +596,8 @@ class ReviewPage:
     assessment: EpisodeAssessment
     cases: CaseSummary
     scores: tuple[ScoreRow, ...]
-    own_patient: bool
+    # Why the user may not review this case (their patient now or while it was open, their flag).
+    review_conflict: str | None
 
 
 def scoped_cases(access: ClinicAccess) -> QuerySet[ImpasseCase]:
@@ -619,7 +620,7 @@ def case_review_page(*, access: ClinicAccess, case_id: int) -> ReviewPage:
         assessment=episode_assessment(episode),
         cases=case_summary(episode, case),
         scores=score_trajectory(episode),
-        own_patient=case.patient.psychiatrist_id == access.user.pk,
+        review_conflict=case.review_conflict(access.user.pk),
     )
 
 

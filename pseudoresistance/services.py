@@ -40,6 +40,9 @@ from pseudoresistance.models.case import (
     SIGN_OFF_NEEDS_FINDINGS,
     SIGN_OFF_NEEDS_NEXT_STEPS,
 )
+from pseudoresistance.models.case import (
+    OWN_PATIENT as OWN_PATIENT,
+)
 from pseudoresistance.models.checklist import ESCALATION_NEEDS_REASON
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
@@ -56,7 +59,7 @@ from pseudoresistance.states import (
     next_state,
 )
 from records.access import NOT_ALLOWED_MESSAGE, Permission, access_for_user
-from records.audit import audit_event_write, created, field_changes, snapshot
+from records.audit import audit_event_write, created, display_value, field_changes, snapshot
 from records.models import AuditAction, Episode, Patient
 
 if TYPE_CHECKING:
@@ -78,9 +81,6 @@ STALE_ANSWER = (
 )
 REASON_REQUIRED = "Say why."
 CASE_IN_PROGRESS = "This episode already has an impasse case in progress ({state})."
-OWN_PATIENT = (
-    "You are this patient's responsible psychiatrist, so another supervisor reviews this case."
-)
 NOT_THE_REVIEWER = (
     "{reviewer} is reviewing this case; only they can record or sign off this review."
 )
@@ -103,7 +103,16 @@ ANSWER_FIELDS = (
     "escalated",
     "escalation_reason",
 )
-CASE_FIELDS = ("state", "origin", "flag_reason", "criteria", "msm_score")
+CASE_FIELDS = (
+    "state",
+    "origin",
+    "flag_reason",
+    "criteria",
+    "msm_score",
+    "responsible_psychiatrist_ids",
+)
+# The audit name of the users who may not review a case, having been its psychiatrist.
+PSYCHIATRISTS_CHANGE = "responsible_psychiatrist_ids"
 REVIEW_FIELDS = ("findings", "factors_note", "next_steps", "follow_up_date", "signed_off_at")
 
 ANSWER_VALUES = frozenset(answer.value for answer in Answer)
@@ -428,6 +437,7 @@ def _case_create(
         flagged_by=user,
         waiting_since=now,
     )
+    case.psychiatrist_noted()
     case.full_clean(exclude=["patient", "episode", "flagged_by"])
     case.save()
     event_reason = reason or FLAGGED_AUTOMATICALLY.format(
@@ -567,9 +577,18 @@ def _transition(
     case.state = new
     case.version += 1
     fields = ["state", "version", "updated_at"]
+    changes: dict[str, list[str | None]] = {
+        "state": [old.label, new.label],
+        "reason": [None, reason or None],
+    }
     if new is CaseState.OPEN:
         case.waiting_since = now
         fields.append("waiting_since")
+    before = display_value(case.responsible_psychiatrist_ids)
+    if case.psychiatrist_noted():
+        # A closed case reopened for a patient reassigned meanwhile.
+        fields.append(PSYCHIATRISTS_CHANGE)
+        changes[PSYCHIATRISTS_CHANGE] = [before, display_value(case.responsible_psychiatrist_ids)]
     case.save(update_fields=fields)
     ImpasseCaseEvent.objects.create(
         case=case,
@@ -586,7 +605,7 @@ def _transition(
         AuditAction.UPDATE,
         ObjectType.IMPASSE_CASE,
         case.pk,
-        {"state": [old.label, new.label], "reason": [None, reason or None]},
+        changes,
         case.version,
     )
 
@@ -599,8 +618,35 @@ def _require_reason(reason: str) -> str:
 
 
 def _refuse_own_patient(case: ImpasseCase, user: "User") -> None:
-    if case.patient.psychiatrist_id == user.pk:
-        raise PermissionDenied(OWN_PATIENT)
+    conflict = case.review_conflict(user.pk)
+    if conflict is not None:
+        raise PermissionDenied(conflict)
+
+
+def impasse_cases_reassigned(*, patient: Patient, acting_user: "User") -> None:
+    """Note the patient's new psychiatrist on their cases in progress: they may never review them.
+
+    Called by records' patient_update in the transaction of the reassignment (patient locked).
+    """
+    cases = ImpasseCase.objects.select_for_update().filter(
+        patient=patient, state__in=[state.value for state in ACTIVE_STATES]
+    )
+    for case in cases:
+        case.patient = patient
+        before = display_value(case.responsible_psychiatrist_ids)
+        if not case.psychiatrist_noted():
+            continue
+        case.version += 1
+        case.save(update_fields=[PSYCHIATRISTS_CHANGE, "version", "updated_at"])
+        _audit(
+            acting_user,
+            patient,
+            AuditAction.UPDATE,
+            ObjectType.IMPASSE_CASE,
+            case.pk,
+            {PSYCHIATRISTS_CHANGE: [before, display_value(case.responsible_psychiatrist_ids)]},
+            case.version,
+        )
 
 
 def impasse_review_start(*, acting_user: "Actor", case_id: int) -> ImpasseReview:

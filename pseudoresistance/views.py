@@ -266,11 +266,10 @@ def _render_case(
         "release_form": bound.get("release_form") or ReasonForm(prefix="release"),
         "close_form": bound.get("close_form") or ReasonForm(prefix="close"),
         "reopen_form": bound.get("reopen_form") or ReasonForm(prefix="reopen"),
-        "can_start": can(Transition.START_REVIEW, state) and not page.own_patient,
+        "can_start": can(Transition.START_REVIEW, state) and page.review_conflict is None,
         "can_release": can(Transition.RELEASE, state),
         "can_close": can(Transition.CLOSE, state),
         "can_reopen": can(Transition.REOPEN, state),
-        "own_patient_note": services.OWN_PATIENT,
         "confirmation_note": STATUS_CONFIRMATION_NOTE,
     }
     return render(request, "pseudoresistance/case_review.html", context)

@@ -1,6 +1,7 @@
 """Impasse cases of an episode, their transitions and the supervisors' reviews."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from pseudoresistance.states import CaseState, Transition
@@ -11,6 +12,11 @@ from .checklist import ChecklistItem
 FLAG_NEEDS_REASON = "Say why this episode is flagged as an impasse case."
 SIGN_OFF_NEEDS_FINDINGS = "Record the findings before signing off."
 SIGN_OFF_NEEDS_NEXT_STEPS = "Record the agreed next steps before signing off."
+OWN_PATIENT = (
+    "You are this patient's responsible psychiatrist, or were while this case was open, so "
+    "another supervisor reviews this case."
+)
+FLAGGED_BY_YOU = "You flagged this case, so another supervisor reviews this case."
 
 
 class CaseOrigin(models.TextChoices):
@@ -36,6 +42,9 @@ class ImpasseCase(models.Model):
     )
     # Since when the case has waited for a reviewer: set when flagged, reopened or handed back.
     waiting_since = models.DateTimeField()
+    # Every user who was the patient's responsible psychiatrist while the case was open (when
+    # flagged, reopened or the patient reassigned): none of them may review it.
+    responsible_psychiatrist_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -72,6 +81,23 @@ class ImpasseCase(models.Model):
     @property
     def current_state(self) -> CaseState:
         return CaseState(self.state)
+
+    def review_conflict(self, user_id: int) -> str | None:
+        """Return why the user may not review this case (their own patient, their flag), if so."""
+        # No self-review (issue 13): a reassignment for the length of a review does not help.
+        if user_id == self.patient.psychiatrist_id or user_id in self.responsible_psychiatrist_ids:
+            return OWN_PATIENT
+        if self.origin == CaseOrigin.MANUAL and user_id == self.flagged_by_id:
+            return FLAGGED_BY_YOU
+        return None
+
+    def psychiatrist_noted(self) -> bool:
+        """Add the patient's current psychiatrist to those who may not review; say if new."""
+        psychiatrist_id = self.patient.psychiatrist_id
+        if psychiatrist_id is None or psychiatrist_id in self.responsible_psychiatrist_ids:
+            return False
+        self.responsible_psychiatrist_ids = [*self.responsible_psychiatrist_ids, psychiatrist_id]
+        return True
 
 
 class ImpasseCaseEvent(models.Model):

@@ -81,6 +81,13 @@ def impasse_flags_refresh_after_change(episode: Episode, user: "User") -> None:
     impasse_flags_refresh(episode=episode, acting_user=user)
 
 
+def impasse_cases_reassigned_after_change(patient: Patient, user: "User") -> None:
+    """Note a reassigned patient's psychiatrist on their impasse cases, in the same transaction."""
+    from pseudoresistance.services import impasse_cases_reassigned
+
+    impasse_cases_reassigned(patient=patient, acting_user=user)
+
+
 def lock_patient(patient_id: int) -> None:
     """Lock the patient's row: every write under one patient takes this lock first, in order."""
     list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))

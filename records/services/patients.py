@@ -29,6 +29,7 @@ from .common import (
     check_version,
     found,
     future_date_errors,
+    impasse_cases_reassigned_after_change,
     today,
     validate,
 )
@@ -206,6 +207,8 @@ def patient_update(
             changes=changes,
             object_version=patient.version,
         )
+        if "psychiatrist" in changes:
+            impasse_cases_reassigned_after_change(patient, user)
     return patient
 
 

@@ -22,3 +22,7 @@ class ImpasseCaseFactory(factory.django.DjangoModelFactory):
     flagged_at = factory.LazyFunction(timezone.now)
     flagged_by = factory.SubFactory(UserFactory)
     waiting_since = factory.SelfAttribute("flagged_at")
+    # As impasse_case_flag records it: the psychiatrist when the case opened.
+    responsible_psychiatrist_ids = factory.LazyAttribute(
+        lambda case: [case.patient.psychiatrist_id] if case.patient.psychiatrist_id else []
+    )

@@ -27,7 +27,7 @@ from pseudoresistance.services import (
 )
 from pseudoresistance.states import CaseState
 from records.models import AuditAction, AuditEvent, Episode, Patient, SeverityCategory
-from records.services import TrialInput, trial_record
+from records.services import PatientInput, TrialInput, patient_update, trial_record
 from tests.factories import EpisodeFactory, ImpasseCaseFactory, builtin_agent
 
 pytestmark = pytest.mark.django_db
@@ -252,6 +252,92 @@ def test_a_supervisor_cannot_review_their_own_patient(
     own.refresh_from_db()
     assert own.state == CaseState.OPEN
     assert not ImpasseReview.objects.exists()
+
+
+def reassign(patient: Patient, to: User, by: User) -> None:
+    patient.refresh_from_db()
+    patient_update(
+        acting_user=by,
+        patient_id=patient.pk,
+        expected_version=patient.version,
+        data=PatientInput(
+            record_number=patient.record_number,
+            family_name=patient.family_name,
+            given_name=patient.given_name,
+            date_of_birth=patient.date_of_birth,
+            sex=patient.sex,
+            diagnosis=patient.diagnosis,
+            psychiatrist=to,
+        ),
+    )
+
+
+def test_self_review_by_reassignment_is_refused(
+    clinic: object, supervising_psychiatrist: User, psychiatrist: User
+) -> None:
+    """Issue 13, defect 7: reassign to a colleague, review, sign off, reassign back."""
+    me = supervising_psychiatrist
+    episode = EpisodeFactory(
+        patient__clinic=clinic,
+        patient__psychiatrist=me,
+        onset_date=timezone.localdate() - datetime.timedelta(days=120),
+        baseline_scale="HAMD17",
+        baseline_score=Decimal(22),
+    )
+    record_failed_trial(me, episode, "sertraline", 100)
+    record_failed_trial(me, episode, "venlafaxine", 150)
+    case = ImpasseCase.objects.get(episode=episode)
+    assert case.origin == "automatic"
+    reassign(episode.patient, psychiatrist, me)
+    with pytest.raises(PermissionDenied, match="responsible psychiatrist"):
+        impasse_review_start(acting_user=me, case_id=case.pk)
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
+    assert not ImpasseReview.objects.exists()
+
+
+def test_a_former_psychiatrist_cannot_sign_off_a_review_taken_before_the_reassignment(
+    clinic: object, supervising_psychiatrist: User, psychiatrist: User, other_supervisor: User
+) -> None:
+    """Reassigned while the case is under someone's review, then back: still refused."""
+    me = supervising_psychiatrist
+    episode = EpisodeFactory(patient__clinic=clinic, patient__psychiatrist=psychiatrist)
+    case = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)
+    reassign(episode.patient, me, psychiatrist)
+    reassign(episode.patient, psychiatrist, me)
+    with pytest.raises(PermissionDenied, match="responsible psychiatrist"):
+        impasse_review_start(acting_user=me, case_id=case.pk)
+    review = impasse_review_start(acting_user=other_supervisor, case_id=case.pk)
+    impasse_review_sign_off(
+        acting_user=other_supervisor, case_id=case.pk, data=REVIEW, expected_version=review.version
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEWED
+
+
+def test_the_supervisor_who_flagged_a_case_by_hand_cannot_review_it(
+    case: ImpasseCase, other_supervisor: User
+) -> None:
+    flagged = impasse_case_flag(
+        acting_user=other_supervisor,
+        episode_id=EpisodeFactory(patient__clinic=case.patient.clinic).pk,
+        reason="Three trials, no remission.",
+    )
+    with pytest.raises(PermissionDenied, match="flagged"):
+        impasse_review_start(acting_user=other_supervisor, case_id=flagged.pk)
+    assert not ImpasseReview.objects.filter(case=flagged).exists()
+
+
+def test_a_psychiatrist_before_the_case_opened_may_review(
+    clinic: object, supervising_psychiatrist: User, psychiatrist: User
+) -> None:
+    """The rule covers the case's life: handing a patient over before it opens is no conflict."""
+    me = supervising_psychiatrist
+    episode = EpisodeFactory(patient__clinic=clinic, patient__psychiatrist=me)
+    reassign(episode.patient, psychiatrist, me)
+    episode.patient.refresh_from_db()
+    case = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)
+    assert impasse_review_start(acting_user=me, case_id=case.pk).reviewer == me
 
 
 def test_a_psychiatrist_may_not_review(case: ImpasseCase, psychiatrist: User) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pseudoresistance.models import ChecklistAnswer, ImpasseCase, ImpasseReview
 from pseudoresistance.services import OWN_PATIENT, impasse_review_start
 from pseudoresistance.states import CaseState
+from records.forms import PatientForm
 from records.models import Clinic, Episode, Role, TreatmentTrial
 from tests.factories import (
     EpisodeFactory,
@@ -385,6 +386,41 @@ def test_starting_a_review_of_an_own_patient_is_forbidden_with_the_reason(
     response = signed_in(supervising_psychiatrist).post(url("review-start", own.pk))
     assert response.status_code == 403
     assert "another supervisor reviews this case" in response.content.decode()
+
+
+def test_self_review_by_reassignment_is_refused_through_the_pages(
+    signed_in: Callable[[User], Client],
+    supervising_psychiatrist: User,
+    psychiatrist: User,
+    clinic: Clinic,
+) -> None:
+    """Issue 13, defect 7: reassign to a colleague on the patient form, then take the review."""
+    me = supervising_psychiatrist
+    patient = PatientFactory(clinic=clinic, psychiatrist=me)
+    case = ImpasseCaseFactory(episode=EpisodeFactory(patient=patient), flagged_by=psychiatrist)
+    client = signed_in(me)
+    edit = {
+        **{k: v for k, v in PatientForm.initial_for(patient).items() if v is not None},
+        "psychiatrist": psychiatrist.pk,
+    }
+    reassigned = client.post(reverse("records:patient-update", args=[patient.pk]), edit)
+    assert reassigned.status_code == 302
+    patient.refresh_from_db()
+    assert patient.psychiatrist == psychiatrist
+    page = client.get(url("case", case.pk)).content.decode()
+    assert 'data-testid="own-patient"' in page
+    assert url("review-start", case.pk) not in page
+    response = client.post(url("review-start", case.pk))
+    assert response.status_code == 403
+    assert "or were while this case was open" in response.content.decode()
+    signed = client.post(
+        url("review-save", case.pk),
+        {"findings": "x", "next_steps": "y", "version": "1", "action": "sign_off"},
+    )
+    assert signed.status_code in (200, 403)
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
+    assert not ImpasseReview.objects.filter(case=case).exists()
 
 
 @pytest.mark.parametrize(
