@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from records.reauth import PasswordReentryForm
 
 from .access import administered_clinic_ids
+from .identity import identity_text
 from .models import Agent, AuditEvent, Clinic, Membership
 from .services import AgentInput, agent_create, agent_delete, agent_update, agent_validate
 from .services.accounts import (
@@ -176,8 +178,19 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+class ClinicUserChangeForm(UserChangeForm):  # type: ignore[type-arg]
+    """The user form, with names held to the identity-text rule of records (no hidden marks)."""
+
+    def clean_first_name(self) -> str:
+        return identity_text(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return identity_text(self.cleaned_data["last_name"])
+
+
 @admin.register(User)
 class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):  # type: ignore[type-arg]
+    form = ClinicUserChangeForm
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "locked_out"]
     actions = ["unlock_accounts"]

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models.functions import Lower
 
+from records.identity import IdentityTextField
 from staging import catalogue
 
 from .base import Tracked, choices_valid
@@ -27,7 +28,7 @@ class Agent(Tracked):
         blank=True,
         help_text="Blank for the built-in catalogue shared by every clinic.",
     )
-    name = models.CharField(max_length=100)
+    name = IdentityTextField(max_length=100)
     molecule = models.CharField(
         max_length=100,
         blank=True,

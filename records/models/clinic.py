@@ -5,6 +5,8 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from PIL import Image, UnidentifiedImageError
 
+from records.identity import IdentityTextField
+
 # ASVS 12.1.1, 12.2.1: a letterhead logo is a small PNG or JPEG. SVG is refused: it can carry
 # script and links to other resources, which the PDF renderer would fetch.
 LOGO_EXTENSIONS = ("png", "jpg", "jpeg")
@@ -49,7 +51,7 @@ class Role(models.TextChoices):
 
 
 class Clinic(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = IdentityTextField(max_length=200, unique=True)
     address = models.TextField(blank=True)
     # The printed report's letterhead and paper (records/report.py).
     logo = models.ImageField(

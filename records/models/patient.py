@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from records.identity import IdentityTextField, RecordNumberField
+
 from .base import Tracked, choices_valid
 from .clinic import Clinic
 
@@ -20,9 +22,10 @@ class Sex(models.TextChoices):
 
 class Patient(Tracked):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    record_number = models.CharField(max_length=40)
-    family_name = models.CharField(max_length=100)
-    given_name = models.CharField(max_length=100)
+    # 40 in the database for numbers recorded before the allow-list; new ones have at most 32.
+    record_number = RecordNumberField(max_length=40)
+    family_name = IdentityTextField(max_length=100)
+    given_name = IdentityTextField(max_length=100)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     diagnosis = models.CharField(max_length=30, choices=Diagnosis.choices, default=Diagnosis.MDD)

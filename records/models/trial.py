@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from records import scales
+from records.identity import IdentityTextField
 from staging import history as staging
 
 from .agent import Agent
@@ -115,7 +116,7 @@ class TreatmentTrial(Tracked):
     agent = models.ForeignKey(
         Agent, on_delete=models.PROTECT, related_name="trials", null=True, blank=True
     )
-    agent_name = models.CharField(
+    agent_name = IdentityTextField(
         max_length=100,
         blank=True,
         help_text="Only for an agent, modality or procedure not in the catalogue.",

@@ -1,5 +1,6 @@
 """The agent catalogue: clinic admins add their clinic's agents; the built-ins stay read-only."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ from records.audit import audit_event_write, created, deleted, field_changes, sn
 from records.models import Agent, AuditAction, Clinic
 
 from .common import Errors, ObjectType, add_error, authorise, found, non_field, validate
+
+SPACES = re.compile(" {2,}")
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -53,9 +56,15 @@ class AgentInput:
     minimum_weeks: Decimal | None = None
 
 
+def _spaced(text: str) -> str:
+    # Runs of spaces collapse; tabs, line breaks and other hidden characters stay for the
+    # name's validation to refuse (records.identity).
+    return SPACES.sub(" ", text.strip(" "))
+
+
 def _apply(agent: Agent, data: AgentInput) -> None:
-    agent.name = " ".join(data.name.split())
-    agent.molecule = " ".join(data.molecule.split()) or agent.name
+    agent.name = _spaced(data.name)
+    agent.molecule = _spaced(data.molecule) or agent.name
     agent.drug_class = data.drug_class
     agent.role = data.role
     agent.source = data.source.strip()
@@ -66,6 +75,9 @@ def _apply(agent: Agent, data: AgentInput) -> None:
 
 def _rule_errors(agent: Agent) -> Errors:
     errors: Errors = {}
+    if "\x00" in agent.name:
+        # The database cannot even compare it; the model's validation names the field.
+        return errors
     # One name means one agent for the clinic: its own entries and the built-ins together.
     clash = (
         Agent.objects.filter(Q(clinic=None) | Q(clinic_id=agent.clinic_id), name__iexact=agent.name)

@@ -19,6 +19,7 @@ from records.audit import (
     field_changes,
     snapshot,
 )
+from records.identity import RECORD_NUMBER
 from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
 
 from .common import (
@@ -115,7 +116,8 @@ def patient_rule_errors(patient: Patient) -> Errors:
     duplicates = Patient.objects.filter(
         clinic_id=patient.clinic_id, record_number=patient.record_number
     ).exclude(pk=patient.pk)
-    if patient.record_number and duplicates.exists():
+    # A record number outside the allow-list is refused by the model (and NUL cannot be sent).
+    if RECORD_NUMBER.fullmatch(patient.record_number) and duplicates.exists():
         message = DUPLICATE_RECORD_NUMBER.format(number=patient.record_number)
         add_error(errors, "record_number", message, "duplicate_record_number")
     psychiatrist_id = patient.psychiatrist_id

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 def recorded_patient(clinic, psychiatrist):
     """A patient created and changed through the services, so the trail holds values."""
     data = PatientInput(
-        record_number="=HYPERLINK(1)",
-        family_name="Okafor",
+        record_number="RN-42",
+        family_name="=HYPERLINK(1)",
         given_name="Ada",
         date_of_birth=datetime.date(1980, 2, 3),
     )
@@ -38,7 +38,7 @@ def test_clinic_admin_finds_a_patient_by_record_number(signed_in, clinic_admin, 
     client = signed_in(clinic_admin)
     index = client.get(reverse("records:audit-log"))
     assert index.status_code == 200
-    response = client.get(reverse("records:audit-log"), {"record_number": "=HYPERLINK(1)"})
+    response = client.get(reverse("records:audit-log"), {"record_number": "RN-42"})
     assert response.url == reverse("records:audit-log-patient", args=[recorded_patient.pk])
     missing = client.get(reverse("records:audit-log"), {"record_number": "nope"})
     assert "No patient of this clinic has that record number." in missing.content.decode()
