@@ -8,10 +8,16 @@ Unicode Technical Report #36, sections 2 and 3, and UTS #39 on look-alikes).
 
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+
+if TYPE_CHECKING:
+    # The stubs' generic text field: values set and read as text.
+    CharFieldBase = models.CharField[str, str]
+else:
+    CharFieldBase = models.CharField
 
 RECORD_NUMBER_MAX_LENGTH = 32
 # ASCII only: a Cyrillic "А" or a full-width "１" would make a look-alike of another number.
@@ -75,7 +81,7 @@ def validate_record_number(value: str) -> None:
         raise ValidationError(RECORD_NUMBER_INVALID, code="record_number_characters")
 
 
-class IdentityTextField(models.CharField):  # type: ignore[type-arg]
+class IdentityTextField(CharFieldBase):
     """A name: cleaned to NFC, without control or invisible characters, whatever the path."""
 
     default_validators = [validate_identity_text]
@@ -85,7 +91,7 @@ class IdentityTextField(models.CharField):  # type: ignore[type-arg]
         return normalise_identity_text(value) if isinstance(value, str) else value
 
 
-class RecordNumberField(models.CharField):  # type: ignore[type-arg]
+class RecordNumberField(CharFieldBase):
     """A patient's record number: the allow-list, checked whatever the path."""
 
     default_validators = [validate_record_number]
