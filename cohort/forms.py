@@ -1,4 +1,4 @@
-"""The cohort page's filters and the export form (format, de-identify, password re-entry)."""
+"""The cohort page's filters and the export form (format, identity level, password re-entry)."""
 
 from collections.abc import Iterable
 from typing import Any, cast
@@ -6,12 +6,25 @@ from typing import Any, cast
 from django import forms
 
 from cohort.selectors import CohortFilters
-from cohort.services import ExportFormat
+from cohort.services import ExportFormat, ExportLevel
 from records.reauth import PasswordReentryForm
 
 ONSET_ORDER = "The end of the onset period is before its start."
 ALL_PSYCHIATRISTS = "All psychiatrists"
 FORMAT_LABELS = {ExportFormat.CSV: "CSV", ExportFormat.XLSX: "Excel (XLSX)"}
+LEVEL_LABELS = {
+    ExportLevel.DEIDENTIFIED: (
+        "De-identified: no names of patients or clinicians, no record numbers; years instead "
+        "of dates, age at onset (90 or over grouped)"
+    ),
+    ExportLevel.PSEUDONYMISED: (
+        "Pseudonymised: no names or dates of birth; record numbers replaced by the clinic's "
+        "stable pseudonyms; full dates and the psychiatrist kept"
+    ),
+    ExportLevel.IDENTIFIED: (
+        "Identified: record numbers, names, dates of birth, the psychiatrist and full dates"
+    ),
+}
 
 
 class CohortFilterForm(forms.Form):
@@ -54,7 +67,7 @@ class CohortFilterForm(forms.Form):
 
 
 class CohortExportForm(PasswordReentryForm):
-    """Choose the file format and whether to de-identify; confirm with the password."""
+    """Choose the file format and how much identity it carries; confirm with the password."""
 
     file_format = forms.ChoiceField(
         label="Format",
@@ -62,13 +75,11 @@ class CohortExportForm(PasswordReentryForm):
         initial=ExportFormat.CSV.value,
         widget=forms.RadioSelect,
     )
-    deidentify = forms.BooleanField(
-        label="De-identify",
-        required=False,
-        initial=True,
-        help_text=(
-            "No names, no dates of birth; record numbers replaced by the clinic's stable "
-            "pseudonyms."
-        ),
+    level = forms.ChoiceField(
+        label="What the file identifies",
+        choices=[(value.value, label) for value, label in LEVEL_LABELS.items()],
+        initial=ExportLevel.DEIDENTIFIED.value,
+        widget=forms.RadioSelect,
+        help_text="Choose the least identifying level the work needs.",
     )
-    field_order = ["file_format", "deidentify", "password"]
+    field_order = ["file_format", "level", "password"]

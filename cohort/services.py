@@ -6,6 +6,7 @@ of date, so they carry no audit event of their own; the change they follow is au
 
 import base64
 import csv
+import datetime
 import hashlib
 import hmac
 import io
@@ -22,13 +23,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cohort.models import ClinicPseudonymKey, EpisodeSnapshot
-from cohort.selectors import CohortFilters, cohort_table, stale_episodes
+from cohort.selectors import CohortFilters, clinic_snapshots, cohort_table, stale_episodes
 from cohort.snapshots import snapshot_values
 from records.access import Permission
-from records.audit import audit_event_write
+from records.audit import audit_event_write, audit_events_write
 from records.history import default_params
 from records.models import AuditAction, Clinic, Episode, ScaleAdministration, TreatmentTrial
-from records.services.common import authorise
+from records.services.common import ObjectType, authorise
 from records.spreadsheet import spreadsheet_text
 
 if TYPE_CHECKING:
@@ -64,11 +65,46 @@ IDENTIFYING_COLUMNS = ("family_name", "given_name", "date_of_birth")
 PSEUDONYM_COLUMN = "pseudonym"
 PSEUDONYM_PREFIX = "P-"
 PSEUDONYM_LENGTH = 10
+# The de-identified level (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)): no names of patients or
+# clinicians, no record number or code derived from it, every date reduced to its year, ages
+# over 89 in one group.
+ROW_COLUMN = "row"
+CLINICIAN_COLUMNS = ("psychiatrist",)
+DATE_COLUMNS = {
+    "episode_onset": "onset_year",
+    "episode_end": "end_year",
+    "assessed_on": "assessed_year",
+}
+AGE_COLUMN = "age_at_onset"
+# 45 CFR 164.514(b)(2)(i)(C): ages over 89 are aggregated into a single category of 90 or older.
+OLDEST_AGE_SHOWN = 89
+OLDEST_AGE_GROUP = "90 or over"
+PATIENT_EXPORTED = "cohort export, {level}"
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+
+
+class ExportLevel(StrEnum):
+    """How much of a patient's identity an export carries (docs/cohort.md lists the columns)."""
+
+    IDENTIFIED = "identified"
+    PSEUDONYMISED = "pseudonymised"
+    DEIDENTIFIED = "deidentified"
+
+
+LEVEL_NAMES = {
+    ExportLevel.IDENTIFIED: "identified",
+    ExportLevel.PSEUDONYMISED: "pseudonymised",
+    ExportLevel.DEIDENTIFIED: "de-identified",
+}
+FILENAME_SUFFIXES = {
+    ExportLevel.IDENTIFIED: "",
+    ExportLevel.PSEUDONYMISED: "-pseudonymised",
+    ExportLevel.DEIDENTIFIED: "-deidentified",
+}
 
 
 CONTENT_TYPES = {
@@ -202,7 +238,7 @@ def _safe(value: Any) -> Any:
     return spreadsheet_text(value) if isinstance(value, str) else value
 
 
-def _deidentified(row: dict[str, Any], secret: bytes, clinic_id: int) -> dict[str, Any]:
+def _pseudonymised(row: dict[str, Any], secret: bytes, clinic_id: int) -> dict[str, Any]:
     """Return the row without name and date of birth, its record number as the pseudonym."""
     kept = {
         name: value
@@ -210,6 +246,31 @@ def _deidentified(row: dict[str, Any], secret: bytes, clinic_id: int) -> dict[st
         if name not in IDENTIFYING_COLUMNS and name != "record_number"
     }
     return {PSEUDONYM_COLUMN: pseudonym(secret, clinic_id, row["record_number"]), **kept}
+
+
+def _age(born: datetime.date, on: datetime.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _year(value: datetime.date | None) -> int | None:
+    return None if value is None else value.year
+
+
+def _deidentified(row: dict[str, Any], number: int) -> dict[str, Any]:
+    """Return the row as HIPAA Safe Harbor allows: a row number, years, the age grouped above 89."""
+    age = _age(row["date_of_birth"], row["episode_onset"])
+    kept: dict[str, Any] = {
+        ROW_COLUMN: number,
+        AGE_COLUMN: OLDEST_AGE_GROUP if age > OLDEST_AGE_SHOWN else age,
+    }
+    for name, value in row.items():
+        if name in IDENTIFYING_COLUMNS or name in CLINICIAN_COLUMNS or name == "record_number":
+            continue
+        if name in DATE_COLUMNS:
+            kept[DATE_COLUMNS[name]] = _year(value)
+        else:
+            kept[name] = value
+    return kept
 
 
 @dataclass(frozen=True)
@@ -237,22 +298,37 @@ def cohort_export(
     clinic_id: int,
     filters: CohortFilters,
     file_format: ExportFormat,
-    deidentify: bool,
+    level: ExportLevel,
 ) -> CohortExport:
-    """Export the cohort table as CSV or XLSX, optionally de-identified; one audit event.
+    """Export the cohort table as CSV or XLSX at an identity level; audited for each patient.
 
-    De-identified: no name, no date of birth, the record number replaced by the clinic's stable
-    pseudonym. The caller has checked the user's re-entered password.
+    Identified: the table as it is. Pseudonymised: no name, no date of birth, the record number
+    replaced by the clinic's stable pseudonym. De-identified: HIPAA Safe Harbor style, see
+    `_deidentified`. The caller has checked the user's re-entered password.
     """
     with transaction.atomic():
         access = authorise(
             acting_user, clinic_id, Permission.EXPORT_COHORT, not_found=CLINIC_NOT_FOUND
         )
         rows = cohort_table(access=access, filters=filters)
-        if deidentify:
+        patient_ids = sorted(
+            set(clinic_snapshots(access, filters).values_list("episode__patient_id", flat=True))
+        )
+        if level is ExportLevel.PSEUDONYMISED:
             secret = _pseudonym_secret(clinic_id)
-            rows = [_deidentified(row, secret, clinic_id) for row in rows]
+            rows = [_pseudonymised(row, secret, clinic_id) for row in rows]
+        elif level is ExportLevel.DEIDENTIFIED:
+            rows = [_deidentified(row, number) for number, row in enumerate(rows, start=1)]
         content = _render(rows, file_format)
+        # Each patient's own trail shows that their data left trdclinic, and at which level.
+        audit_events_write(
+            actor=access.user,
+            action=AuditAction.EXPORT,
+            object_type=ObjectType.PATIENT,
+            clinic_id=clinic_id,
+            patient_ids=patient_ids,
+            changes={"export": [None, PATIENT_EXPORTED.format(level=LEVEL_NAMES[level])]},
+        )
         audit_event_write(
             actor=access.user,
             action=AuditAction.EXPORT,
@@ -262,12 +338,12 @@ def cohort_export(
             changes={
                 "filters": [None, filters.description()],
                 "format": [None, file_format.value],
-                "de-identified": [None, "yes" if deidentify else "no"],
+                "level": [None, level.value],
                 "rows": [None, str(len(rows))],
             },
         )
     day = timezone.localdate().isoformat()
-    suffix = "-deidentified" if deidentify else ""
+    suffix = FILENAME_SUFFIXES[level]
     return CohortExport(
         content=content,
         filename=f"cohort-{day}{suffix}.{file_format.value}",

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cohort.charts import cohort_figures
 from cohort.forms import CohortExportForm, CohortFilterForm
 from cohort.selectors import LABELS, CohortFilters, cohort_page, disagreements
-from cohort.services import ExportFormat, cohort_export
+from cohort.services import ExportFormat, ExportLevel, cohort_export
 from cohort.snapshots import VERDICT_KEYS
 from pseudoresistance.selectors import clinic_psychiatrists
 from records import scales
@@ -100,7 +100,7 @@ def export(request: HttpRequest) -> HttpResponse:
             clinic_id=access.clinic.pk,
             filters=filters,
             file_format=ExportFormat(form.cleaned_data["file_format"]),
-            deidentify=form.cleaned_data["deidentify"],
+            level=ExportLevel(form.cleaned_data["level"]),
         )
         response = HttpResponse(exported.content, content_type=exported.content_type)
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'

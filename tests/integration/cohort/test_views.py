@@ -25,10 +25,10 @@ EXPORT = reverse("cohort:export")
 FDA_THASE_RUSH = reverse("cohort:disagreements", args=["fda", "thase_rush"])
 
 
-def export(client: Client, *, file_format: str = "csv", deidentify: bool = True, query: str = ""):
-    data = {"file_format": file_format, "password": DEFAULT_PASSWORD}
-    if deidentify:
-        data["deidentify"] = "on"
+def export(
+    client: Client, *, file_format: str = "csv", level: str = "pseudonymised", query: str = ""
+):
+    data = {"file_format": file_format, "level": level, "password": DEFAULT_PASSWORD}
     return client.post(EXPORT + query, data)
 
 
@@ -104,7 +104,7 @@ def test_another_clinics_episodes_never_appear(
     assert client.get(COHORT).context["page"].episodes == 1
     rows = client.get(FDA_THASE_RUSH).context["rows"]
     assert [row.record_number for row in rows] == ["RN-HERE"]
-    exported = csv_rows(export(client, deidentify=False))
+    exported = csv_rows(export(client, level="identified"))
     assert [row["record_number"] for row in exported] == ["RN-HERE"]
 
 
@@ -180,7 +180,7 @@ def test_export_csv_has_every_models_result_and_is_audited(
 ):
     episode = make_episode(SAME_CLASS, record_number="RN-SAME", family_name="Hale")
     restage()
-    response = export(signed_in(supervisor), deidentify=False)
+    response = export(signed_in(supervisor), level="identified")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
@@ -193,25 +193,25 @@ def test_export_csv_has_every_models_result_and_is_audited(
     assert row["Thase-Rush"] == "stage I"
     assert row["Thase-Rush: TRD threshold met"] == "no"
     assert row["MSM"]
-    [event] = AuditEvent.objects.filter(action=AuditAction.EXPORT)
-    assert (event.actor_id, event.clinic_id, event.object_type) == (
-        supervisor.pk,
-        clinic.pk,
-        "cohort",
-    )
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT, object_type="cohort")
+    assert (event.actor_id, event.clinic_id, event.patient_id) == (supervisor.pk, clinic.pk, None)
     assert event.changes == {
         "filters": [None, "none"],
         "format": [None, "csv"],
-        "de-identified": [None, "no"],
+        "level": [None, "identified"],
         "rows": [None, "1"],
     }
     assert "RN-SAME" not in str(event.changes)
+    # The patient's own trail records the export too (issue 13: every download is audited).
+    [patient_event] = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="patient")
+    assert (patient_event.patient_id, patient_event.actor_id) == (episode.patient_id, supervisor.pk)
+    assert patient_event.changes == {"export": [None, "cohort export, identified"]}
 
 
 def test_export_xlsx_reads_back_with_openpyxl(signed_in, supervisor, make_episode, restage):
     make_episode(TWO_CLASSES, record_number="RN-TWO")
     restage()
-    response = export(signed_in(supervisor), file_format="xlsx", deidentify=False)
+    response = export(signed_in(supervisor), file_format="xlsx", level="identified")
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -222,7 +222,7 @@ def test_export_xlsx_reads_back_with_openpyxl(signed_in, supervisor, make_episod
     assert values["Thase-Rush"] == "stage II"
 
 
-def test_deidentified_export_has_no_name_birth_date_or_record_number(
+def test_pseudonymised_export_has_no_name_birth_date_or_record_number(
     signed_in, supervisor, make_episode, restage
 ):
     episode = make_episode(record_number="RN-SECRET", family_name="Zebedee", given_name="Quill")
@@ -240,8 +240,8 @@ def test_deidentified_export_has_no_name_birth_date_or_record_number(
     assert not set(row) & {"record_number", "family_name", "given_name", "date_of_birth"}
     assert row["pseudonym"].startswith("P-")
     assert len(row["pseudonym"]) == 12
-    events = AuditEvent.objects.filter(action=AuditAction.EXPORT)
-    assert [event.changes["de-identified"][1] for event in events] == ["yes"] * 3
+    events = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="cohort")
+    assert [event.changes["level"][1] for event in events] == ["pseudonymised"] * 3
 
 
 def test_pseudonym_is_stable_across_exports_and_differs_between_clinics(
@@ -269,7 +269,7 @@ def test_wrong_password_is_a_field_error_without_file_or_audit(
     make_episode()
     restage()
     response = signed_in(supervisor).post(
-        EXPORT, {"file_format": "csv", "deidentify": "on", "password": "not-my-password"}
+        EXPORT, {"file_format": "csv", "level": "deidentified", "password": "not-my-password"}
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
@@ -285,9 +285,9 @@ def test_export_keeps_the_pages_filters(signed_in, supervisor, make_episode, res
     client = signed_in(supervisor)
     page = client.get(COHORT, {"psychiatrist": other.pk})
     assert f"{EXPORT}?psychiatrist={other.pk}".encode() in page.content
-    rows = csv_rows(export(client, deidentify=False, query=f"?psychiatrist={other.pk}"))
+    rows = csv_rows(export(client, level="identified", query=f"?psychiatrist={other.pk}"))
     assert [row["record_number"] for row in rows] == ["RN-OTHER"]
-    [event] = AuditEvent.objects.filter(action=AuditAction.EXPORT)
+    [event] = AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="cohort")
     assert event.changes["filters"] == [None, f"psychiatrist={other.pk}"]
 
 
