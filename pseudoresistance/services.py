@@ -617,7 +617,7 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _refuse_own_patient(case: ImpasseCase, user: "User") -> None:
+def _refuse_self_review(case: ImpasseCase, user: "User") -> None:
     conflict = case.review_conflict(user.pk)
     if conflict is not None:
         raise PermissionDenied(conflict)
@@ -653,7 +653,7 @@ def impasse_review_start(*, acting_user: "Actor", case_id: int) -> ImpasseReview
     """Take an open case for review; a second reviewer at the same time is refused."""
     with transaction.atomic():
         user, case = _case_for_action(acting_user, case_id, Permission.REVIEW_IMPASSE)
-        _refuse_own_patient(case, user)
+        _refuse_self_review(case, user)
         now = timezone.now()
         _transition(case, Transition.START_REVIEW, user, "", now)
         review = ImpasseReview(case=case, reviewer=user, started_at=now)
@@ -721,7 +721,7 @@ def _review_write(
     sign_off: bool,
 ) -> ImpasseReview:
     user, case = _case_for_action(acting_user, case_id, Permission.REVIEW_IMPASSE)
-    _refuse_own_patient(case, user)
+    _refuse_self_review(case, user)
     state = case.current_state
     if state is not CaseState.UNDER_REVIEW:
         if sign_off:

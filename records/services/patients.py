@@ -59,7 +59,6 @@ class RecordPage(StrEnum):
     SCORE_FORM = "score form"
     SCORE_DELETE = "score deletion"
     STAGING = "staging"
-    STAGING_DOWNLOAD = "staging download"
     REPORT = "report"
     HISTORY_EXPORT = "history export"
     HISTORY_IMPORT = "history import"
