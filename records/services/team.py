@@ -119,7 +119,6 @@ def _member(clinic_id: int, user_id: int) -> User:
     user = (
         User.objects.select_for_update()
         .filter(pk=user_id, memberships__clinic_id=clinic_id)
-        .distinct()
         .first()
     )
     if user is None:
