@@ -12,6 +12,10 @@ from records.services.clinic_settings import LetterheadInput
 from .common import ServiceErrorsForm, model_field
 
 
+NOT_POSITIVE = "Give a number above zero, or leave it empty."
+POSITIVE_FIELDS = ("minimum_dose_mg_per_day", "minimum_serum_level_mmol_per_l", "minimum_weeks")
+
+
 class LetterheadForm(ServiceErrorsForm):
     """The clinic's name, address, logo and paper, as the printed report shows them."""
 
@@ -59,6 +63,15 @@ class AgentForm(ServiceErrorsForm):
         super().__init__(*args, **kwargs)
         for name in AGENT_FIELDS:
             self.fields[name] = model_field(Agent, name)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The database refuses zero and below (records/models/agent.py); said beside the field.
+        for name in POSITIVE_FIELDS:
+            value = cleaned.get(name)
+            if value is not None and value <= 0:
+                self.add_error(name, NOT_POSITIVE)
+        return cleaned
 
     @classmethod
     def initial_for(cls, agent: Agent) -> dict[str, Any]:
