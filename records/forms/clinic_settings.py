@@ -11,7 +11,6 @@ from records.services.clinic_settings import LetterheadInput
 
 from .common import ServiceErrorsForm, model_field
 
-
 NOT_POSITIVE = "Give a number above zero, or leave it empty."
 POSITIVE_FIELDS = ("minimum_dose_mg_per_day", "minimum_serum_level_mmol_per_l", "minimum_weeks")
 
