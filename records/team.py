@@ -34,6 +34,11 @@ class TeamMember:
         return self.invitation is None or self.invitation.expires_at <= timezone.now()
 
     @property
+    def roles_to_remove(self) -> list[Role]:
+        """Return the roles that may go: not the only one of an account working only here."""
+        return list(self.roles) if len(self.roles) > 1 or self.works_elsewhere else []
+
+    @property
     def roles_to_add(self) -> list[Role]:
         return [role for role in Role if role not in self.roles]
 

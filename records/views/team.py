@@ -74,7 +74,7 @@ def _member_forms(request: HttpRequest, member: TeamMember) -> dict[str, Any]:
 
     return {
         "add_role": RoleForm(roles=member.roles_to_add, user=request.user, request=request),
-        "remove_role": RoleForm(roles=list(member.roles), user=request.user, request=request),
+        "remove_role": RoleForm(roles=member.roles_to_remove, user=request.user, request=request),
         "activation": confirm(),
         "unlock": confirm(),
         "reinvite": confirm(),
@@ -120,7 +120,7 @@ def _act(
             form.add_service_errors(error)
         else:
             form.add_error(None, error)
-        messages.error(request, NOTHING_SAVED)
+        messages.error(request, NOTHING_CHANGED.format(reason=" ".join(error.messages)))
         return _member_page(request, access, member, {name: form})
     except PermissionDenied as refusal:
         messages.error(request, NOTHING_CHANGED.format(reason=refusal))
