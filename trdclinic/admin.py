@@ -31,7 +31,7 @@ class ClinicAdminSite(admin.AdminSite):
         if request.user.is_authenticated and not self.has_permission(request):
             raise PermissionDenied
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Any:
         wrapped = super().admin_view(view, cacheable)
 
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -45,7 +45,7 @@ class ClinicAdminSite(admin.AdminSite):
         self._refuse_signed_in_non_operators(request)
         return super().login(request, extra_context)
 
-    def password_change(
+    def password_change(  # type: ignore[override]
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         # The operator's own password: the old one counts toward the lock-out (issue 13,

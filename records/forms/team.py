@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.models import User
+from django.contrib.auth.validators import ASCIIUsernameValidator
+from django.db import models
 from django.http import HttpRequest
 
 from records.models import Role
@@ -14,7 +16,9 @@ from .common import ServiceErrorsForm
 
 
 def _user_field(name: str, **overrides: Any) -> forms.Field:
-    field = User._meta.get_field(name).formfield(**overrides)
+    model_field = User._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    field = model_field.formfield(**overrides)
     assert field is not None
     return field
 
@@ -22,9 +26,11 @@ def _user_field(name: str, **overrides: Any) -> forms.Field:
 class InviteForm(PasswordReentryForm, ServiceErrorsForm):
     """A new person of the clinic: how they sign in, their name, e-mail and first role."""
 
+    # ASCII only: no look-alike letters of other scripts in a name people sign in with.
     username = _user_field(
         "username",
-        help_text="What they type to sign in: letters, digits and @ . + - _ only.",
+        validators=[ASCIIUsernameValidator()],
+        help_text="What they type to sign in: letters a–z, digits and @ . + - _ only.",
     )
     first_name = _user_field("first_name", required=True)
     last_name = _user_field("last_name", required=True)
@@ -46,7 +52,9 @@ class RoleForm(PasswordReentryForm, ServiceErrorsForm):
 
     def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(role.value, role.label) for role in roles]
 
 
 class InvitationAcceptForm(SetPasswordForm):  # type: ignore[type-arg]

@@ -170,10 +170,10 @@ def account_unlock(*, acting_user: "Actor", user: User) -> bool:
 
 def account_clinic_ids(user: User) -> list[int | None]:
     """Return the clinics whose audit log shows a change to this account ([None] for none)."""
-    clinic_ids: list[int | None] = sorted(
+    clinic_ids = sorted(
         Membership.objects.filter(user=user).values_list("clinic_id", flat=True).distinct()
     )
-    return clinic_ids or [None]
+    return [*clinic_ids] if clinic_ids else [None]
 
 
 def account_event_write(

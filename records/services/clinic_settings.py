@@ -34,7 +34,7 @@ class LetterheadInput:
     name: str
     address: str
     paper_size: str
-    logo: UploadedFile | None = None
+    logo: UploadedFile | None = None  # type: ignore[type-arg]
     remove_logo: bool = False
 
 
@@ -61,9 +61,9 @@ def clinic_letterhead_update(
         clinic.address = data.address.strip()
         clinic.paper_size = data.paper_size
         if data.logo is not None:
-            clinic.logo = data.logo  # type: ignore[assignment]
+            clinic.logo = data.logo
         elif data.remove_logo:
-            clinic.logo = ""  # type: ignore[assignment]
+            clinic.logo = ""
         # A stored logo was checked when it was uploaded; only a new one is judged again.
         validate(clinic, {}, exclude=[] if data.logo is not None else ["logo"])
         clinic.save(update_fields=[*CLINIC_FIELDS, "updated_at"])

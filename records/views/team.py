@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -212,12 +212,12 @@ def _invitation_page(
         )
         try:
             send_mail(
-                MAIL_SUBJECT.format(clinic=access.clinic.name),
+                MAIL_SUBJECT.format(clinic=" ".join(access.clinic.name.split())),
                 body,
                 None,
                 [issued.user.email],
             )
-        except OSError:
+        except (OSError, BadHeaderError):
             logger.warning("invitation e-mail for user %s not sent", issued.user.pk)
             mailed = MAIL_NOT_SENT
         else:
