@@ -202,7 +202,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "trdclinic.views.locked_out"
-# Our admin's user list unlocks accounts, scoped to the admin's clinics (records/admin.py).
+# Clinic admins unlock on the Team page, operators in the admin's user list (records/admin.py).
 AXES_ENABLE_ADMIN = False
 # Failed attempts are stored with the form's fields: a re-entry form's patient fields are masked.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "record_number", "reason"]
