@@ -1,4 +1,9 @@
-"""The admin, scoped: a clinic admin manages the users and memberships of their own clinics."""
+"""The admin, for platform operators (superusers) only: clinics, accounts, roles, the audit trail.
+
+Clinic admins manage their clinic on the Team and clinic settings pages, not here (issue 13).
+Every change to an account, a role or a clinic made here goes through an audited service, so
+it appears in the audit trail and not only in Django's own change log.
+"""
 
 from typing import Any
 
@@ -7,85 +12,45 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from records.reauth import PasswordReentryForm
 
-from .access import administered_clinic_ids
 from .identity import identity_text
 from .models import Agent, AuditEvent, Clinic, Membership
-from .services import AgentInput, agent_create, agent_delete, agent_update, agent_validate
 from .services.accounts import (
     account_is_locked,
+    account_operator_save,
+    account_password_set_audit,
     account_unlock,
     membership_delete,
     membership_save,
 )
+from .services.clinic_settings import clinic_operator_save
 
 ROLE_NOT_REMOVED = "The role was not removed: type your password to confirm."
 UNLOCKED = "Unlocked: {names}."
 NOTHING_TO_UNLOCK = "None of the selected accounts was locked."
-
-AGENT_INPUT_FIELDS = (
-    "name",
-    "molecule",
-    "drug_class",
-    "role",
-    "minimum_dose_mg_per_day",
-    "minimum_serum_level_mmol_per_l",
-    "minimum_weeks",
-    "source",
-)
-AGENT_ADMIN_FIELDS = ("clinic", *AGENT_INPUT_FIELDS)
+# The date drill-down's largest sensible parts: a bigger number is no date (and no 500).
+DATE_PART_DIGITS = {"year": 4, "month": 2, "day": 2}
 
 admin.site.unregister(Group)
 admin.site.unregister(User)
 
 
-class ClinicScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Opens a model to clinic admins; superusers keep Django's own permission checks."""
-
-    def _is_clinic_admin(self, request: HttpRequest) -> bool:
-        return bool(administered_clinic_ids(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or self._is_clinic_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser or self._is_clinic_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser or self._is_clinic_admin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or self._is_clinic_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser or self._is_clinic_admin(request)
-
-
 @admin.register(Clinic)
-class ClinicAdmin(ClinicScopedAdmin):
+class ClinicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name"]
     search_fields = ["name"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
-        clinics = super().get_queryset(request)
-        if request.user.is_superuser:
-            return clinics
-        return clinics.filter(pk__in=administered_clinic_ids(request.user))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
+    def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
+        clinic_operator_save(acting_user=request.user, clinic=obj)
 
 
 class MembershipAdminForm(PasswordReentryForm, forms.ModelForm):  # type: ignore[type-arg]
-    """A role change, confirmed with the admin's own password (ASVS 4.3.3)."""
+    """A role change, confirmed with the operator's own password (ASVS 4.3.3)."""
 
     class Meta:
         model = Membership
@@ -93,7 +58,7 @@ class MembershipAdminForm(PasswordReentryForm, forms.ModelForm):  # type: ignore
 
 
 @admin.register(Membership)
-class MembershipAdmin(ClinicScopedAdmin):
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Roles: every addition, change and removal asks for the password and is audited."""
 
     form = MembershipAdminForm
@@ -104,15 +69,7 @@ class MembershipAdmin(ClinicScopedAdmin):
     delete_confirmation_template = "admin/records/membership/delete_confirmation.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        memberships = super().get_queryset(request).select_related("user", "clinic")
-        if request.user.is_superuser:
-            return memberships
-        return memberships.filter(clinic_id__in=administered_clinic_ids(request.user))
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "clinic" and not request.user.is_superuser:
-            kwargs["queryset"] = Clinic.objects.filter(pk__in=administered_clinic_ids(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().get_queryset(request).select_related("user", "clinic")
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -159,15 +116,6 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
     fields = ["clinic", "role", "created_at"]
     readonly_fields = ["clinic", "role", "created_at"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        memberships = super().get_queryset(request)
-        if request.user.is_superuser:
-            return memberships
-        return memberships.filter(clinic_id__in=administered_clinic_ids(request.user))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return True
-
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -189,44 +137,37 @@ class ClinicUserChangeForm(UserChangeForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):  # type: ignore[type-arg]
+class ClinicUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Accounts: identity, activation and passwords, each change audited (issue 13, defect 6)."""
+
     form = ClinicUserChangeForm
     inlines = [MembershipInline]
-    list_display = ["username", "first_name", "last_name", "is_active", "locked_out"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "is_active",
+        "is_superuser",
+        "locked_out",
+    ]
     actions = ["unlock_accounts"]
-    clinic_admin_fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        users: QuerySet[User] = super().get_queryset(request)
-        if request.user.is_superuser:
-            return users
-        # Users of the admin's clinics, and new accounts that have no clinic yet.
-        return (
-            users.annotate(n_memberships=Count("memberships"))
-            .filter(
-                Q(memberships__clinic_id__in=administered_clinic_ids(request.user))
-                | Q(n_memberships=0)
-            )
-            .distinct()
-        )
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None or request.user.is_superuser:
-            return super().get_fieldsets(request, obj)
-        return self.clinic_admin_fieldsets
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
-        return ("last_login", "date_joined")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are deactivated, never deleted: audit events keep pointing at them.
-        return request.user.is_superuser
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        account_operator_save(acting_user=request.user, user=obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        # Django's view saves the password itself; its hash changing tells the audit it did.
+        with transaction.atomic():
+            stored = User.objects.filter(pk=id).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=id).first()
+            if user is not None and stored is not None and user.password != stored:
+                account_password_set_audit(acting_user=request.user, user=user)
+        return response
 
     @admin.display(boolean=True, description="Locked out")
     def locked_out(self, user: User) -> bool:
@@ -234,49 +175,22 @@ class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description="Unlock the selected accounts (clear failed sign-ins)")
     def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        unlocked = []
-        for user in queryset:
-            try:
-                if account_unlock(acting_user=request.user, user=user):
-                    unlocked.append(user.get_username())
-            except PermissionDenied as refusal:
-                messages.error(request, str(refusal))
+        unlocked = [
+            user.get_username()
+            for user in queryset
+            if account_unlock(acting_user=request.user, user=user)
+        ]
         if unlocked:
             messages.success(request, UNLOCKED.format(names=", ".join(unlocked)))
         else:
             messages.info(request, NOTHING_TO_UNLOCK)
 
 
-class AgentAdminForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Agent
-        fields = AGENT_ADMIN_FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        clinic_id = cleaned["clinic"].pk if cleaned.get("clinic") else self.instance.clinic_id
-        if clinic_id is not None and not self.errors:
-            # The service owns the catalogue's rules; the form only shows its field errors.
-            agent_validate(
-                clinic_id=clinic_id, data=agent_input(cleaned), agent_id=self.instance.pk
-            )
-        return cleaned
-
-
-def agent_input(cleaned: dict[str, Any]) -> AgentInput:
-    """Return the admin form's values as the catalogue service's input."""
-    return AgentInput(**{name: cleaned[name] for name in AGENT_INPUT_FIELDS})
-
-
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The catalogue: built-ins read-only for everyone; a clinic admin edits their clinic's own.
+    """The catalogue, read-only here: clinic admins edit their clinic's own agents on the clinic
+    settings page (through the audited catalogue service); the built-ins follow the spec."""
 
-    Every change goes through the catalogue service, so it is checked and audited there.
-    """
-
-    form = AgentAdminForm
     list_display = [
         "name",
         "drug_class",
@@ -288,60 +202,14 @@ class AgentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["role", "drug_class"]
     search_fields = ["name", "molecule"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Agent]:
-        agents = super().get_queryset(request).select_related("clinic")
-        if request.user.is_superuser:
-            return agents
-        return agents.filter(
-            Q(clinic=None) | Q(clinic_id__in=administered_clinic_ids(request.user))
-        )
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or bool(administered_clinic_ids(request.user))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def _may_edit(self, request: HttpRequest, obj: Agent | None) -> bool:
-        clinic_ids = administered_clinic_ids(request.user)
-        if obj is None:
-            return bool(clinic_ids)
-        return obj.clinic_id is not None and obj.clinic_id in clinic_ids
-
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Adding goes through the service, which needs the clinic-admin role in that clinic.
-        return bool(administered_clinic_ids(request.user))
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may_edit(request, obj)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may_edit(request, obj)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # An entry stays in the clinic it was added to.
-        return ("clinic",) if obj is not None else ()
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "clinic":
-            kwargs["queryset"] = Clinic.objects.filter(pk__in=administered_clinic_ids(request.user))
-            kwargs["required"] = True
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
-        data = agent_input(form.cleaned_data)
-        if change:
-            agent_update(acting_user=request.user, agent_id=obj.pk, data=data)
-        else:
-            clinic_id = form.cleaned_data["clinic"].pk
-            obj.pk = agent_create(acting_user=request.user, clinic_id=clinic_id, data=data).pk
-
-    def delete_model(self, request: HttpRequest, obj: Agent) -> None:
-        agent_delete(acting_user=request.user, agent_id=obj.pk)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
-        for agent in queryset:
-            agent_delete(acting_user=request.user, agent_id=agent.pk)
+        return False
 
 
 @admin.register(AuditEvent)
@@ -361,17 +229,18 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["actor_username"]
     date_hierarchy = "occurred_at"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
-        events = super().get_queryset(request)
-        if request.user.is_superuser:
-            return events
-        return events.filter(clinic_id__in=administered_clinic_ids(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or bool(administered_clinic_ids(request.user))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Django turns an impossible date into its "?e=1" page, but a number too large for a
+        # date (?occurred_at__year=99999999999999999999) raised OverflowError: a 500.
+        for part, digits in DATE_PART_DIGITS.items():
+            value = request.GET.get(f"{self.date_hierarchy}__{part}")
+            if value is not None and not (
+                value.isascii() and value.isdigit() and len(value) <= digits
+            ):
+                return HttpResponseRedirect(f"{request.path}?e=1")
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

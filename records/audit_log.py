@@ -19,6 +19,10 @@ from django.utils import timezone
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, describe_changes
 from records.models import AuditAction, AuditEvent, Patient
+from records.services.accounts import ACCOUNT_OBJECT, MEMBERSHIP_OBJECT
+from records.services.clinic_settings import CLINIC_OBJECT
+from records.services.common import ObjectType
+from records.services.staging_defaults import OBJECT_TYPE as STAGING_DEFAULTS_OBJECT
 from records.spreadsheet import spreadsheet_text
 
 USER_NOT_FOUND = "No such user in your clinic."
@@ -76,6 +80,22 @@ def audit_log_for_user(*, access: ClinicAccess, user_id: int) -> AuditSubject:
 def clinic_erasures(*, access: ClinicAccess) -> QuerySet[AuditEvent]:
     """Return the clinic's erasure events (patients are never deleted otherwise), newest first."""
     return _events(access).filter(object_type=PATIENT_OBJECT, action=AuditAction.DELETE)
+
+
+# Events about the clinic's people and settings rather than a patient (issue 13).
+ACCOUNT_OBJECTS = (
+    ACCOUNT_OBJECT,
+    MEMBERSHIP_OBJECT,
+    CLINIC_OBJECT,
+    ObjectType.AGENT,
+    STAGING_DEFAULTS_OBJECT,
+)
+RECENT_ACCOUNT_EVENTS = 50
+
+
+def clinic_account_events(*, access: ClinicAccess) -> QuerySet[AuditEvent]:
+    """Return the latest changes to the clinic's people and settings, newest first."""
+    return _events(access).filter(object_type__in=ACCOUNT_OBJECTS)[:RECENT_ACCOUNT_EVENTS]
 
 
 def patient_by_record_number(*, access: ClinicAccess, record_number: str) -> Patient | None:

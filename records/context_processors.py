@@ -14,7 +14,8 @@ def clinic_navigation(request: HttpRequest) -> dict[str, object]:
         "patients": access.can(Permission.VIEW_PATIENTS),
         "impasse_queue": access.can(Permission.REVIEW_IMPASSE),
         "cohort": access.can(Permission.VIEW_COHORT),
-        "admin": access.can(Permission.MANAGE_CLINIC),
+        "manage_clinic": access.can(Permission.MANAGE_CLINIC),
+        "audit_log": access.can(Permission.VIEW_AUDIT),
     }
     if nav["impasse_queue"]:
         # One count query, for reviewers only: the queue's badge.

@@ -1,7 +1,9 @@
 from django.urls import path
 
 from .views import (
+    accounts,
     audit_log,
+    clinic_settings,
     clinics,
     episodes,
     erasure,
@@ -11,6 +13,7 @@ from .views import (
     patients,
     scales,
     staging,
+    team,
     trials,
 )
 from .views.report import patient_report_page, patient_report_pdf_download
@@ -18,6 +21,7 @@ from .views.report import patient_report_page, patient_report_pdf_download
 app_name = "records"
 
 patient = "patients/<int:patient_id>/"
+member = "clinic/team/<int:user_id>/"
 
 urlpatterns = [
     path("", patients.patient_list, name="patient-list"),
@@ -90,5 +94,37 @@ urlpatterns = [
         "audit/users/<int:user_id>/export/",
         audit_log.audit_log_user_export,
         name="audit-log-user-export",
+    ),
+    path("clinic/team/", team.team_page, name="team"),
+    path("clinic/team/invite/", team.team_invite, name="team-invite"),
+    path(member, team.team_member_page, name="team-member"),
+    path(f"{member}roles/add/", team.team_role_add, name="team-role-add"),
+    path(f"{member}roles/remove/", team.team_role_remove, name="team-role-remove"),
+    path(f"{member}deactivate/", team.team_deactivate, name="team-deactivate"),
+    path(f"{member}reactivate/", team.team_reactivate, name="team-reactivate"),
+    path(f"{member}unlock/", team.team_unlock, name="team-unlock"),
+    path(f"{member}invitation/", team.team_reinvite, name="team-reinvite"),
+    path("invitation/<str:token>/", accounts.invitation_page, name="invitation"),
+    path("account/password/", accounts.account_password, name="account-password"),
+    path(
+        "clinic/settings/letterhead/",
+        clinic_settings.letterhead_page,
+        name="settings-letterhead",
+    ),
+    path("clinic/settings/agents/", clinic_settings.agent_list_page, name="settings-agents"),
+    path(
+        "clinic/settings/agents/new/",
+        clinic_settings.agent_form_page,
+        name="settings-agent-create",
+    ),
+    path(
+        "clinic/settings/agents/<int:agent_id>/edit/",
+        clinic_settings.agent_form_page,
+        name="settings-agent-update",
+    ),
+    path(
+        "clinic/settings/agents/<int:agent_id>/delete/",
+        clinic_settings.agent_delete_page,
+        name="settings-agent-delete",
     ),
 ]

@@ -2,6 +2,6 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class TrdclinicAdminConfig(AdminConfig):
-    """Django's admin, opened to clinic admins through trdclinic's own admin site."""
+    """Django's admin through trdclinic's own admin site: for superusers (operators) only."""
 
     default_site = "trdclinic.admin.ClinicAdminSite"

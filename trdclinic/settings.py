@@ -204,10 +204,20 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "trdclinic.views.locked_out"
-# Our admin's user list unlocks accounts, scoped to the admin's clinics (records/admin.py).
+# Clinic admins unlock on the Team page, operators in the admin's user list (records/admin.py).
 AXES_ENABLE_ADMIN = False
 # Failed attempts are stored with the form's fields: a re-entry form's patient fields are masked.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "record_number", "reason"]
+
+# Invitation links are shown to the clinic admin to pass on; they are e-mailed as well only when
+# an e-mail backend is configured (no e-mail server needed otherwise: records/views/team.py).
+EMAIL_BACKEND = env_str("TRDCLINIC_EMAIL_BACKEND", "")
+EMAIL_HOST = env_str("TRDCLINIC_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TRDCLINIC_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("TRDCLINIC_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TRDCLINIC_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TRDCLINIC_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TRDCLINIC_EMAIL_FROM", "trdclinic@localhost")
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -2,6 +2,7 @@ from .agent import Agent, AgentRole
 from .audit import ACCESS_ACTIONS, AuditAction, AuditEvent
 from .clinic import Clinic, Membership, Role
 from .episode import Episode, FunctionalImpairment, PersonalityDisorder, Presence, SeverityCategory
+from .invitation import Invitation
 from .patient import Diagnosis, Patient, Sex
 from .scale import ScaleAdministration
 from .staging_defaults import ClinicStagingDefaults
@@ -28,6 +29,7 @@ __all__ = [
     "Episode",
     "FunctionalImpairment",
     "InformationSource",
+    "Invitation",
     "Membership",
     "Patient",
     "PersonalityDisorder",

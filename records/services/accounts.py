@@ -1,14 +1,16 @@
-"""Accounts in the admin: role changes (memberships) and lock-out, scoped and audited.
+"""Accounts: role changes (memberships), lock-out, passwords and identity, scoped and audited.
 
 A clinic admin changes the roles of their own clinics only and unlocks only users who hold a
-role there; a superuser may do both anywhere. Each change writes an audit event (HIPAA
-164.312(b)); the admin asks for the password first (ASVS 4.3.3, records/reauth.py).
+role there; a superuser (the admin, platform operators only) may do both anywhere. Each change
+writes an audit event (HIPAA 164.312(b)); the pages ask for the password first (ASVS 4.3.3,
+records/reauth.py). An audit event about an account never holds a password or its hash.
 """
 
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
@@ -24,6 +26,18 @@ if TYPE_CHECKING:
 MEMBERSHIP_OBJECT = "membership"
 ACCOUNT_OBJECT = "account"
 MEMBERSHIP_FIELDS = ("user", "clinic", "role")
+ACCOUNT_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
+CHANGED_BY_OWNER = "changed by its owner"
+SET_BY_ADMIN = "set by an administrator"
+OPERATORS_ONLY = "Only a platform operator (superuser) changes accounts in the admin."
 NOT_YOUR_CLINIC = "You administer other clinics: ask an administrator of {clinic}."
 NOT_YOUR_USER = "{user} holds no role in a clinic you administer."
 NOT_YOUR_ACCOUNT = (
@@ -152,3 +166,86 @@ def account_unlock(*, acting_user: "Actor", user: User) -> bool:
                 changes={"failed_sign_ins": [str(failures), "0"]},
             )
     return bool(removed)
+
+
+def account_clinic_ids(user: User) -> list[int | None]:
+    """Return the clinics whose audit log shows a change to this account ([None] for none)."""
+    clinic_ids = sorted(
+        Membership.objects.filter(user=user).values_list("clinic_id", flat=True).distinct()
+    )
+    return [*clinic_ids] if clinic_ids else [None]
+
+
+def account_event_write(
+    *,
+    acting_user: "Actor",
+    user: User,
+    action: AuditAction,
+    changes: dict[str, list[str | None]],
+    clinic_ids: "list[int | None] | None" = None,
+) -> None:
+    """Audit a change to an account: one event per clinic (default: every clinic it works in)."""
+    for clinic_id in account_clinic_ids(user) if clinic_ids is None else clinic_ids:
+        audit_event_write(
+            actor=acting_user,  # type: ignore[arg-type]
+            action=action,
+            object_type=ACCOUNT_OBJECT,
+            object_id=user.pk,
+            clinic_id=clinic_id,
+            changes=changes,
+        )
+
+
+def _require_operator(acting_user: "Actor") -> None:
+    if not acting_user.is_superuser:
+        raise PermissionDenied(OPERATORS_ONLY)
+
+
+def account_operator_save(*, acting_user: "Actor", user: User) -> User:
+    """Save an operator's new account or change to one (the admin) and audit it."""
+    with transaction.atomic():
+        _require_operator(acting_user)
+        is_new = user.pk is None
+        before: dict[str, str | None] = {}
+        if not is_new:
+            before = snapshot(User.objects.select_for_update().get(pk=user.pk), ACCOUNT_FIELDS)
+        user.save()
+        after = snapshot(user, ACCOUNT_FIELDS)
+        changes = created(after) if is_new else field_changes(before, after)
+        if is_new and user.has_usable_password():
+            changes["password"] = [None, SET_BY_ADMIN]
+        if changes:
+            account_event_write(
+                acting_user=acting_user,
+                user=user,
+                action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
+                changes=changes,
+            )
+    return user
+
+
+def account_password_set_audit(*, acting_user: "Actor", user: User) -> None:
+    """Audit the password an operator has just set for an account in the admin's own form."""
+    _require_operator(acting_user)
+    account_event_write(
+        acting_user=acting_user,
+        user=user,
+        action=AuditAction.UPDATE,
+        changes={"password": [None, SET_BY_ADMIN]},
+    )
+
+
+def account_password_change(*, acting_user: User, new_password: str) -> None:
+    """Change the acting user's own password (the old one is checked by the form, with the lock)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=acting_user.pk)
+        validate_password(new_password, user)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        acting_user.password = user.password
+        account_event_write(
+            acting_user=acting_user,
+            user=user,
+            action=AuditAction.UPDATE,
+            changes={"password": [None, CHANGED_BY_OWNER]},
+        )

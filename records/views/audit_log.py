@@ -14,6 +14,7 @@ from records.audit_log import (
     audit_log_for_patient,
     audit_log_for_user,
     change_summary,
+    clinic_account_events,
     clinic_erasures,
     clinic_users,
     patient_by_record_number,
@@ -41,7 +42,13 @@ def audit_log_index(request: HttpRequest) -> HttpResponse:
             return redirect("records:audit-log-patient", patient_id=patient.pk)
         form.add_error("record_number", NO_SUCH_RECORD_NUMBER)
     erasures = [(event, change_summary(event)) for event in clinic_erasures(access=access)]
-    context = {"form": form, "users": clinic_users(access=access), "erasures": erasures}
+    accounts = [(event, change_summary(event)) for event in clinic_account_events(access=access)]
+    context = {
+        "form": form,
+        "users": clinic_users(access=access),
+        "erasures": erasures,
+        "account_events": accounts,
+    }
     return render(request, "records/audit_log_index.html", context)
 
 

@@ -55,8 +55,12 @@ def test_navigation_shows_entries_by_role(signed_in, psychiatrist, clinic_admin)
         "patients": True,
         "impasse_queue": False,
         "cohort": False,
-        "admin": False,
+        "manage_clinic": False,
+        "audit_log": False,
     }
     admin_page = signed_in(clinic_admin).get(reverse("records:patient-list"))
-    assert admin_page.context["nav"]["admin"] is True
-    assert b'href="/admin/"' in admin_page.content
+    assert admin_page.context["nav"]["manage_clinic"] is True
+    assert admin_page.context["nav"]["audit_log"] is True
+    assert b'href="/clinic/team/"' in admin_page.content
+    # The admin is for superusers only (issue 13).
+    assert b'href="/admin/"' not in admin_page.content

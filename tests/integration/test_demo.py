@@ -42,3 +42,11 @@ def test_demo_command_prints_each_password_once():
     call_command("demo", stdout=second)
     assert first.getvalue().count("(shown once)") == len(DEMO_USERS)
     assert "(shown once)" not in second.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_command_says_where_the_clinic_admin_manages_people():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "Team page (/clinic/team/)" in out.getvalue()
+    assert "/admin/ is for superusers only" in out.getvalue()

@@ -28,6 +28,10 @@ class Command(BaseCommand):
             else:
                 note = "password unchanged (run `manage.py demo --reset-passwords` for new ones)"
             self.stdout.write(f"  {account.username:<20} {account.role:<14} {note}")
+        self.stdout.write(
+            "The clinic admin manages people on the Team page (/clinic/team/) and the letterhead, "
+            "agents and staging defaults under Clinic settings; /admin/ is for superusers only."
+        )
         numbers = [vignette_record_number(vignette["id"]) for vignette in vignettes()]
         self.stdout.write(
             f"Vignette patients: {len(numbers)} ({numbers[0]} … {numbers[-1]}), each with its "

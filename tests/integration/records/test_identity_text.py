@@ -183,10 +183,9 @@ def csv_file(**changes: str) -> bytes:
 
 
 @pytest.mark.parametrize("column", ["record_number", "family_name", "given_name"])
-@pytest.mark.parametrize("kind", KINDS)
+# A NUL byte refuses the whole file before any row (the next test).
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "NUL"])
 def test_csv_import_names_the_row_and_column(psychiatrist, clinic, column, kind):
-    if kind == "NUL":
-        pytest.skip("the CSV reader refuses a NUL byte for the whole file before any row")
     value = f"RN{HOSTILE[kind]}100" if column == "record_number" else HOSTILE_TEXT[kind]
     events = AuditEvent.objects.count()
     with pytest.raises(CsvImportError) as refused:

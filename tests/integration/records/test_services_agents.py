@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.urls import reverse
 
 from records.models import Agent, AgentRole, AuditAction, AuditEvent
 from records.services import AgentInput, agent_create, agent_delete, agent_update
@@ -81,62 +80,3 @@ def test_psychiatrist_may_not_change_the_catalogue_and_other_clinics_get_404(
     agent = AgentFactory(clinic=clinic)
     with pytest.raises(Http404):
         agent_update(acting_user=foreign_admin, agent_id=agent.pk, data=entry())
-
-
-def test_admin_shows_builtins_read_only_and_the_clinics_own_agents_editable(
-    signed_in, clinic, other_clinic, clinic_admin
-):
-    own = AgentFactory(clinic=clinic, name="gepirone")
-    foreign = AgentFactory(clinic=other_clinic, name="foreign-drug")
-    client = signed_in(clinic_admin)
-
-    listing = client.get(reverse("admin:records_agent_changelist"))
-    names = {agent.name for agent in listing.context["cl"].result_list}
-    assert {"sertraline", "gepirone"} <= names
-    assert "foreign-drug" not in names
-
-    builtin_page = client.get(
-        reverse("admin:records_agent_change", args=[builtin_agent("sertraline").pk])
-    )
-    assert builtin_page.context["has_change_permission"] is False
-    assert client.get(reverse("admin:records_agent_change", args=[own.pk])).context[
-        "has_change_permission"
-    ]
-    assert client.get(reverse("admin:records_agent_change", args=[foreign.pk])).status_code == 302
-
-
-def test_admin_adds_an_agent_through_the_audited_service(signed_in, clinic, clinic_admin):
-    response = signed_in(clinic_admin).post(
-        reverse("admin:records_agent_add"),
-        {
-            "clinic": clinic.pk,
-            "name": "gepirone",
-            "molecule": "",
-            "drug_class": "other",
-            "role": "antidepressant",
-            "minimum_dose_mg_per_day": "18.2",
-            "source": "Clinic formulary",
-        },
-    )
-    assert response.status_code == 302
-    agent = Agent.objects.get(clinic=clinic, name="gepirone")
-    assert (
-        AuditEvent.objects.get(object_type="agent", object_id=agent.pk).actor_id == clinic_admin.pk
-    )
-
-
-def test_admin_shows_the_services_field_error_for_a_builtin_name(signed_in, clinic, clinic_admin):
-    response = signed_in(clinic_admin).post(
-        reverse("admin:records_agent_add"),
-        {
-            "clinic": clinic.pk,
-            "name": "SERTRALINE",
-            "drug_class": "SSRI",
-            "role": "antidepressant",
-            "minimum_dose_mg_per_day": "50",
-            "source": "x",
-        },
-    )
-    assert response.status_code == 200
-    assert "name" in response.context["adminform"].form.errors
-    assert not AuditEvent.objects.exists()

@@ -50,6 +50,7 @@ from records.models import (
     Clinic,
     ClinicStagingDefaults,
     Episode,
+    Invitation,
     Membership,
     Patient,
     Role,
@@ -71,7 +72,9 @@ NOT_CLINICAL: dict[type[models.Model], str] = {
     ChecklistVersion: "reference data: checklist versions, loaded by data migrations only",
     ChecklistItem: "reference data: the items of a checklist version (data migrations only)",
     Clinic: "the organisation: name, address, letterhead; no patient data",
-    Membership: "access control (who holds which role), managed in the admin",
+    Membership: "access control (who holds which role); its changes are audited as roles",
+    Invitation: "access control: an invitation link's hash; issue and use are audited as account "
+    "events (tests/integration/records/test_team.py)",
     ClinicStagingDefaults: "a clinic's staging parameters; no patient data",
 }
 CREATE, UPDATE, DELETE = "create", "update", "delete"
@@ -496,14 +499,16 @@ def test_the_admin_offers_no_way_to_change_the_audit_trail(db: None, clinic_admi
     root = User.objects.create_superuser("root", password="x" * 16)
     event = AuditEvent.objects.create(clinic_id=1, object_type="patient", action=AuditAction.VIEW)
     audit_admin = site._registry[AuditEvent]
-    for user in (root, clinic_admin):
-        request = RequestFactory().get("/admin/")
-        request.user = user
-        assert audit_admin.has_view_permission(request)
-        assert not audit_admin.has_add_permission(request)
-        assert not audit_admin.has_change_permission(request, event)
-        assert not audit_admin.has_delete_permission(request, event)
-        assert "delete_selected" not in audit_admin.get_actions(request)
+    request = RequestFactory().get("/admin/")
+    request.user = clinic_admin
+    # Clinic admins cannot open the admin at all (issue 13); superusers only read the trail.
+    assert not site.has_permission(request)
+    request.user = root
+    assert audit_admin.has_view_permission(request)
+    assert not audit_admin.has_add_permission(request)
+    assert not audit_admin.has_change_permission(request, event)
+    assert not audit_admin.has_delete_permission(request, event)
+    assert "delete_selected" not in audit_admin.get_actions(request)
 
 
 # Reading is audited too: every page and download that shows a patient's identifiable data

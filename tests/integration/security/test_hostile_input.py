@@ -268,6 +268,7 @@ def url(name: str, *keys: str) -> Callable[[World], str]:
             "episode": w.episode.pk,
             "bare": w.bare_patient.pk,
             **{key: w.urls[key] for key in ("trial_id", "score_id", "case_id")},
+            "member": w.users["psychiatrist"].pk,
         }
         return reverse(name, args=[values[key] for key in keys])
 
@@ -324,6 +325,33 @@ FORMS: dict[str, Endpoint] = {
         "supervisor", lambda w: "/cohort/export/", lambda w: "/cohort/export/", ok=(200, 302)
     ),
     "csv-upload": Endpoint("psychiatrist", url("records:import-csv"), url("records:import-csv")),
+    # The Team page (issue 13). An accepted invitation answers 200: the page showing the link.
+    "team-invite": Endpoint(
+        "clinic admin", url("records:team-invite"), url("records:team-invite"), ok=(200,)
+    ),
+    **{
+        f"team-{action}": Endpoint(
+            "clinic admin",
+            url("records:team-member", "member"),
+            url(f"records:team-{action}", "member"),
+        )
+        for action in ("role-add", "deactivate")
+    },
+    "team-reinvite": Endpoint(
+        "clinic admin",
+        url("records:team-member", "member"),
+        url("records:team-reinvite", "member"),
+        ok=(200,),
+    ),
+    "settings-letterhead": Endpoint(
+        "clinic admin", url("records:settings-letterhead"), url("records:settings-letterhead")
+    ),
+    "settings-agent-create": Endpoint(
+        "clinic admin", url("records:settings-agent-create"), url("records:settings-agent-create")
+    ),
+    "account-password": Endpoint(
+        "psychiatrist", url("records:account-password"), url("records:account-password")
+    ),
     "patient-json-export": Endpoint(
         "psychiatrist",
         url("records:patient-json-export", "patient"),
@@ -393,6 +421,22 @@ HIDDEN_FORMS: dict[str, tuple[Endpoint, dict[str, list[str]]]] = {
         Endpoint("psychiatrist", url("records:patient-list"), url("records:clinic-switch")),
         {"clinic": ["1"]},
     ),
+    # Shown only for a person with two roles here, or locked out.
+    **{
+        f"team-{action}": (
+            Endpoint(
+                "clinic admin",
+                url("records:team-member", "member"),
+                url(f"records:team-{action}", "member"),
+            ),
+            fields,
+        )
+        for action, fields in (
+            ("role-remove", {"role": ["psychiatrist"], "password": [""]}),
+            ("unlock", {"password": [""]}),
+            ("reactivate", {"password": [""]}),
+        )
+    },
     "import-csv-confirm": (
         Endpoint("psychiatrist", url("records:import-csv"), url("records:import-csv-confirm")),
         {"upload": []},

@@ -1,5 +1,6 @@
 """ASVS 2.1.1, 2.1.7 (NIST SP 800-63B 5.1.1.2): at least 12 characters, not common, not like the
-user's own details, not all digits; the admin's password forms enforce them."""
+user's own details, not all digits; every password form enforces them (the invitation and
+own-password pages: tests/integration/records/test_team.py, test_account_password.py)."""
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -32,8 +33,9 @@ def test_a_long_uncommon_passphrase_is_accepted():
     validate_password("tundra-lantern-quietly-87", user)
 
 
-def test_the_admin_refuses_a_weak_password_for_a_new_user(signed_in, clinic_admin):
-    response = signed_in(clinic_admin).post(
+def test_the_admin_refuses_a_weak_password_for_a_new_user(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x" * 16))
+    response = client.post(
         reverse("admin:auth_user_add"),
         {
             "username": "new.clinician",

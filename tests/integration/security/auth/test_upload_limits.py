@@ -40,7 +40,7 @@ def media_root(settings, tmp_path):
 
 def post_logo(client, clinic: Clinic, name: str, content: bytes):
     return client.post(
-        reverse("admin:records_clinic_change", args=[clinic.pk]),
+        reverse("records:settings-letterhead"),
         {
             "name": clinic.name,
             "address": "",
@@ -52,7 +52,7 @@ def post_logo(client, clinic: Clinic, name: str, content: bytes):
 
 def logo_errors(response) -> list[str]:
     assert response.status_code == 200
-    return response.context["adminform"].form.errors["logo"]
+    return response.context["form"].errors["logo"]
 
 
 @pytest.mark.parametrize(("name", "image_format"), [("logo.png", "PNG"), ("logo.jpg", "JPEG")])
