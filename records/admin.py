@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from records.reauth import PasswordReentryForm
 
@@ -40,6 +42,10 @@ AGENT_ADMIN_FIELDS = ("clinic", *AGENT_INPUT_FIELDS)
 
 admin.site.unregister(Group)
 admin.site.unregister(User)
+# Two-factor devices stay out of the admin: a device's pages show its secret (a QR code to copy
+# it), and changes there would escape the audit trail (records/services/two_factor.py).
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 class ClinicScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -68,6 +74,8 @@ class ClinicScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ClinicAdmin(ClinicScopedAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+    # Changed on the clinic's sign-in security page, with the password and an audit event.
+    exclude = ["two_factor_required"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
         clinics = super().get_queryset(request)

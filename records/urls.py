@@ -12,6 +12,7 @@ from .views import (
     scales,
     staging,
     trials,
+    two_factor,
 )
 from .views.report import patient_report_page, patient_report_pdf_download
 
@@ -90,5 +91,18 @@ urlpatterns = [
         "audit/users/<int:user_id>/export/",
         audit_log.audit_log_user_export,
         name="audit-log-user-export",
+    ),
+    path("signin/code/", two_factor.two_factor_verify_page, name="two-factor-verify"),
+    path("account/two-factor/", two_factor.two_factor_account_page, name="two-factor"),
+    path("account/two-factor/enrol/", two_factor.two_factor_enrol_page, name="two-factor-enrol"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes_page,
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "clinic/settings/security/",
+        two_factor.clinic_settings_security_page,
+        name="clinic-settings-security",
     ),
 ]

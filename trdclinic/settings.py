@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "records",
     "pseudoresistance",
     "cohort",
@@ -67,9 +70,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the user verified once a two-factor code was accepted in this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trdclinic.middleware.SessionLifetimeMiddleware",
+    # Keeps a signed-in user who owes a two-factor code (or an enrolment) on those pages only.
+    "records.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so it turns a lock-out flagged anywhere in the request into the sign-in page.
@@ -206,6 +213,13 @@ AXES_LOCKOUT_CALLABLE = "trdclinic.views.locked_out"
 AXES_ENABLE_ADMIN = False
 # Failed attempts are stored with the form's fields: a re-entry form's patient fields are masked.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "record_number", "reason"]
+
+# Two-factor sign-in (docs/security.md): the name authenticator apps show for the account, and
+# django-otp's exponential back-off after each wrong code (1, 2, 4, 8 ... seconds, stored on the
+# device, so it survives signing in again), on top of the lock-out above.
+OTP_TOTP_ISSUER = "trdclinic"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from records.models import Role
 from tests.factories import MembershipFactory
+from tests.two_factor import verified_login
 
 
 def test_psychiatrist_cannot_open_the_admin(signed_in, psychiatrist):
@@ -54,6 +55,6 @@ def test_clinic_admin_adds_a_membership_only_in_their_clinic(
 def test_superuser_sees_every_clinic(client, clinic, other_clinic, django_user_model):
     root = django_user_model.objects.create_superuser("root", password="x" * 16)
     MembershipFactory(clinic=other_clinic)
-    client.force_login(root)
+    verified_login(client, root)
     response = client.get(reverse("admin:records_clinic_changelist"))
     assert {c.name for c in response.context["cl"].result_list} >= {clinic.name, other_clinic.name}

@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
     builtin_agent,
 )
+from tests.two_factor import verified_login
 
 from .conftest import ONSET
 
@@ -305,7 +306,7 @@ def test_clinic_admin_reads_the_patient_page_without_edit_links(signed_in, clini
 
 
 def test_user_without_a_membership_is_refused_the_patient_page(client, patient):
-    client.force_login(UserFactory())
+    verified_login(client, UserFactory())
     assert client.get(reverse("records:patient-detail", args=[patient.pk])).status_code == 403
 
 

@@ -47,6 +47,7 @@ from tests.factories import (
     ScaleAdministrationFactory,
     TrialFactory,
 )
+from tests.two_factor import verified_login
 
 EXAMPLES = 12
 FUZZ = settings(
@@ -214,7 +215,7 @@ def state() -> dict[str, Any]:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        verified_login(client, user)
     return client
 
 
