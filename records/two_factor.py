@@ -84,12 +84,15 @@ def totp_key_valid(key: str) -> bool:
     return len(key) == 2 * TOTP_KEY_BYTES and all(c in "0123456789abcdef" for c in key)
 
 
-def totp_code_matches(key: str, code: str) -> bool:
-    """Return whether the code is the authenticator's for the secret now (one step either side)."""
+def totp_code_step(key: str, code: str) -> int | None:
+    """Return the time step whose code for the secret this is (now, or one step either side)."""
     if not (len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()):
-        return False
+        return None
     totp = TOTP(unhexlify(key), step=TOTP_STEP_SECONDS, digits=TOTP_DIGITS)
-    return bool(totp.verify(int(code), tolerance=TOTP_TOLERANCE_STEPS))
+    if not totp.verify(int(code), tolerance=TOTP_TOLERANCE_STEPS):
+        return None
+    # verify() leaves the drift at the step that matched.
+    return int(totp.t())
 
 
 def manual_entry_secret(key: str) -> str:

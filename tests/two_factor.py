@@ -10,6 +10,7 @@ independently of django-otp's own TOTP.
 import time
 from base64 import b32encode
 from binascii import unhexlify
+from typing import TYPE_CHECKING
 
 import pyotp
 from django.contrib.auth.models import User
@@ -17,6 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 STEP_SECONDS = 30
 
@@ -73,3 +77,15 @@ def code_step_passed(client: Client, user: User) -> Client:
     assert response.status_code == 302, response
     assert client.session.get(DEVICE_ID_SESSION_KEY), "the code was refused"
     return client
+
+
+def browser_code_step(page: "Page", user: User) -> None:
+    """In the browser, after the password: type a code of the user's authenticator and go on.
+
+    The user must have had their authenticator (`authenticator_for`) before the password step,
+    or the sign-in leads to enrolment instead.
+    """
+    page.wait_for_url(lambda url: "/signin/code/" in url)
+    page.get_by_label("Code").fill(device_code(authenticator_for(user)))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda url: "/signin/" not in url)

@@ -24,7 +24,7 @@ from records.two_factor import (
     is_totp_shaped,
     normalised_code,
     recovery_codes_left,
-    totp_code_matches,
+    totp_code_step,
     totp_device_for,
     totp_key_valid,
     two_factor_enrolled,
@@ -85,14 +85,18 @@ def two_factor_enrol(*, acting_user: User, key: str, code: str) -> tuple[TOTPDev
     """
     if not totp_key_valid(key):
         raise ValidationError({"code": ValidationError(KEY_INVALID, code="key_invalid")})
-    if not totp_code_matches(key, normalised_code(code)):
+    step = totp_code_step(key, normalised_code(code))
+    if step is None:
         raise ValidationError({"code": ValidationError(CODE_REFUSED, code="code_refused")})
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=acting_user.pk)
         had_device = two_factor_enrolled(user)
         codes_before = recovery_codes_left(user)
         TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice(user=user, name="Authenticator app", key=key, confirmed=True)
+        # The confirming code is spent: it cannot pass the code step of a sign-in as well.
+        device = TOTPDevice(
+            user=user, name="Authenticator app", key=key, confirmed=True, last_t=step
+        )
         device.full_clean()
         device.save()
         codes = _new_recovery_codes(user)
