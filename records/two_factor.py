@@ -18,7 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
@@ -35,7 +35,7 @@ TOTP_TOLERANCE_STEPS = 1
 TOTP_KEY_BYTES = 20
 
 
-def two_factor_required_for(user: AbstractBaseUser | AnonymousUser) -> bool:
+def two_factor_required_for(user: User | AnonymousUser) -> bool:
     """Return whether the user must sign in with a second factor.
 
     Optional only for a user whose every role is psychiatrist in clinics that do not require it;
@@ -59,19 +59,14 @@ def totp_device_for(user: AbstractBaseUser) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("-pk").first()
 
 
-def recovery_device_for(user: AbstractBaseUser) -> StaticDevice | None:
-    """Return the device holding the user's recovery codes, if any."""
-    return StaticDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("-pk").first()
-
-
 def two_factor_enrolled(user: AbstractBaseUser) -> bool:
     """Return whether the user has an authenticator, so a code is asked after the password."""
-    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists())
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:
     """Return how many unused recovery codes the user has."""
-    return StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).count())
 
 
 def new_totp_key() -> str:

@@ -43,6 +43,8 @@ CODE_REFUSED = "That code is not right. Type the six digits your authenticator a
 KEY_INVALID = "The set-up expired. Reload the page and scan the new QR code."
 NOT_ENROLLED = "Set up an authenticator app first."
 NOT_YOUR_CLINIC = "You do not administer {clinic}."
+# django-otp's StaticToken.token column.
+RECOVERY_CODE_MAX_LENGTH = 16
 
 
 def _clinic_ids(user: User) -> list[int | None]:
@@ -137,14 +139,16 @@ def two_factor_verify(*, acting_user: User, code: str) -> Device | None:
     code is wrong or the device is waiting out its back-off.
     """
     typed = normalised_code(code)
-    if not typed or len(typed) > 16:
+    if not typed or len(typed) > RECOVERY_CODE_MAX_LENGTH:
         return None
     with transaction.atomic():
         if is_totp_shaped(typed):
-            device = TOTPDevice.objects.select_for_update().filter(
-                user_id=acting_user.pk, confirmed=True
+            totp = (
+                TOTPDevice.objects.select_for_update()
+                .filter(user_id=acting_user.pk, confirmed=True)
+                .order_by("-pk")
+                .first()
             )
-            totp = device.order_by("-pk").first()
             return totp if totp is not None and totp.verify_token(typed) else None
         recovery = (
             StaticDevice.objects.select_for_update()
