@@ -16,10 +16,16 @@ from records.services.two_factor import (
     two_factor_reset,
     two_factor_verify,
 )
-from records.two_factor import new_totp_key, two_factor_required_for
+from records.two_factor import (
+    enrolment_qr_svg,
+    manual_entry_secret,
+    new_totp_key,
+    otpauth_url,
+    two_factor_required_for,
+)
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
-from tests.two_factor import authenticator_for, totp_code
+from tests.two_factor import authenticator_for, totp_code, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +206,24 @@ def test_the_setting_page_changes_only_the_admins_own_clinic(
 @pytest.mark.parametrize("role", [Role.PSYCHIATRIST, Role.SUPERVISOR])
 def test_other_roles_cannot_open_the_setting(signed_in, member, role):
     assert signed_in(member(role)).get(SECURITY).status_code == 403
+
+
+def test_the_admin_does_not_change_the_setting(client, clinic, django_user_model):
+    root = django_user_model.objects.create_superuser("root")
+    page = verified_login(client, root).get(
+        reverse("admin:records_clinic_change", args=[clinic.pk])
+    )
+    assert page.status_code == 200
+    assert 'name="two_factor_required"' not in page.content.decode()
+
+
+def test_the_qr_code_carries_the_secret_the_page_shows(supervisor):
+    key = new_totp_key()
+    address = otpauth_url(key, supervisor)
+    secret = manual_entry_secret(key).replace(" ", "")
+    assert address.startswith(f"otpauth://totp/trdclinic%3A{supervisor.username}?")
+    assert f"secret={secret}" in address
+    assert "issuer=trdclinic" in address
+    assert "digits=6" in address
+    assert "period=30" in address
+    assert enrolment_qr_svg(key, supervisor).startswith("<svg")

@@ -311,11 +311,12 @@ def test_user_without_a_membership_is_refused_the_patient_page(client, patient):
 
 
 AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine")
-# Session, user, membership (3); patient_detail: patient, episodes, trials, scores (4); the
-# record-access audit row (1); the pseudo-resistance panel, from the selector's rows: checklist
-# review, its answers or the current version, cases, reviews (4). The staging panel stages the
+# Session, user, the device that verified the session's second factor, membership (4);
+# patient_detail: patient, episodes, trials, scores (4); the record-access audit row (1); the
+# pseudo-resistance panel, from the selector's rows: checklist review, its answers or the current
+# version, cases, reviews (4). The staging panel stages the
 # selector's history without a query; the session is saved at most once a minute (3 more).
-PATIENT_PAGE_MAX_QUERIES = 12
+PATIENT_PAGE_MAX_QUERIES = 13
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:
