@@ -18,7 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
@@ -62,6 +62,15 @@ def totp_device_for(user: AbstractBaseUser) -> TOTPDevice | None:
 def two_factor_enrolled(user: AbstractBaseUser) -> bool:
     """Return whether the user has an authenticator, so a code is asked after the password."""
     return bool(TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists())
+
+
+def two_factor_throttled(user: User) -> bool:
+    """Return whether the user's devices are waiting out django-otp's back-off after wrong codes."""
+    devices = [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+    ]
+    return any(not device.verify_is_allowed()[0] for device in devices)
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:

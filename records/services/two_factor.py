@@ -170,13 +170,6 @@ def two_factor_verify(*, acting_user: User, code: str) -> Device | None:
         return recovery
 
 
-def two_factor_throttled(*, user: User) -> bool:
-    """Return whether the user's devices are waiting out django-otp's back-off after wrong codes."""
-    devices: list[Device] = [*TOTPDevice.objects.filter(user=user, confirmed=True)]
-    devices += [*StaticDevice.objects.filter(user=user, confirmed=True)]
-    return any(not device.verify_is_allowed()[0] for device in devices)
-
-
 def two_factor_reset(*, acting_user: "Actor", user: User) -> bool:
     """Remove the user's authenticator and recovery codes, so they enrol again at next sign-in.
 
@@ -217,7 +210,8 @@ def clinic_two_factor_update(*, acting_user: "Actor", clinic_id: int, required: 
         if before == required:
             return clinic
         clinic.two_factor_required = required
-        clinic.full_clean()
+        # The logo was checked when uploaded; re-reading the file here would only risk an error.
+        clinic.full_clean(exclude=["logo"])
         clinic.save(update_fields=["two_factor_required", "updated_at"])
         audit_event_write(
             actor=acting_user,  # type: ignore[arg-type]

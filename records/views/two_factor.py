@@ -31,7 +31,6 @@ from records.services.two_factor import (
     clinic_two_factor_update,
     two_factor_enrol,
     two_factor_recovery_codes_regenerate,
-    two_factor_throttled,
     two_factor_verify,
 )
 from records.two_factor import (
@@ -42,11 +41,12 @@ from records.two_factor import (
     recovery_codes_left,
     two_factor_enrolled,
     two_factor_required_for,
+    two_factor_throttled,
 )
 
 PENDING_KEY_SESSION_KEY = "two_factor_pending_key"
 CODE_WRONG = "That code is not right. Type the code your authenticator app shows now."
-CODE_WAIT = "Too many wrong codes in a row: wait a few seconds, then type the code shown then."
+CODE_WAIT = "Too many wrong codes in a row: wait a few seconds, then type the code your app shows."
 SETTING_SAVED = "Saved: {what}."
 SETTING_ON = "every member of {clinic} signs in with a code from an authenticator app"
 SETTING_OFF = "in {clinic}, clinic admins and supervisors sign in with a code; psychiatrists may"
@@ -98,21 +98,21 @@ def _verified(request: HttpRequest, device: object) -> None:
 @require_http_methods(["GET", "POST"])
 def two_factor_verify_page(request: HttpRequest) -> HttpResponse:
     """Ask a signed-in user for the code of their authenticator app or a recovery code."""
-    user = request.user
-    if user.is_verified() or not two_factor_enrolled(user):  # type: ignore[union-attr, arg-type]
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_verified() or not two_factor_enrolled(user):  # type: ignore[attr-defined]
         return redirect(_next_url(request))
     form = TwoFactorCodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        if _account_locked(request, user):  # type: ignore[arg-type]
+        if _account_locked(request, user):
             return _locked_out(request)
-        if two_factor_throttled(user=user):  # type: ignore[arg-type]
+        if two_factor_throttled(user=user):
             form.add_error("code", CODE_WAIT)
         else:
-            device = two_factor_verify(acting_user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            device = two_factor_verify(acting_user=user, code=form.cleaned_data["code"])
             if device is not None:
                 _verified(request, device)
                 return redirect(_next_url(request))
-            if _count_wrong_code(request, user):  # type: ignore[arg-type]
+            if _count_wrong_code(request, user):
                 return _locked_out(request)
             form.add_error("code", CODE_WRONG)
     return render(
