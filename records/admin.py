@@ -15,6 +15,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from records.reauth import PasswordReentryForm
 
@@ -38,12 +40,18 @@ DATE_PART_DIGITS = {"year": 4, "month": 2, "day": 2}
 
 admin.site.unregister(Group)
 admin.site.unregister(User)
+# Two-factor devices stay out of the admin: a device's pages show its secret (a QR code to copy
+# it), and changes there would escape the audit trail (records/services/two_factor.py).
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name"]
     search_fields = ["name"]
+    # Changed on the clinic's sign-in security page, with the password and an audit event.
+    exclude = ["two_factor_required"]
 
     def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
         clinic_operator_save(acting_user=request.user, clinic=obj)

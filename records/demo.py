@@ -18,6 +18,7 @@ from .exchange import patient_history_import
 from .history import scale_code_for_name
 from .models import Clinic, Diagnosis, Episode, Membership, Patient, Role, Sex
 from .services import PatientInput, ScaleInput, patient_create, scale_record
+from .two_factor import ALWAYS_TWO_FACTOR_ROLES
 
 DEMO_CLINIC_NAME = "Demo Clinic"
 DEMO_USERS = (
@@ -66,6 +67,7 @@ class DemoAccount:
     username: str
     role: str
     password: str | None  # None when the account existed and its password was kept
+    two_factor: bool  # whether the account signs in with an authenticator code too
 
 
 def vignettes() -> list[dict[str, Any]]:
@@ -82,8 +84,11 @@ def vignette_record_number(vignette_id: str) -> str:
 def demo_clinic_create(*, reset_passwords: bool = False) -> list[DemoAccount]:
     """Create the demo clinic, its users and patients unless they exist; return the accounts."""
     with transaction.atomic():
+        # Made with two-factor sign-in for admins and supervisors only, so the demo psychiatrist
+        # signs in with a password; a clinic admin may turn it on (an existing clinic is kept).
         clinic, _ = Clinic.objects.get_or_create(
-            name=DEMO_CLINIC_NAME, defaults={"address": "1 Example Street, Demo Town"}
+            name=DEMO_CLINIC_NAME,
+            defaults={"address": "1 Example Street, Demo Town", "two_factor_required": False},
         )
         accounts = []
         for username, first_name, last_name, role in DEMO_USERS:
@@ -96,7 +101,14 @@ def demo_clinic_create(*, reset_passwords: bool = False) -> list[DemoAccount]:
                 user.set_password(password)
                 user.save(update_fields=["password"])
             Membership.objects.get_or_create(user=user, clinic=clinic, role=role)
-            accounts.append(DemoAccount(username=username, role=role, password=password))
+            accounts.append(
+                DemoAccount(
+                    username=username,
+                    role=role,
+                    password=password,
+                    two_factor=role in ALWAYS_TWO_FACTOR_ROLES or clinic.two_factor_required,
+                )
+            )
         psychiatrist = User.objects.get(username=DEMO_USERS[0][0])
         for record_number, family, given, born, sex, diagnosis in DEMO_PATIENTS:
             Patient.objects.get_or_create(

@@ -15,6 +15,7 @@ from .views import (
     staging,
     team,
     trials,
+    two_factor,
 )
 from .views.report import patient_report_page, patient_report_pdf_download
 
@@ -126,5 +127,18 @@ urlpatterns = [
         "clinic/settings/agents/<int:agent_id>/delete/",
         clinic_settings.agent_delete_page,
         name="settings-agent-delete",
+    ),
+    path("signin/code/", two_factor.two_factor_verify_page, name="two-factor-verify"),
+    path("account/two-factor/", two_factor.two_factor_account_page, name="two-factor"),
+    path("account/two-factor/enrol/", two_factor.two_factor_enrol_page, name="two-factor-enrol"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes_page,
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "clinic/settings/security/",
+        two_factor.clinic_settings_security_page,
+        name="clinic-settings-security",
     ),
 ]

@@ -8,6 +8,7 @@ from django.test import Client
 from records.access import ClinicAccess, access_for_user
 from records.models import Clinic, Role
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+from tests.two_factor import verified_login
 
 
 @pytest.fixture
@@ -68,9 +69,10 @@ def stranger(member: Callable[..., User], other_clinic: Clinic) -> User:
 
 @pytest.fixture
 def signed_in(client: Client) -> Callable[[User], Client]:
+    """Sign the test client in, past the second factor (tests/two_factor.py)."""
+
     def sign_in(user: User) -> Client:
-        client.force_login(user)
-        return client
+        return verified_login(client, user)
 
     return sign_in
 

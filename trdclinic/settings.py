@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "records",
     "pseudoresistance",
     "cohort",
@@ -67,11 +70,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the user verified once a two-factor code was accepted in this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After authentication, so it knows whether the response is a signed-in user's.
     "trdclinic.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trdclinic.middleware.SessionLifetimeMiddleware",
+    # Keeps a signed-in user who owes a two-factor code (or an enrolment) on those pages only.
+    "records.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so it turns a lock-out flagged anywhere in the request into the sign-in page.
@@ -218,6 +225,13 @@ EMAIL_HOST_USER = env_str("TRDCLINIC_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("TRDCLINIC_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("TRDCLINIC_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("TRDCLINIC_EMAIL_FROM", "trdclinic@localhost")
+
+# Two-factor sign-in (docs/security.md): the name authenticator apps show for the account, and
+# django-otp's exponential back-off after each wrong code (1, 2, 4, 8 ... seconds, stored on the
+# device, so it survives signing in again), on top of the lock-out above.
+OTP_TOTP_ISSUER = "trdclinic"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

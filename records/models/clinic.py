@@ -65,6 +65,12 @@ class Clinic(models.Model):
         help_text="A PNG or JPEG image of at most 300 KB and 2000 × 2000 pixels.",
     )
     paper_size = models.CharField(max_length=10, choices=PaperSize.choices, default=PaperSize.A4)
+    # Clinic admins and supervisors always use two-factor sign-in; this extends it to everyone.
+    two_factor_required = models.BooleanField(
+        "two-factor sign-in for everyone",
+        default=True,
+        help_text="Every member signs in with a code from an authenticator app after the password.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,6 +9,7 @@ from records.csv_sample import HEADER, sample_csv
 from records.models import Role, TreatmentTrial
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, browser_code_step
 
 
 def test_psychiatrist_corrects_the_file_checks_it_and_imports_it(
@@ -16,10 +17,12 @@ def test_psychiatrist_corrects_the_file_checks_it_and_imports_it(
 ) -> None:
     user = UserFactory(username="dr-okafor")
     MembershipFactory(user=user, clinic=ClinicFactory(name="Riverside"), role=Role.PSYCHIATRIST)
+    authenticator_for(user)
     page.goto("/")
     page.get_by_label("Username").fill("dr-okafor")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_code_step(page, user)
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
     text = sample_csv(rows=6, patients=2, seed=5)

@@ -26,6 +26,7 @@ from tests.factories import (
     builtin_agent,
 )
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, browser_code_step
 
 
 def clinician(clinic: Clinic, role: str, first_name: str) -> User:
@@ -69,10 +70,12 @@ def two_failed_trials(clinic: Clinic, psychiatrist: User) -> Episode:
 
 
 def sign_in(page: Page, user: User) -> None:
+    authenticator_for(user)
     page.goto("/signin/")
     page.get_by_label("Username").fill(user.get_username())
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_code_step(page, user)
     expect(page.get_by_test_id("signed-in-user")).to_be_visible()
 
 

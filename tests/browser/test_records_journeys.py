@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 from records.models import Role
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, browser_code_step
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -14,10 +15,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def sign_in_as_psychiatrist(page: Page) -> None:
     user = UserFactory(username="dr-lee", first_name="Robin", last_name="Lee")
     MembershipFactory(user=user, clinic=ClinicFactory(name="Riverside"), role=Role.PSYCHIATRIST)
+    authenticator_for(user)
     page.goto("/")
     page.get_by_label("Username").fill("dr-lee")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_code_step(page, user)
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
 

@@ -4,6 +4,7 @@ from records.access import access_for_user
 from records.models import Role
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.integration.records.test_report import report_patient, simple_history
+from tests.two_factor import authenticator_for, browser_code_step
 
 PASSWORD = "report-journey-pass-1"
 
@@ -17,10 +18,12 @@ def test_clinician_opens_the_report_sees_the_charts_and_downloads_the_pdf(page, 
     assert access_for_user(user, clinic.pk) is not None
     patient = report_patient(clinic, user, simple_history(), record_number="RN-J1")
 
+    authenticator_for(user)
     page.goto("/signin/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_code_step(page, user)
     page.goto(f"/patients/{patient.pk}/report/")
 
     expect(page.get_by_role("heading", name="Second-opinion report")).to_be_visible()

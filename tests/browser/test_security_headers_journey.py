@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from records.models import Role
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.integration.records.test_report import report_patient, simple_history
+from tests.two_factor import authenticator_for, browser_code_step
 
 PASSWORD = "csp-journey-pass-1"
 # Runs before the page's own scripts and outside its policy: records every violation event.
@@ -30,10 +31,12 @@ def test_charts_draw_with_no_content_security_policy_violation(page, transaction
     page.on("console", lambda message: console.append(message.text))
     page.add_init_script(RECORD_VIOLATIONS)
 
+    authenticator_for(user)
     page.goto("/signin/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    browser_code_step(page, user)
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
     pages = {

@@ -38,6 +38,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, browser_code_step
 
 RECORDER = "window.__xss = []; window.xss = (field) => window.__xss.push(String(field));"
 INJECTED = """() => [
@@ -144,11 +145,12 @@ def stored_payloads(clinic: Clinic, psychiatrist: User, supervisor: User) -> tup
 
 def sign_in(page: Page, user: User) -> None:
     page.context.clear_cookies()
+    authenticator_for(user)
     page.goto("/signin/")
     page.get_by_label("Username").fill(user.get_username())
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/signin/" not in url)
+    browser_code_step(page, user)
 
 
 def test_stored_payloads_never_run_on_the_pages_that_show_them(page: Page) -> None:

@@ -1,19 +1,28 @@
-"""A clinic admin invites a psychiatrist, who sets a password through the link and signs in; the
-admin then sees both events in the clinic's audit log (issue 13). Screenshots of the Team page at
-820 and 1440 pixels go to the temporary directory for review."""
+"""A clinic admin invites a psychiatrist, who sets a password through the link, enrols an
+authenticator app (codes computed with pyotp) and signs in with a code; the admin then sees the
+events in the clinic's audit log (issue 13). Screenshots of the Team page at 820 and 1440 pixels
+go to the temporary directory for review."""
 
 import tempfile
 from pathlib import Path
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from records.models import Role
+from records.services.two_factor import SET_UP
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, browser_code_step, totp_code
 
 NEW_PASSWORD = "lantern-tundra-quietly-87"
 # For a person to look at (the page's layout at a tablet's and a desktop's width).
 SCREENSHOTS = Path(tempfile.gettempdir())
+
+
+def _last_step(username: str) -> int:
+    """Return the time step of the code the app last gave (each code is accepted once)."""
+    return TOTPDevice.objects.get(user__username=username, confirmed=True).last_t
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -33,8 +42,10 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
             user=UserFactory(username=f"colleague{number}", email=f"c{number}@example.org"),
         )
 
+    authenticator_for(admin)
     page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, admin.username, DEFAULT_PASSWORD)
+    browser_code_step(page, admin)
     page.get_by_role("link", name="Team").click()
     expect(page.get_by_role("heading", name="Team of Riverside Clinic")).to_be_visible()
     page.get_by_test_id("invite-person").click()
@@ -69,7 +80,19 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
     page.get_by_role("button", name="Set my password").click()
     expect(page.get_by_role("heading", name="Sign in to trdclinic")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Your password is set")
+    # The clinic asks everyone for a second factor: enrolment comes right after the password.
     sign_in(page, "priya.nair", NEW_PASSWORD)
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    secret = page.get_by_test_id("enrolment-secret").inner_text()
+    page.get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_test_id("recovery-codes-continue").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    # Next time: password, then a code from the app.
+    sign_in(page, "priya.nair", NEW_PASSWORD)
+    page.get_by_label("Code").fill(totp_code(secret, after_step=_last_step("priya.nair")))
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     expect(page.get_by_test_id("signed-in-user")).to_have_text("Priya Nair")
     page.get_by_role("button", name="Sign out").click()
@@ -79,6 +102,7 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
     expect(page.get_by_test_id("invitation-refused")).to_contain_text("already been used")
 
     sign_in(page, admin.username, DEFAULT_PASSWORD)
+    browser_code_step(page, admin)
     page.get_by_role("link", name="Audit log").click()
     events = page.get_by_test_id("account-events")
     created = events.locator("tr", has_text="riverside.admin").filter(has_text="priya.nair")
@@ -87,3 +111,4 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
     expect(password_set).to_contain_text("priya.nair")
     page.get_by_role("link", name="Priya Nair").click()
     expect(page.get_by_test_id("audit-table")).to_contain_text("set through the invitation link")
+    expect(page.get_by_test_id("audit-table")).to_contain_text(SET_UP)

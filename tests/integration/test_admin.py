@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from records.models import AuditEvent, Role
 from tests.factories import MembershipFactory
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,13 @@ def test_anonymous_gets_the_admin_sign_in(client):
 
 def test_superuser_sees_every_clinic(client, clinic, other_clinic, root):
     MembershipFactory(clinic=other_clinic)
-    client.force_login(root)
+    verified_login(client, root)
     response = client.get(reverse("admin:records_clinic_changelist"))
     assert {c.name for c in response.context["cl"].result_list} >= {clinic.name, other_clinic.name}
 
 
 def test_superuser_clinic_changes_are_audited(client, clinic, root):
-    client.force_login(root)
+    verified_login(client, root)
     response = client.post(
         reverse("admin:records_clinic_change", args=[clinic.pk]),
         {"name": "Riverside Clinic North", "address": "", "paper_size": "A4"},
@@ -53,7 +54,7 @@ def test_superuser_clinic_changes_are_audited(client, clinic, root):
 
 
 def test_superuser_creates_an_account_audited(client, root):
-    client.force_login(root)
+    verified_login(client, root)
     response = client.post(
         reverse("admin:auth_user_add"),
         {
@@ -73,12 +74,12 @@ def test_superuser_creates_an_account_audited(client, root):
 
 
 def test_the_agent_catalogue_is_read_only_in_the_admin(client, root):
-    client.force_login(root)
+    verified_login(client, root)
     assert client.get(reverse("admin:records_agent_changelist")).status_code == 200
     assert client.get(reverse("admin:records_agent_add")).status_code == 403
 
 
 def test_accounts_are_never_deleted_in_the_admin(client, root, psychiatrist):
-    client.force_login(root)
+    verified_login(client, root)
     url = reverse("admin:auth_user_delete", args=[psychiatrist.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403

@@ -2,11 +2,13 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import RequestFactory
 
 from records.demo import DEMO_CLINIC_NAME, DEMO_USERS, demo_clinic_create
-from records.models import Clinic, Membership, Patient
+from records.models import Clinic, Membership, Patient, Role
+from records.two_factor import two_factor_required_for
 
 
 def signs_in(username: str, password: str | None) -> bool:
@@ -50,3 +52,18 @@ def test_demo_command_says_where_the_clinic_admin_manages_people():
     call_command("demo", stdout=out)
     assert "Team page (/clinic/team/)" in out.getvalue()
     assert "/admin/ is for superusers only" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_says_who_signs_in_with_two_factors():
+    out = StringIO()
+    call_command("demo", "--reset-passwords", stdout=out)
+    text = out.getvalue()
+    assert Clinic.objects.get(name=DEMO_CLINIC_NAME).two_factor_required is False
+    lines = text.splitlines()
+    for username, *_, role in DEMO_USERS:
+        index = next(i for i, line in enumerate(lines) if line.strip().startswith(username))
+        asks_code = "authenticator app" in lines[index + 1]
+        assert asks_code is (role != Role.PSYCHIATRIST), username
+    assert "the psychiatrist signs in with the password alone" in text
+    assert two_factor_required_for(User.objects.get(username="demo-psychiatrist")) is False

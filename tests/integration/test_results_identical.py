@@ -31,6 +31,7 @@ from staging.jsonio import history_to_json, parse_history, results_to_json
 from staging.registry import stage_all
 from tests.factories import PatientFactory
 from tests.integration.records.test_staging_page import VIGNETTES, vignette_document
+from tests.two_factor import verified_login
 
 histories = (
     st.randoms(use_true_random=False)
@@ -67,7 +68,7 @@ def three_ways(
     tmp_path: Path,
 ) -> Callable[[dict[str, Any]], tuple[str, str, str]]:
     """Return a function giving a history document's results from the API, the CLI and the web."""
-    client.force_login(psychiatrist)
+    verified_login(client, psychiatrist)
     access = access_for_user(psychiatrist, clinic.pk)
     assert access is not None
 

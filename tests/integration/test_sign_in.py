@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 
 @pytest.mark.django_db
@@ -30,7 +31,10 @@ def test_wrong_password_shows_an_error_next_to_the_form(client, psychiatrist):
     assert "_auth_user_id" not in client.session
 
 
-def test_right_password_lands_on_the_patient_list(client, psychiatrist):
+def test_right_password_lands_on_the_patient_list(client, clinic, psychiatrist):
+    # A psychiatrist of a clinic that asks two-factor sign-in of admins and supervisors only.
+    clinic.two_factor_required = False
+    clinic.save(update_fields=["two_factor_required"])
     response = client.post(
         reverse("login"),
         {"username": psychiatrist.username, "password": DEFAULT_PASSWORD},
@@ -49,7 +53,7 @@ def test_health_check_is_open_and_reports_the_database(client):
 
 @pytest.mark.django_db
 def test_user_without_membership_is_told_why(client):
-    client.force_login(UserFactory())
+    verified_login(client, UserFactory())
     response = client.get(reverse("records:patient-list"))
     assert response.status_code == 403
     assert b"not a member of any clinic" in response.content

@@ -17,6 +17,7 @@ from cohort.models import ClinicPseudonymKey
 from records.models import AuditAction, AuditEvent, Clinic, Episode, Role
 from records.services.scale_administrations import ScaleInput, scale_record
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 from .conftest import SAME_CLASS, TWO_CLASSES
 
@@ -299,7 +300,7 @@ def test_navigation_links_the_cohort_for_supervisors_only(signed_in, supervisor,
 
 def test_unknown_user_without_membership_is_refused(client: Client, django_user_model):
     user: User = django_user_model.objects.create_user("nomember", password=DEFAULT_PASSWORD)
-    client.force_login(user)
+    verified_login(client, user)
     assert client.get(COHORT).status_code == 403
 
 

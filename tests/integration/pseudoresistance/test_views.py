@@ -21,6 +21,7 @@ from tests.factories import (
     TrialFactory,
     UserFactory,
 )
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_the_navigation_shows_the_queue_with_its_count_to_supervisors_only(
     page = client.get(url("queue")).content.decode()
     assert 'data-testid="impasse-queue-count"' in page
     assert ">1</span>" in page
-    client.force_login(psychiatrist)
+    verified_login(client, psychiatrist)
     page = client.get(url("episode", case.episode_id)).content.decode()
     assert "Impasse queue" not in page
 
@@ -266,7 +267,7 @@ def test_flagging_is_forbidden_to_a_clinic_admin_and_hidden_from_another_clinic(
 ) -> None:
     client = signed_in(clinic_admin)
     assert client.post(url("case-flag", episode.pk), {"reason": "x"}).status_code == 403
-    client.force_login(stranger)
+    verified_login(client, stranger)
     assert client.post(url("case-flag", episode.pk), {"reason": "x"}).status_code == 404
 
 

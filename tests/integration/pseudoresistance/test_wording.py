@@ -29,6 +29,7 @@ from pseudoresistance.services import (
 from records.access import ClinicAccess
 from records.models import Clinic, Diagnosis, Episode, TreatmentTrial
 from tests.factories import EpisodeFactory, PatientFactory, ScaleAdministrationFactory
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_no_page_calls_a_patient_treatment_resistant(
         response = client.get(page)
         assert response.status_code == 200, page
         assert_no_label(response.content.decode())
-    client.force_login(other_supervisor)
+    verified_login(client, other_supervisor)
     reviewing = client.get(reverse("pseudoresistance:case", args=[under_review.pk]))
     assert 'data-testid="review-form"' in reviewing.content.decode()
     assert_no_label(reviewing.content.decode())
@@ -130,7 +131,7 @@ def test_no_page_calls_a_patient_treatment_resistant(
     )
     assert_no_label(refused.content.decode())
 
-    client.force_login(psychiatrist)
+    verified_login(client, psychiatrist)
     errors = client.post(
         reverse("pseudoresistance:domain-answers", args=[inadequate.pk, "B"]),
         {"dB-evidence_B2": "x"},

@@ -9,6 +9,7 @@ from records.models import AuditAction, AuditEvent
 from records.services.accounts import account_is_locked
 from tests.factories import UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -45,14 +46,14 @@ def test_a_user_changes_their_password_and_stays_signed_in(signed_in, psychiatri
 
 def test_other_sessions_end_after_the_change(signed_in, psychiatrist):
     elsewhere = Client()
-    elsewhere.force_login(psychiatrist)
+    verified_login(elsewhere, psychiatrist)
     change(signed_in(psychiatrist), DEFAULT_PASSWORD)
     assert elsewhere.get(reverse("records:patient-list")).status_code == 302
 
 
 def test_a_user_without_a_clinic_can_change_their_password(client):
     user = UserFactory()
-    client.force_login(user)
+    verified_login(client, user)
     assert change(client, DEFAULT_PASSWORD).status_code == 302
     event = AuditEvent.objects.get(object_type="account", object_id=user.pk)
     assert event.clinic_id is None

@@ -12,6 +12,7 @@ from records.models import AuditAction, AuditEvent, TreatmentTrial
 from records.selectors import patient_change_history
 from records.services import TrialInput, patient_record_opened, trial_record, trial_update
 from tests.factories import TrialFactory, builtin_agent
+from tests.two_factor import verified_login
 
 from .conftest import ONSET
 
@@ -144,9 +145,9 @@ def test_audit_admin_is_read_only_even_for_a_superuser(
 ):
     event = an_event(clinic.pk)
     root = django_user_model.objects.create_superuser("root", password="x" * 16)
-    client.force_login(clinic_admin)
+    verified_login(client, clinic_admin)
     assert client.get(reverse("admin:records_auditevent_changelist")).status_code == 403
-    client.force_login(root)
+    verified_login(client, root)
     assert client.get(reverse("admin:records_auditevent_add")).status_code == 403
     page = client.get(reverse("admin:records_auditevent_change", args=[event.pk]))
     assert page.status_code == 200

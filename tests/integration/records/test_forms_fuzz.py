@@ -34,6 +34,7 @@ from records.models import (
     TrialKind,
 )
 from tests.factories import PatientFactory, ScaleAdministrationFactory, TrialFactory
+from tests.two_factor import verified_login
 
 FUZZ = settings(
     max_examples=30,
@@ -168,7 +169,7 @@ def post_and_check(w: World, url: str, data: dict[str, Any], **extra: Any) -> No
     """Post as the psychiatrist; assert no server error and an all-or-nothing write."""
     with rolled_back():
         client = Client()
-        client.force_login(w.psychiatrist)
+        verified_login(client, w.psychiatrist)
         before, before_versions = counts(), versions(w)
         response = client.post(url, data, **extra)
         after = counts()
@@ -408,7 +409,7 @@ def test_json_import(world, content):
 def test_patient_list_filters(world, query):
     with rolled_back():
         client = Client()
-        client.force_login(world.psychiatrist)
+        verified_login(client, world.psychiatrist)
         assert client.get(reverse("records:patient-list"), query).status_code == 200
 
 
@@ -417,6 +418,6 @@ def test_patient_list_filters(world, query):
 def test_patient_ids_out_of_range_are_not_found(world, patient_id):
     with rolled_back():
         client = Client()
-        client.force_login(world.psychiatrist)
+        verified_login(client, world.psychiatrist)
         response = client.get(f"/patients/{patient_id}/")
         assert response.status_code in (200, 404)

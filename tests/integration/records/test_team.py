@@ -20,6 +20,7 @@ from records.services.accounts import account_is_locked
 from records.services.team import token_hash
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -436,7 +437,7 @@ def test_deactivating_ends_sign_in_and_reactivating_restores_it(
     signed_in, clinic_admin, clinic, psychiatrist
 ):
     theirs = Client()
-    theirs.force_login(psychiatrist)
+    verified_login(theirs, psychiatrist)
     client = signed_in(clinic_admin)
     url = reverse("records:team-deactivate", args=[psychiatrist.pk])
     assert client.post(url, {"password": "wrong"}).status_code == 200

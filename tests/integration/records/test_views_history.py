@@ -9,6 +9,7 @@ from records.audit import audit_event_write
 from records.models import AuditAction
 from tests.factories import TrialFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 from .conftest import ONSET
 
@@ -99,7 +100,7 @@ def test_history_of_another_clinics_patient_is_404(signed_in, stranger, patient)
 
 
 def test_history_is_refused_to_a_user_without_a_membership(client, patient):
-    client.force_login(UserFactory())
+    verified_login(client, UserFactory())
     assert client.get(reverse("records:patient-changes", args=[patient.pk])).status_code == 403
 
 

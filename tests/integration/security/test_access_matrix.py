@@ -45,6 +45,7 @@ from tests.factories import (
     TrialFactory,
     UserFactory,
 )
+from tests.two_factor import verified_login
 
 VISITORS = ("anonymous", "other clinic", "psychiatrist", "supervisor", "clinic admin")
 LOGIN = "login"
@@ -106,6 +107,9 @@ ADMIN_ROUTES = (
 # anonymous, other clinic, psychiatrist, supervisor, clinic admin.
 EXPECTED: dict[str, Row] = {
     "": ((L, 200, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "account/two-factor/": ((L, 200, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "account/two-factor/enrol/": ((L, 200, 200, 200, 200), (L, 200, 200, 200, 200)),
+    "account/two-factor/recovery-codes/": ((L, 200, 200, 200, 200), (L, 200, 200, 200, 200)),
     "audit/": ((L, 200, 403, 403, 200), (L, 405, 405, 405, 405)),
     "audit/patients/<int:patient_id>/": ((L, 404, 403, 403, 200), (L, 405, 405, 405, 405)),
     "audit/patients/<int:patient_id>/export/": ((L, 404, 403, 403, 200), (L, 404, 403, 403, 200)),
@@ -118,6 +122,7 @@ EXPECTED: dict[str, Row] = {
     ),
     "cohort/export/": ((L, 200, 403, 200, 200), (L, 200, 403, 200, 200)),
     "clinic/staging-defaults/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
+    "clinic/settings/security/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/switch/": ((L, 405, 405, 405, 405), (L, 403, 403, 403, 403)),
     "healthz": ((200, 200, 200, 200, 200), (405, 405, 405, 405, 405)),
     "impasse/": ((L, 200, 403, 200, 403), (L, 405, 405, 405, 405)),
@@ -191,6 +196,7 @@ EXPECTED: dict[str, Row] = {
     "patients/import-csv/confirm/": ((L, 405, 405, 405, 405), (L, 200, 200, 403, 403)),
     "patients/new/": ((L, 200, 200, 403, 403), (L, 200, 200, 403, 403)),
     "signin/": ((200, 302, 302, 302, 302), (200, 302, 302, 302, 302)),
+    "signin/code/": ((L, 302, 302, 302, 302), (L, 302, 302, 302, 302)),
     "signout/": ((L, 405, 405, 405, 405), (L, L, L, L, L)),
     "account/password/": ((L, 200, 200, 200, 200), (L, 200, 200, 200, 200)),
     "clinic/settings/agents/": ((L, 200, 403, 403, 200), (L, 405, 405, 405, 405)),
@@ -337,10 +343,14 @@ def outcome(response: HttpResponse, path: str) -> Outcome:
     return response.status_code
 
 
+# Two-factor devices and recovery codes: a refused request must not change them either.
+OTP_APPS = ("otp_totp", "otp_static")
+
+
 def fingerprint() -> str:
     """Return a digest of every row of every table a request could change (sessions aside)."""
     digest = hashlib.sha256()
-    for app in ("records", "pseudoresistance", "auth", "contenttypes", "admin"):
+    for app in ("records", "pseudoresistance", "auth", "contenttypes", "admin", *OTP_APPS):
         for model in apps.get_app_config(app).get_models():
             fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
             rows = model._default_manager.order_by("pk").values_list(*fields)
@@ -360,7 +370,7 @@ def visit(user: User | None, method: str, path: str) -> tuple[Outcome, bool]:
     with rolled_back():
         client = Client()
         if user is not None:
-            client.force_login(user)
+            verified_login(client, user)
         before = fingerprint() if method == "POST" else ""
         response: Any = getattr(client, method.lower())(path)
         changed = method == "POST" and fingerprint() != before
@@ -415,7 +425,7 @@ def test_other_clinic_cannot_tell_clinic_a_objects_from_missing_ones(
 
 def test_other_clinic_cannot_switch_into_clinic_a(clinic_a: ClinicA) -> None:
     client = Client()
-    client.force_login(clinic_a.visitors["other clinic"])
+    verified_login(client, clinic_a.visitors["other clinic"])
     clinic_a_id = clinic_a.values["admin:records/clinic"]
 
     assert client.post("/clinic/switch/", {"clinic": clinic_a_id}).status_code == 403

@@ -61,6 +61,7 @@ from records.services.csv_import import csv_import
 from records.services.erasure import ErasureReason, patient_erase
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory, builtin_agent
 from tests.integration.security import test_access_matrix as matrix
+from tests.two_factor import verified_login
 
 # The access matrix's clinic A: its objects, staff and the visitor of the other clinic.
 clinic_a = matrix.clinic_a
@@ -556,7 +557,7 @@ def test_every_page_showing_a_patient_writes_an_access_event(
         with matrix.rolled_back():
             last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             client = Client()
-            client.force_login(user)
+            verified_login(client, user)
             response = client.get(path)
             assert response.status_code == 200, f"{path} as {visitor}"
             body = b"".join(getattr(response, "streaming_content", [response.content]))

@@ -24,6 +24,7 @@ from records.models import AuditAction, AuditEvent, Episode, ScaleAdministration
 from records.services import ScaleInput, StaleEditError, TrialInput, trial_record, trial_update
 from records.services.scale_administrations import scale_record
 from tests.factories import TrialFactory, builtin_agent
+from tests.two_factor import verified_login
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -165,8 +166,8 @@ def test_second_clinician_saving_a_trial_is_refused_with_what_changed(
         "version": "1",
     }
     first, second = Client(), Client()
-    first.force_login(psychiatrist)
-    second.force_login(colleague)
+    verified_login(first, psychiatrist)
+    verified_login(second, colleague)
     # Both opened the form at version 1.
     assert first.get(url).status_code == second.get(url).status_code == 200
 

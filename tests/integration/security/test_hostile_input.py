@@ -47,6 +47,7 @@ from tests.factories import (
     ScaleAdministrationFactory,
     TrialFactory,
 )
+from tests.two_factor import authenticator_for, verified_login
 
 EXAMPLES = 12
 FUZZ = settings(
@@ -214,7 +215,7 @@ def state() -> dict[str, Any]:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        verified_login(client, user)
     return client
 
 
@@ -374,6 +375,13 @@ FORMS: dict[str, Endpoint] = {
         url("records:patient-json-import", "bare"),
         url("records:patient-json-import", "bare"),
     ),
+    "clinic-settings-security": Endpoint(
+        "clinic admin",
+        url("records:clinic-settings-security"),
+        url("records:clinic-settings-security"),
+    ),
+    "two-factor-enrol": same("records:two-factor-enrol"),
+    "two-factor-recovery-codes": same("records:two-factor-recovery-codes"),
 }
 # Forms a page shows only in another state of the case: their fields are named here.
 HIDDEN_FORMS: dict[str, tuple[Endpoint, dict[str, list[str]]]] = {
@@ -639,3 +647,14 @@ def test_cohort_disagreement_paths_never_break(world: World, first: str, second:
 def test_sign_in_refuses_hostile_posts(world: World, data: dict[str, str]) -> None:
     with rolled_back():
         check(Client(), "post", reverse("login"), ok=(302,), data=data)
+
+
+@FUZZ
+@given(data=st.dictionaries(st.sampled_from(["code", "next"]) | TEXT, VALUE))
+def test_the_code_step_refuses_hostile_posts(world: World, data: dict[str, str]) -> None:
+    user = world.users["supervisor"]
+    with rolled_back():
+        client = Client()
+        client.force_login(user)
+        authenticator_for(user)
+        check(client, "post", reverse("records:two-factor-verify"), ok=(302,), data=data)

@@ -13,6 +13,7 @@ from django.test import Client
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.integration.security import test_access_matrix as matrix
 from tests.integration.security.test_access_matrix import ROUTES, ClinicA, concrete, rolled_back
+from tests.two_factor import verified_login
 
 # The access matrix's clinic A: its objects, staff and the visitor of the other clinic.
 clinic_a = matrix.clinic_a
@@ -31,7 +32,7 @@ def test_every_signed_in_response_is_no_store(clinic_a: ClinicA, route: str) -> 
     for visitor in SIGNED_IN:
         with rolled_back():
             client = Client()
-            client.force_login(clinic_a.visitors[visitor])
+            verified_login(client, clinic_a.visitors[visitor])
             response = client.get(path)
             assert_not_stored(response, f"GET {path} by {visitor}: {response.status_code}")
 
@@ -62,7 +63,7 @@ def test_downloads_are_no_store(clinic_a: ClinicA) -> None:
     for visitor, requests in downloads.items():
         for path, data, content_type in requests:
             client = Client()
-            client.force_login(clinic_a.visitors[visitor])
+            verified_login(client, clinic_a.visitors[visitor])
             response = client.get(path) if data is None else client.post(path, data)
             assert response.status_code == 200, path
             assert response["Content-Type"].startswith(content_type), path
@@ -74,7 +75,7 @@ def test_signed_out_pages_and_static_files_keep_their_caching(clinic_a: ClinicA)
     assert sign_in.status_code == 200
     assert "Pragma" not in sign_in
     client = Client()
-    client.force_login(clinic_a.visitors["psychiatrist"])
+    verified_login(client, clinic_a.visitors["psychiatrist"])
     # Whitenoise answers before the middleware: its own caching, even for a signed-in user.
     static = client.get("/static/css/trdclinic.css")
     assert static.status_code == 200

@@ -16,6 +16,7 @@ from records.models import AuditAction, AuditEvent, Membership, Role
 from records.services.accounts import account_is_locked
 from tests.factories import MembershipFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def test_a_clinic_admin_cannot_sign_in_to_the_admin(client, clinic_admin):
 
 def test_admin_password_change_counts_wrong_old_passwords_toward_the_lock(client, root):
     """Defect 4: Django's form checked the old password without the lock-out counter."""
-    client.force_login(root)
+    verified_login(client, root)
     url = reverse("admin:password_change")
     form = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -121,7 +122,7 @@ def test_admin_password_change_counts_wrong_old_passwords_toward_the_lock(client
 
 
 def test_admin_password_change_is_refused_while_locked(client, root):
-    client.force_login(root)
+    verified_login(client, root)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         Client().post(reverse("admin:login"), {"username": "root", "password": "wrong"})
     response = client.post(
@@ -138,7 +139,7 @@ def test_admin_password_change_is_refused_while_locked(client, root):
 
 
 def test_admin_password_change_of_ones_own_account_is_audited(client, root):
-    client.force_login(root)
+    verified_login(client, root)
     response = client.post(
         reverse("admin:password_change"),
         {
@@ -160,7 +161,7 @@ def test_superuser_password_reset_of_a_user_is_audited_in_their_clinic(
     client, root, clinic, psychiatrist
 ):
     """Defect 6: account changes were only in Django's unprotected LogEntry."""
-    client.force_login(root)
+    verified_login(client, root)
     response = client.post(
         reverse("admin:auth_user_password_change", args=[psychiatrist.pk]),
         password_form(NEW_PASSWORD),
@@ -172,7 +173,7 @@ def test_superuser_password_reset_of_a_user_is_audited_in_their_clinic(
 
 
 def test_superuser_identity_and_activation_changes_are_audited(client, root, clinic, psychiatrist):
-    client.force_login(root)
+    verified_login(client, root)
     url = reverse("admin:auth_user_change", args=[psychiatrist.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -203,7 +204,7 @@ def test_superuser_identity_and_activation_changes_are_audited(client, root, cli
 
 
 def test_superuser_role_changes_are_audited(client, root, clinic, member):
-    client.force_login(root)
+    verified_login(client, root)
     person = member(Role.PSYCHIATRIST)
     response = client.post(
         reverse("admin:records_membership_add"),
@@ -230,7 +231,7 @@ def test_superuser_role_changes_are_audited(client, root, clinic, member):
     ],
 )
 def test_oversized_admin_date_filters_are_no_500(client, root, clinic, query):
-    client.force_login(root)
+    verified_login(client, root)
     AuditEvent.objects.create(clinic_id=clinic.pk, object_type="patient", action=AuditAction.VIEW)
     response = client.get(f"{reverse('admin:records_auditevent_changelist')}?{query}")
     assert response.status_code in (200, 302, 400)
@@ -238,5 +239,5 @@ def test_oversized_admin_date_filters_are_no_500(client, root, clinic, query):
 
 def test_a_superuser_in_a_clinic_still_gets_the_admin(client, root, clinic):
     MembershipFactory(user=root, clinic=clinic, role=Role.CLINIC_ADMIN)
-    client.force_login(root)
+    verified_login(client, root)
     assert client.get(reverse("admin:index")).status_code == 200

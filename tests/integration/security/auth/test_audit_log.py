@@ -11,6 +11,7 @@ from records.models import AuditAction, AuditEvent, Role
 from records.services import PatientInput, patient_create, patient_update
 from tests.factories import PatientFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,7 @@ def test_audit_rows_cannot_be_added_changed_or_deleted_in_the_admin(
         client_of(clinic_admin).get(reverse("admin:records_auditevent_changelist")).status_code
         == 403
     )
-    client.force_login(django_user_model.objects.create_superuser("root", password="x" * 16))
+    verified_login(client, django_user_model.objects.create_superuser("root", password="x" * 16))
     event = AuditEvent.objects.filter(patient_id=recorded_patient.pk).first()
     listing = client.get(reverse("admin:records_auditevent_changelist"))
     assert listing.status_code == 200
@@ -194,5 +195,5 @@ def client_of(user):
     from django.test import Client
 
     other = Client()
-    other.force_login(user)
+    verified_login(other, user)
     return other

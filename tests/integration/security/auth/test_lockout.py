@@ -12,6 +12,7 @@ from records.reauth import REENTRY_LOCKED, PasswordReentryForm
 from records.services.accounts import account_is_locked, account_unlock
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def unlock(client, user):
 
 def test_clinic_admin_sees_and_unlocks_a_user_of_their_clinic(client, psychiatrist, clinic_admin):
     fail_to_sign_in(client, psychiatrist.username)
-    client.force_login(clinic_admin)
+    verified_login(client, clinic_admin)
     listing = client.get(reverse("records:team"))
     assert "Locked out" in listing.content.decode()
     response = unlock(client, psychiatrist)
@@ -111,7 +112,7 @@ def test_clinic_admin_sees_and_unlocks_a_user_of_their_clinic(client, psychiatri
 
 def test_clinic_admin_cannot_unlock_a_user_of_another_clinic(client, clinic_admin, stranger):
     fail_to_sign_in(client, stranger.username)
-    client.force_login(clinic_admin)
+    verified_login(client, clinic_admin)
     assert unlock(client, stranger).status_code == 404
     assert account_is_locked(stranger)
     assert not AuditEvent.objects.filter(object_type="account").exists()
@@ -120,7 +121,7 @@ def test_clinic_admin_cannot_unlock_a_user_of_another_clinic(client, clinic_admi
 def test_clinic_admin_cannot_unlock_an_account_without_a_clinic(client, clinic_admin):
     newcomer = UserFactory()
     fail_to_sign_in(client, newcomer.username)
-    client.force_login(clinic_admin)
+    verified_login(client, clinic_admin)
     assert unlock(client, newcomer).status_code == 404
     assert account_is_locked(newcomer)
     with pytest.raises(PermissionDenied):
@@ -132,7 +133,7 @@ def test_clinic_admin_unlocks_a_user_shared_with_another_clinic(
 ):
     MembershipFactory(user=stranger, clinic=clinic, role=Role.SUPERVISOR)
     fail_to_sign_in(client, stranger.username)
-    client.force_login(clinic_admin)
+    verified_login(client, clinic_admin)
     unlock(client, stranger)
     assert not account_is_locked(stranger)
     # The event goes to the unlocking admin's clinic only.
@@ -145,7 +146,7 @@ def test_clinic_admin_unlocks_a_user_shared_with_another_clinic(
 def test_superuser_unlocks_anyone_in_the_admin(client, stranger, django_user_model):
     fail_to_sign_in(client, stranger.username)
     root = django_user_model.objects.create_superuser("root", password="x" * 16)
-    client.force_login(root)
+    verified_login(client, root)
     listing = client.get(reverse("admin:auth_user_changelist"))
     assert "Locked out" in listing.content.decode()
     client.post(

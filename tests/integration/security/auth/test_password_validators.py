@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_a_long_uncommon_passphrase_is_accepted():
 
 
 def test_the_admin_refuses_a_weak_password_for_a_new_user(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", password="x" * 16))
+    verified_login(client, django_user_model.objects.create_superuser("root", password="x" * 16))
     response = client.post(
         reverse("admin:auth_user_add"),
         {

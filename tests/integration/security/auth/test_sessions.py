@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories.clinic import DEFAULT_PASSWORD
+from tests.two_factor import authenticator_for, code_step_passed
 from trdclinic.middleware import (
     IDLE_RENEWAL_SECONDS,
     SEEN_AT_SESSION_KEY,
@@ -52,11 +53,12 @@ def test_absolute_lifetime_is_twelve_hours():
 
 
 def signed_in_by_form(client, user):
+    authenticator_for(user)
     response = client.post(
         reverse("login"), {"username": user.username, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 302
-    return client
+    return code_step_passed(client, user)
 
 
 def test_sign_in_stamps_the_session(client, psychiatrist):

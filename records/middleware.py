@@ -1,0 +1,60 @@
+"""Two-factor confinement: after the password, a user who owes a code sees nothing else."""
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+
+from records.two_factor import two_factor_enrolled, two_factor_required_for
+
+VERIFY_VIEW = "records:two-factor-verify"
+ENROL_VIEW = "records:two-factor-enrol"
+# Open to every signed-in user whatever they owe: leaving, and the load balancer's probe.
+ALWAYS_OPEN_VIEWS = frozenset({"logout", "healthz"})
+
+
+class TwoFactorMiddleware:
+    """Sends a signed-in user who has not passed the second factor to the page that asks for it.
+
+    An enrolled user goes to the code page, a user who must enrol and has not to enrolment; every
+    other URL (pages, JSON and PDF downloads, the admin, even unknown addresses) redirects there.
+    Installed after django-otp's OTPMiddleware, which marks a session verified by a code.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_verified():  # type: ignore[attr-defined]
+            target = self._owed_step(request)
+            if target is not None:
+                return self._redirect(request, target)
+        return self.get_response(request)
+
+    def _owed_step(self, request: HttpRequest) -> str | None:
+        """Return the view the user must go to, None when this request may go ahead."""
+        if request.path_info.startswith("/" + str(settings.STATIC_URL).lstrip("/")):
+            return None
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            view_name = ""
+        if view_name in ALWAYS_OPEN_VIEWS:
+            return None
+        if two_factor_enrolled(request.user):  # type: ignore[arg-type]
+            target = VERIFY_VIEW
+        elif two_factor_required_for(request.user):
+            target = ENROL_VIEW
+        else:
+            return None
+        return None if view_name == target else target
+
+    @staticmethod
+    def _redirect(request: HttpRequest, target: str) -> HttpResponse:
+        url = reverse(target)
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(url)
