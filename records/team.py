@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from records.access import ClinicAccess, Permission, administered_clinic_ids
 from records.models import Invitation, Membership, Role
@@ -24,6 +25,7 @@ class TeamMember:
     manageable: bool
     works_elsewhere: bool
     invitation: Invitation | None
+    two_factor_enrolled: bool
 
     @property
     def invitation_pending(self) -> bool:
@@ -72,6 +74,9 @@ def team_members(*, access: ClinicAccess, user_id: int | None = None) -> list[Te
     invitations: dict[int, Invitation] = {}
     for invitation in Invitation.objects.filter(user_id__in=ids, used_at=None):
         invitations.setdefault(invitation.user_id, invitation)
+    enrolled = set(
+        TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
+    )
     held = set(memberships)
     members = []
     for user in people:
@@ -90,6 +95,7 @@ def team_members(*, access: ClinicAccess, user_id: int | None = None) -> list[Te
                 ),
                 works_elsewhere=bool(clinics - {access.clinic.pk}),
                 invitation=invitations.get(user.pk),
+                two_factor_enrolled=user.pk in enrolled,
             )
         )
     return members

@@ -105,6 +105,7 @@ urlpatterns = [
     path(f"{member}reactivate/", team.team_reactivate, name="team-reactivate"),
     path(f"{member}unlock/", team.team_unlock, name="team-unlock"),
     path(f"{member}invitation/", team.team_reinvite, name="team-reinvite"),
+    path(f"{member}two-factor/reset/", team.team_two_factor_reset, name="team-two-factor-reset"),
     path("invitation/<str:token>/", accounts.invitation_page, name="invitation"),
     path("account/password/", accounts.account_password, name="account-password"),
     path(

@@ -31,6 +31,7 @@ from records.services.team import (
     member_unlock,
     person_invite,
 )
+from records.services.two_factor import two_factor_reset
 from records.team import TeamMember, team_member, team_members
 
 from .common import NOTHING_SAVED
@@ -44,6 +45,10 @@ DEACTIVATED = "{user}'s account is deactivated: they can no longer sign in."
 REACTIVATED = "{user}'s account is active again."
 UNLOCKED = "{user} can sign in again."
 NOT_LOCKED = "{user} was not locked out."
+TWO_FACTOR_RESET = (
+    "{user}'s authenticator app and recovery codes are removed: they set up a new app at their "
+    "next sign-in."
+)
 MAIL_SUBJECT = "Your trdclinic account at {clinic}"
 MAIL_BODY = (
     "{admin} has invited you to trdclinic at {clinic}.\n\n"
@@ -78,6 +83,7 @@ def _member_forms(request: HttpRequest, member: TeamMember) -> dict[str, Any]:
         "activation": confirm(),
         "unlock": confirm(),
         "reinvite": confirm(),
+        "two_factor_reset": confirm(),
     }
 
 
@@ -194,6 +200,15 @@ def team_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
         return (UNLOCKED if unlocked else NOT_LOCKED).format(user=_name(member.user))
 
     return _act(request, user_id, "unlock", _confirm_form(request), act)
+
+
+@require_POST
+def team_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    def act(access: ClinicAccess, member: TeamMember) -> str:
+        two_factor_reset(acting_user=request.user, user=member.user)
+        return TWO_FACTOR_RESET.format(user=_name(member.user))
+
+    return _act(request, user_id, "two_factor_reset", _confirm_form(request), act)
 
 
 def _invitation_page(

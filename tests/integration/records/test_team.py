@@ -18,9 +18,11 @@ from django.utils import timezone
 from records.models import AuditAction, AuditEvent, Invitation, Membership, Role
 from records.services.accounts import account_is_locked
 from records.services.team import token_hash
+from records.services.two_factor import TWO_FACTOR_OBJECT
+from records.two_factor import two_factor_enrolled
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
-from tests.two_factor import verified_login
+from tests.two_factor import authenticator_for, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -512,6 +514,54 @@ def test_clinic_admins_find_team_and_settings_in_the_navigation(signed_in, clini
     assert f'href="{reverse("records:team")}"' in page
     assert f'href="{reverse("records:settings-letterhead")}"' in page
     assert 'href="/admin/"' not in page
+
+
+# Two-factor reset
+
+
+def test_resetting_two_factor_removes_the_app_so_they_enrol_again(
+    signed_in, clinic_admin, clinic, psychiatrist
+):
+    authenticator_for(psychiatrist)
+    client = signed_in(clinic_admin)
+    page = client.get(reverse("records:team-member", args=[psychiatrist.pk])).content.decode()
+    assert 'data-testid="action-two-factor-reset"' in page
+    url = reverse("records:team-two-factor-reset", args=[psychiatrist.pk])
+    assert client.post(url, {"password": "wrong"}).status_code == 200
+    assert two_factor_enrolled(psychiatrist)
+    assert client.post(url, {"password": DEFAULT_PASSWORD}).status_code == 302
+    assert not two_factor_enrolled(psychiatrist)
+    event = AuditEvent.objects.get(object_type=TWO_FACTOR_OBJECT, object_id=psychiatrist.pk)
+    assert (event.actor_id, event.clinic_id, event.action) == (
+        clinic_admin.pk,
+        clinic.pk,
+        AuditAction.DELETE,
+    )
+    page = client.get(reverse("records:team-member", args=[psychiatrist.pk])).content.decode()
+    assert 'data-testid="action-two-factor-reset"' not in page
+
+
+def test_two_factor_of_another_clinics_user_is_out_of_reach(signed_in, clinic_admin, stranger):
+    authenticator_for(stranger)
+    url = reverse("records:team-two-factor-reset", args=[stranger.pk])
+    response = signed_in(clinic_admin).post(url, {"password": DEFAULT_PASSWORD})
+    assert response.status_code == 404
+    assert two_factor_enrolled(stranger)
+    assert not AuditEvent.objects.filter(object_type=TWO_FACTOR_OBJECT).exists()
+
+
+def test_two_factor_of_a_user_shared_with_another_clinic_is_not_reset(
+    signed_in, clinic, clinic_admin, stranger
+):
+    MembershipFactory(user=stranger, clinic=clinic, role=Role.SUPERVISOR)
+    authenticator_for(stranger)
+    client = signed_in(clinic_admin)
+    page = client.get(reverse("records:team-member", args=[stranger.pk])).content.decode()
+    assert 'data-testid="action-two-factor-reset"' not in page
+    url = reverse("records:team-two-factor-reset", args=[stranger.pk])
+    assert client.post(url, {"password": DEFAULT_PASSWORD}).status_code == 403
+    assert two_factor_enrolled(stranger)
+    assert not AuditEvent.objects.filter(object_type=TWO_FACTOR_OBJECT).exists()
 
 
 def test_the_person_page_leaves_room_for_more_actions(signed_in, clinic_admin, psychiatrist):

@@ -218,6 +218,10 @@ EXPECTED: dict[str, Row] = {
     "clinic/team/<int:user_id>/roles/add/": ((L, 405, 405, 405, 405), (L, 404, 403, 403, 200)),
     "clinic/team/<int:user_id>/roles/remove/": ((L, 405, 405, 405, 405), (L, 404, 403, 403, 200)),
     "clinic/team/<int:user_id>/unlock/": ((L, 405, 405, 405, 405), (L, 404, 403, 403, 200)),
+    "clinic/team/<int:user_id>/two-factor/reset/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 403, 403, 200),
+    ),
     "clinic/team/invite/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "invitation/<str:token>/": ((404, 404, 404, 404, 404), (404, 404, 404, 404, 404)),
     # Every admin URL: the admin is for superusers only (issue 13); anyone else signed in gets 403,
