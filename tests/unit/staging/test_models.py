@@ -537,6 +537,25 @@ def test_response_profile_counts_minimal_improvement_per_trial():
     assert (again.prd, again.trd_minimal_improvement) == (False, True)
 
 
+def test_response_profile_prd_holds_when_two_partial_responses_meet_fda():
+    # 12.4 as of spec 1.2: FDA/EMA no longer withholds PRD.
+    partial = {"percent_symptom_reduction": 30}
+    hist = history(failed("SSRI", 1, **partial), failed("SNRI", 2, **partial))
+    results = stage(hist)
+    assert results["fda"].met is True
+    assert (results["response_profile"].prd, results["response_profile"].version) == (True, "1.2")
+    assert "pattern does not hold → PRD yes" in text(results["response_profile"])
+
+
+def test_response_profile_prd_withheld_by_the_minimal_improvement_pattern():
+    hist = history(
+        failed("SSRI", 1, percent_symptom_reduction=30), failed("SNRI", 2), failed("NDRI", 3)
+    )
+    result = stage(hist)["response_profile"]
+    assert (result.prd, result.trd_minimal_improvement) == (False, True)
+    assert "pattern holds → PRD no" in text(result)
+
+
 # Every model
 
 
