@@ -20,6 +20,7 @@ from django.db import transaction
 from staging import souery, thase_rush
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
+from staging.history import trial_end as staged_trial_end
 from staging.jsonio import results_to_json
 from staging.registry import ENGINES, stage_all
 from staging.result import ModelResult
@@ -314,19 +315,25 @@ def stage_over_time(
     """Return each model's stage as of the end of each current-episode trial.
 
     A trial's end is its recorded end date, else its start plus its weeks at dose; ends after
-    the assessment date are drawn at the assessment date, which always closes the series.
+    the assessment date are drawn at the assessment date, which always closes the series with
+    the page's own result. Each earlier point sees only what was known that day
+    (`history_as_of`: weeks and sessions held by then, outcomes from the trial's end on).
     """
     onset, assessed = history.episode_onset_date, history.assessment_date
+    recorded = recorded_ends or {}
     ended: dict[datetime.date, list[str]] = {}
     for trial in history.trials:
         if not is_current(trial, onset):
             continue  # earlier episodes' trials change no current-episode result
-        end = (recorded_ends or {}).get(trial.id) or trial_end(trial.start_date, trial.weeks)
+        end = staged_trial_end(trial, recorded.get(trial.id))
         day = min(max(end, onset), assessed)
         ended.setdefault(day, []).append(trial.id)
     ended.setdefault(assessed, [])
     days = tuple(sorted(ended))
-    staged = [stage_all(history_as_of(history, day), params) for day in days]
+    staged = [
+        stage_all(history if day == assessed else history_as_of(history, day, recorded), params)
+        for day in days
+    ]
     models = []
     for engine in CHARTED_ENGINES:
         names = engine.info.fields
