@@ -19,13 +19,14 @@ from django.utils import timezone
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, snapshot
-from records.history import default_params, episode_history, scale_code_for_name
+from records.history import default_params, episode_history, episode_params, scale_code_for_name
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.common import Errors, ObjectType, authorise, lock_patient
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
 from staging.catalogue import lookup_agent
-from staging.history import History, is_current
+from staging.history import History, Params, is_current
 from staging.history import Trial as StagingTrial
 from staging.jsonio import HistoryError, history_to_json, parse_history
 
@@ -56,6 +57,7 @@ EPISODE_KEYS = {
     "comorbid_anxiety": "patient.comorbid_anxiety",
     "personality_disorder": "patient.personality_disorder",
     "psychosocial_stressors": "patient.psychosocial_stressors",
+    "staging_parameters": "parameters",
     NON_FIELD_ERRORS: "patient",
 }
 TRIAL_KEYS = {
@@ -103,7 +105,7 @@ def patient_history_export(
             raise ValidationError(NO_EPISODE, code="no_episode")
         day = assessment_date or episode.end_date or timezone.localdate()
         history = episode_history(episode, assessment_date=day)
-        document = history_to_json(history, default_params(access.clinic))
+        document = history_to_json(history, episode_params(episode, access.clinic))
         try:
             # Exported files must read back: the same reader checks them.
             parse_history(document)
@@ -212,18 +214,29 @@ def _checked(instance: Episode | TreatmentTrial, rule_errors: Errors, exclude: l
     return rule_errors
 
 
+def imported_parameters(data: Mapping[str, Any], params: Params, clinic: Params) -> dict[str, Any]:
+    """Return the parameters a history file gives that differ from the clinic's defaults.
+
+    They become the episode's own (records.history.episode_params); a parameter the file does
+    not give, or gives as the clinic's own value, follows the clinic.
+    """
+    given = data.get("parameters") or {}
+    own = own_parameters(params, clinic)
+    return {name: value for name, value in own.items() if given.get(name) is not None}
+
+
 def patient_history_import(
     *, access: ClinicAccess, patient: Patient, data: Mapping[str, Any], acting_user: "Actor"
 ) -> Episode:
     """Import one history object as the patient's new current episode, all or nothing."""
     # Errors name the file's field (`patient.episode_onset_date`, `trials[T2].dose_mg_per_day`).
-    # The history's `parameters` and assessment date are not stored: staging parameters are the
-    # clinic's, and the assessment date is chosen when staging.
+    # The history's `parameters` that differ from the clinic's defaults become the episode's own;
+    # the assessment date is not stored: it is chosen when staging.
     if patient.clinic_id != access.clinic.pk:
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.EDIT_CLINICAL_DATA)
     try:
-        history, _ = parse_history(dict(data))
+        history, params = parse_history(dict(data))
     except HistoryError as error:
         raise _history_error(error) from None
     with transaction.atomic():
@@ -242,6 +255,9 @@ def patient_history_import(
             )
             errors["patient.diagnosis"] = [ValidationError(message, code="diagnosis_differs")]
         episode = _episode(patient, history, user)
+        episode.staging_parameters = imported_parameters(
+            data, params, default_params(access.clinic)
+        )
         episode_errors = _checked(episode, episode_rule_errors(episode), exclude=["patient"])
         for field, messages in episode_errors.items():
             errors.setdefault(EPISODE_KEYS.get(field, f"patient.{field}"), []).extend(messages)
@@ -255,7 +271,10 @@ def patient_history_import(
             object_id=episode.pk,
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
-            changes=created(snapshot(episode, EPISODE_FIELDS)),
+            changes={
+                **created(snapshot(episode, EPISODE_FIELDS)),
+                **created({"staging_parameters": own_parameters_text(episode.staging_parameters)}),
+            },
             object_version=episode.version,
         )
         trials = _import_trials(history, episode, patient, user)

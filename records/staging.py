@@ -27,8 +27,13 @@ from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
 from .audit import audit_event_write
-from .models import AuditAction, ClinicStagingDefaults
-from .models.staging_defaults import SPEC_DEFAULTS, NonresponseRuleChoice, parameter_label
+from .history import default_params
+from .models import AuditAction, Clinic, ClinicStagingDefaults
+from .models.staging_defaults import (
+    SPEC_DEFAULTS,
+    parameter_label,
+    parameter_value_text,
+)
 from .selectors import PatientDetail, patient_detail
 from .services.common import ObjectType
 
@@ -167,16 +172,6 @@ def _shared_warnings(results: Iterable[ModelResult]) -> tuple[str, ...]:
     return tuple(warning for warning in lists[0] if all(warning in other for other in lists[1:]))
 
 
-def _display(value: object) -> str:
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, NonresponseRule):
-        return str(NonresponseRuleChoice(value.value).label)
-    if isinstance(value, float | int):
-        return _number(value)
-    return str(value)
-
-
 def parameter_rows(params: Params) -> tuple[ParameterRow, ...]:
     """Return every parameter with its label (the settings page's) and whether it was changed."""
     rows = []
@@ -186,11 +181,36 @@ def parameter_rows(params: Params) -> tuple[ParameterRow, ...]:
             ParameterRow(
                 name=field.name,
                 label=parameter_label(field.name),
-                value=_display(value),
+                value=parameter_value_text(value),
                 changed=value != getattr(SPEC_DEFAULTS, field.name),
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class OwnParameterRow:
+    """One parameter an episode is staged with that differs from the clinic's default."""
+
+    label: str
+    value: str
+    clinic_value: str
+
+
+def own_parameter_rows(detail: PatientDetail, clinic: Clinic) -> tuple[OwnParameterRow, ...]:
+    """Return where the shown episode's staging parameters differ from its clinic's defaults."""
+    if detail.episode is None:
+        return ()
+    defaults = default_params(clinic)
+    return tuple(
+        OwnParameterRow(
+            label=parameter_label(field.name),
+            value=parameter_value_text(getattr(detail.params, field.name)),
+            clinic_value=parameter_value_text(getattr(defaults, field.name)),
+        )
+        for field in fields(Params)
+        if getattr(detail.params, field.name) != getattr(defaults, field.name)
+    )
 
 
 def staging_results(

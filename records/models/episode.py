@@ -6,6 +6,7 @@ from records import scales
 from .base import Tracked, choices_valid
 from .patient import Patient
 from .scale import SCALE_CHOICES, SCALE_CODES, score_errors
+from .staging_defaults import own_parameter_errors
 
 END_BEFORE_ONSET = "The episode cannot end before its onset."
 SCORE_NEEDS_SCALE = "Choose the scale the baseline score was rated on."
@@ -66,6 +67,11 @@ class Episode(Tracked):
         max_length=20, choices=PersonalityDisorder.choices, blank=True
     )
     psychosocial_stressors = models.CharField(max_length=20, choices=Presence.choices, blank=True)
+    # The staging parameters this episode is staged with where they differ from its clinic's
+    # defaults (history-format.md names and JSON values), e.g. kept from an imported history.
+    staging_parameters = models.JSONField(
+        default=dict, blank=True, verbose_name="own staging parameters"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -143,6 +149,11 @@ class Episode(Tracked):
                 errors["baseline_score"] = [
                     ValidationError(message, code="score_out_of_range") for message in messages
                 ]
+        parameter_errors = own_parameter_errors(self.staging_parameters)
+        if parameter_errors:
+            errors["staging_parameters"] = [
+                ValidationError(message, code="invalid_parameter") for message in parameter_errors
+            ]
         if errors:
             raise ValidationError(errors)
 
