@@ -7,9 +7,11 @@ as `manage.py stage` before the model's rules.
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -25,6 +27,7 @@ from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.common import Errors, ObjectType, authorise, lock_patient
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
+from records.staging import OwnParameterRow, parameter_differences
 from staging.catalogue import lookup_agent
 from staging.history import History, Params, is_current
 from staging.history import Trial as StagingTrial
@@ -44,6 +47,15 @@ DIAGNOSIS_DIFFERS = (
 UNKNOWN_SCALE = "Unknown scale {scale!r}: one of {names}."
 DUPLICATE_SEQ = "Another trial of this history has sequence number {seq}."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
+PREVIEW_INVALID = (
+    "This import could not be verified, so nothing was imported: upload the file again."
+)
+PREVIEW_EXPIRED = (
+    "This check is more than an hour old, so nothing was imported: upload the file again."
+)
+# As the CSV import's preview: long enough to read it, short enough not to import stale data.
+PREVIEW_MAX_AGE_SECONDS = 60 * 60
+UPLOAD_SALT = "records.exchange.history_upload"
 
 # Where a model field lives in the JSON, so import errors name the field of the file.
 EPISODE_KEYS = {
@@ -223,6 +235,67 @@ def imported_parameters(data: Mapping[str, Any], params: Params, clinic: Params)
     given = data.get("parameters") or {}
     own = own_parameters(params, clinic)
     return {name: value for name, value in own.items() if given.get(name) is not None}
+
+
+@dataclass(frozen=True)
+class HistoryImportPreview:
+    """What importing a checked history creates: the episode, its trials and own parameters."""
+
+    onset_date: datetime.date
+    trials: int
+    parameters: tuple[OwnParameterRow, ...]
+
+
+class _Checked(Exception):
+    """Carries the preview out of the import's transaction, which it rolls back."""
+
+    def __init__(self, preview: HistoryImportPreview) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+def patient_history_import_preview(
+    *, access: ClinicAccess, patient: Patient, data: Mapping[str, Any], acting_user: "Actor"
+) -> HistoryImportPreview:
+    """Check a history exactly as importing it does and say what it would create; save nothing."""
+    # The import itself runs and is rolled back, so the preview can never pass a file that the
+    # confirmation then refuses for a reason the preview did not show.
+    try:
+        with transaction.atomic():
+            episode = patient_history_import(
+                access=access, patient=patient, data=data, acting_user=acting_user
+            )
+            clinic = default_params(access.clinic)
+            preview = HistoryImportPreview(
+                onset_date=episode.onset_date,
+                trials=episode.trials.count(),
+                parameters=parameter_differences(episode_params(episode, access.clinic), clinic),
+            )
+            raise _Checked(preview)
+    except _Checked as checked:
+        return checked.preview
+
+
+def history_upload_sign(*, data: Mapping[str, Any], access: ClinicAccess, patient: Patient) -> str:
+    """Return a checked history signed for its confirmation: this user, clinic and patient."""
+    return signing.dumps(dict(data), salt=_upload_salt(access, patient), compress=True)
+
+
+def history_upload_unsign(token: str, *, access: ClinicAccess, patient: Patient) -> dict[str, Any]:
+    """Return the history of a signed confirmation; refuse an altered, foreign or expired one."""
+    try:
+        data = signing.loads(
+            token, salt=_upload_salt(access, patient), max_age=PREVIEW_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise ValidationError(PREVIEW_EXPIRED, code="preview_expired") from None
+    except signing.BadSignature:
+        raise ValidationError(PREVIEW_INVALID, code="preview_invalid") from None
+    return dict(data)
+
+
+def _upload_salt(access: ClinicAccess, patient: Patient) -> str:
+    return f"{UPLOAD_SALT}:{access.clinic.pk}:{access.user.pk}:{patient.pk}"
 
 
 def patient_history_import(

@@ -197,20 +197,24 @@ class OwnParameterRow:
     clinic_value: str
 
 
+def parameter_differences(params: Params, clinic: Params) -> tuple[OwnParameterRow, ...]:
+    """Return, in clinic words, where `params` differ from the clinic's defaults."""
+    return tuple(
+        OwnParameterRow(
+            label=parameter_label(field.name),
+            value=parameter_value_text(getattr(params, field.name)),
+            clinic_value=parameter_value_text(getattr(clinic, field.name)),
+        )
+        for field in fields(Params)
+        if getattr(params, field.name) != getattr(clinic, field.name)
+    )
+
+
 def own_parameter_rows(detail: PatientDetail, clinic: Clinic) -> tuple[OwnParameterRow, ...]:
     """Return where the shown episode's staging parameters differ from its clinic's defaults."""
     if detail.episode is None:
         return ()
-    defaults = default_params(clinic)
-    return tuple(
-        OwnParameterRow(
-            label=parameter_label(field.name),
-            value=parameter_value_text(getattr(detail.params, field.name)),
-            clinic_value=parameter_value_text(getattr(defaults, field.name)),
-        )
-        for field in fields(Params)
-        if getattr(detail.params, field.name) != getattr(defaults, field.name)
-    )
+    return parameter_differences(detail.params, default_params(clinic))
 
 
 def staging_results(

@@ -81,6 +81,6 @@ def _explain(
     chronic_from = add_months(history.episode_onset_date, months)
     yield (
         f"Chronic: assessed {history.assessment_date.isoformat()}, onset + {months} months = "
-        f"{chronic_from.isoformat()} (chronic_months) → {'yes' if chronic else 'no'}."
+        f"{chronic_from.isoformat()} (the chronic-course months) → {'yes' if chronic else 'no'}."
     )
     yield from ctx.previous_line()

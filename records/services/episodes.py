@@ -10,7 +10,7 @@ from django.db import transaction
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.history import default_params
-from records.models import AuditAction, Episode, Patient, TreatmentTrial
+from records.models import AuditAction, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
 from staging.history import Params
 
@@ -208,6 +208,10 @@ def episode_staging_parameters_update(
             object_type=ObjectType.EPISODE,
             thing="This episode",
         )
+        # The clinic settings' own checks, so each error sits beside its field.
+        checked = ClinicStagingDefaults(clinic_id=patient.clinic_id)
+        checked.apply(data)
+        validate(checked, {}, exclude=["clinic"])
         before = own_parameters_text(episode.staging_parameters)
         episode.staging_parameters = own_parameters(data, default_params(patient.clinic))
         validate(episode, {})
