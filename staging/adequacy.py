@@ -368,7 +368,7 @@ def _assess_antidepressant(
         if notes is not None:
             notes.problem(
                 "psychotic features and no adequate antipsychotic augmentation "
-                "(option psychotic_requires_antipsychotic, 12.14)"
+                "(required with psychotic features, 12.14)"
             )
     return adequate, level, agent, optimised, extended
 

@@ -48,6 +48,8 @@ EPISODE_PARAMETERS_SAVED = "Saved: this episode is staged with these parameters 
 EPISODE_PARAMETERS_UNCHANGED = (
     "Nothing changed: this episode's staging parameters are as they were."
 )
+# With its own parameters an episode's default results are not the clinic's defaults alone.
+EPISODE_VARIANT_LABEL = "This episode's parameters"
 FUTURE_DATE = "Staging is as of today at the latest: the date given is in the future."
 
 
@@ -102,10 +104,16 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     patient_record_opened(access=access, patient=page.detail.patient)
     day = query.day.isoformat() if query.day and not page.date_error else ""
+    own_parameters = own_parameter_rows(page.detail, access.clinic)
+    labels = (
+        {**VARIANT_LABELS, Variant.CLINIC: EPISODE_VARIANT_LABEL}
+        if own_parameters
+        else VARIANT_LABELS
+    )
     variants = [
         {
             "value": variant.value,
-            "label": VARIANT_LABELS[variant],
+            "label": labels[variant],
             "active": variant is page.variant,
             "url": _staging_url("patient-staging", patient_id, rule=variant.value, on=day),
         }
@@ -129,7 +137,8 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
         "no_episode": NO_EPISODE,
         "can_manage_clinic": access.can(Permission.MANAGE_CLINIC),
         "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
-        "own_parameters": own_parameter_rows(page.detail, access.clinic),
+        "own_parameters": own_parameters,
+        "variant_label": labels[page.variant],
     }
     return render(request, "staging/staging_detail.html", context)
 

@@ -19,6 +19,7 @@ from pseudoresistance.services import impasse_flags_refresh
 from records.access import ClinicAccess
 from records.history import episode_params
 from records.models import AuditAction, AuditEvent, ClinicStagingDefaults, Episode, Role
+from records.models.staging_defaults import PARAMETER_NAMES
 from records.selectors import patient_detail
 from records.services import StaleEditError, episode_staging_parameters_update
 from records.services.common import ObjectType
@@ -187,9 +188,9 @@ def test_staging_and_patient_pages_show_the_parameters_in_clinic_words(
         box = page.split('data-testid="own-parameters"')[1].split("</div>")[0]
         assert "Right-unilateral ECT counts for Thase-Rush stage V: <strong>yes</strong>" in box
         assert "(clinic default: no)" in box
-        assert not PARAMETER_NAME.search(visible_text(page)), PARAMETER_NAME.findall(
-            visible_text(page)
-        )
+        text = visible_text(page)
+        assert not PARAMETER_NAME.search(text), PARAMETER_NAME.findall(text)
+        assert not [name for name in PARAMETER_NAMES if name.lower() in text.lower()]
 
 
 def test_psychiatrist_changes_and_resets_the_parameters_through_the_page(
@@ -252,6 +253,7 @@ def test_json_import_preview_lists_the_parameters_before_confirming(
     box = html.split('data-testid="import-parameters"')[1].split("</div>")[0]
     assert STRICT_WORDS in box
     assert not PARAMETER_NAME.search(visible_text(html))
+    assert not [name for name in PARAMETER_NAMES if name in visible_text(html)]
     assert not Episode.objects.filter(patient=patient).exists()
     token = preview.context["confirm_form"].initial["upload"]
     assert client.post(url, {"upload": token[:-2] + "xx"}).status_code == 200
