@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import CharField, Func
+from django.db.models.lookups import Exact
 
 from records import scales
 
@@ -130,6 +132,14 @@ class Episode(Tracked):
             ),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="episode_version_valid"
+            ),
+            # Named values only (records.models.staging_defaults.own_parameter_errors).
+            models.CheckConstraint(
+                condition=Exact(
+                    Func("staging_parameters", function="jsonb_typeof", output_field=CharField()),
+                    "object",
+                ),
+                name="episode_staging_parameters_object",
             ),
         ]
 

@@ -6,8 +6,9 @@ import json
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from cohort.models import EpisodeSnapshot
@@ -269,3 +270,23 @@ def test_json_import_preview_lists_the_parameters_before_confirming(
     )
     assert elsewhere.status_code == 200
     assert not Episode.objects.filter(patient=other).exists()
+
+
+def test_report_says_how_the_episode_is_staged(access, psychiatrist, signed_in):
+    patient = vignette_patient(access, "V08-rul")
+    response = signed_in(psychiatrist).get(reverse("records:patient-report", args=[patient.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    line = html.split('data-testid="report-own-parameters"')[1].split("</p>")[0]
+    assert "Right-unilateral ECT counts for Thase-Rush stage V: <strong>yes</strong>" in line
+
+
+def test_the_database_refuses_own_parameters_that_are_not_named_values(access):
+    patient = vignette_patient(access, "V01")
+    episode = Episode.objects.get(patient=patient)
+    episode.staging_parameters = {"no_such_parameter": 1}
+    with pytest.raises(ValidationError) as error:
+        episode.full_clean()
+    assert "is not a staging parameter" in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Episode.objects.filter(pk=episode.pk).update(staging_parameters=["le25"])
