@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, JSONField, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -92,11 +92,18 @@ def stale_episodes(clinic: Clinic) -> QuerySet[Episode]:
     """Return the clinic's episodes whose snapshot is missing, marked stale or out of date.
 
     Out of date: computed by other engine versions or other staging parameters than the
-    clinic's defaults now.
+    episode's now (its own over the clinic's defaults: the JSON objects merged, as
+    records.history.episode_params does).
     """
-    current = Q(snapshot__engine_versions=engine_versions()) & Q(
-        snapshot__params=params_json(default_params(clinic))
+    clinic_params = Value(params_json(default_params(clinic)), output_field=JSONField())
+    params = Func(
+        clinic_params,
+        F("staging_parameters"),
+        template="(%(expressions)s)",
+        arg_joiner=" || ",
+        output_field=JSONField(),
     )
+    current = Q(snapshot__engine_versions=engine_versions()) & Q(snapshot__params=params)
     return Episode.objects.filter(patient__clinic=clinic).filter(
         Q(snapshot__isnull=True) | Q(snapshot__stale=True) | ~current
     )

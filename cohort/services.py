@@ -27,7 +27,7 @@ from cohort.selectors import CohortFilters, clinic_snapshots, cohort_table, stal
 from cohort.snapshots import snapshot_values
 from records.access import Permission
 from records.audit import audit_event_write, audit_events_write
-from records.history import default_params
+from records.history import episode_params
 from records.models import AuditAction, Clinic, Episode, ScaleAdministration, TreatmentTrial
 from records.services.common import ObjectType, authorise
 from records.spreadsheet import spreadsheet_text
@@ -190,7 +190,7 @@ def _restage_batch(episode_ids: Sequence[int]) -> None:
             assessment = episode_assessment(
                 episode,
                 trials=trials[episode.patient_id],
-                params=default_params(episode.patient.clinic),
+                params=episode_params(episode, episode.patient.clinic),
             )
             values = snapshot_values(assessment, scores[episode.pk], now=now)
             snapshots.append(_snapshot(values, episode.pk))

@@ -34,7 +34,7 @@ from pseudoresistance.states import ACTIVE_STATES, CaseState
 from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.history import assess_trials, build_history, default_params, patient_trials, stage
+from records.history import assess_trials, build_history, episode_params, patient_trials, stage
 from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, is_current
@@ -324,7 +324,7 @@ def episode_assessment(
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
     The assessment date defaults to today, or to the episode's end once it has ended. Five
-    queries at most whatever the number of trials: the clinic's staging parameters (records),
+    queries at most whatever the number of trials: the episode's staging parameters (records),
     trials, review, the answers (or the current version when no review exists yet), and the items
     of an earlier checklist version (the current version's come from checklist_data). A caller
     that already holds the patient's trials (with episode and agent loaded) and the clinic's
@@ -333,7 +333,7 @@ def episode_assessment(
     patient = episode.patient
     day = assessment_date or episode.end_date or timezone.localdate()
     if params is None:
-        params = default_params(patient.clinic)
+        params = episode_params(episode, patient.clinic)
     all_trials = patient_trials(patient.pk) if trials is None else trials
     history = build_history(
         patient=patient, episode=episode, trials=all_trials, assessment_date=day

@@ -138,7 +138,13 @@ def _vignette_patients_create(clinic: Clinic, psychiatrist: User) -> None:
         record_number = vignette_record_number(vignette["id"])
         if Patient.objects.filter(clinic=clinic, record_number=record_number).exists():
             continue
-        history = {"patient": vignette["patient"], "trials": vignette["trials"]}
+        # The vignette's own parameters (the strict rule of V03, right-unilateral ECT of V08)
+        # come along and become the episode's, as any imported history's do.
+        history = {
+            "patient": vignette["patient"],
+            "trials": vignette["trials"],
+            "parameters": vignette.get("parameters") or {},
+        }
         patient = patient_create(
             acting_user=psychiatrist,
             clinic=clinic,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -20,13 +21,15 @@ from django.utils import timezone
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, snapshot
-from records.history import default_params, episode_history, scale_code_for_name
+from records.history import default_params, episode_history, episode_params, scale_code_for_name
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.common import Errors, ObjectType, authorise, lock_patient
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
+from records.staging import OwnParameterRow, parameter_differences
 from staging.catalogue import lookup_agent
-from staging.history import History, is_current
+from staging.history import History, Params, is_current
 from staging.history import Trial as StagingTrial
 from staging.jsonio import HistoryError, history_to_json, parse_history
 
@@ -56,6 +59,15 @@ LONE_SURROGATE = (
 # of a history has more than a few digits.
 MAX_INTEGER_DIGITS = 100
 SURROGATES = range(0xD800, 0xE000)
+PREVIEW_INVALID = (
+    "This import could not be verified, so nothing was imported: upload the file again."
+)
+PREVIEW_EXPIRED = (
+    "This check is more than an hour old, so nothing was imported: upload the file again."
+)
+# As the CSV import's preview: long enough to read it, short enough not to import stale data.
+PREVIEW_MAX_AGE_SECONDS = 60 * 60
+UPLOAD_SALT = "records.exchange.history_upload"
 
 # Where a model field lives in the JSON, so import errors name the field of the file.
 EPISODE_KEYS = {
@@ -69,6 +81,7 @@ EPISODE_KEYS = {
     "comorbid_anxiety": "patient.comorbid_anxiety",
     "personality_disorder": "patient.personality_disorder",
     "psychosocial_stressors": "patient.psychosocial_stressors",
+    "staging_parameters": "parameters",
     NON_FIELD_ERRORS: "patient",
 }
 TRIAL_KEYS = {
@@ -185,7 +198,7 @@ def patient_history_export(
             raise ValidationError(NO_EPISODE, code="no_episode")
         day = assessment_date or episode.end_date or timezone.localdate()
         history = episode_history(episode, assessment_date=day)
-        document = history_to_json(history, default_params(access.clinic))
+        document = history_to_json(history, episode_params(episode, access.clinic))
         try:
             # Exported files must read back: the same reader checks them.
             parse_history(document)
@@ -294,13 +307,85 @@ def _checked(instance: Episode | TreatmentTrial, rule_errors: Errors, exclude: l
     return rule_errors
 
 
+def imported_parameters(data: Mapping[str, Any], params: Params, clinic: Params) -> dict[str, Any]:
+    """Return the parameters a history file gives that differ from the clinic's defaults.
+
+    They become the episode's own (records.history.episode_params); a parameter the file does
+    not give, or gives as the clinic's own value, follows the clinic.
+    """
+    given = data.get("parameters") or {}
+    own = own_parameters(params, clinic)
+    return {name: value for name, value in own.items() if given.get(name) is not None}
+
+
+@dataclass(frozen=True)
+class HistoryImportPreview:
+    """What importing a checked history creates: the episode, its trials and own parameters."""
+
+    onset_date: datetime.date
+    trials: int
+    parameters: tuple[OwnParameterRow, ...]
+
+
+class _Checked(Exception):
+    """Carries the preview out of the import's transaction, which it rolls back."""
+
+    def __init__(self, preview: HistoryImportPreview) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+def patient_history_import_preview(
+    *, access: ClinicAccess, patient: Patient, data: Mapping[str, Any], acting_user: "Actor"
+) -> HistoryImportPreview:
+    """Check a history exactly as importing it does and say what it would create; save nothing."""
+    # The import itself runs and is rolled back, so the preview can never pass a file that the
+    # confirmation then refuses for a reason the preview did not show.
+    try:
+        with transaction.atomic():
+            episode = patient_history_import(
+                access=access, patient=patient, data=data, acting_user=acting_user
+            )
+            clinic = default_params(access.clinic)
+            preview = HistoryImportPreview(
+                onset_date=episode.onset_date,
+                trials=episode.trials.count(),
+                parameters=parameter_differences(episode_params(episode, access.clinic), clinic),
+            )
+            raise _Checked(preview)
+    except _Checked as checked:
+        return checked.preview
+
+
+def history_upload_sign(*, data: Mapping[str, Any], access: ClinicAccess, patient: Patient) -> str:
+    """Return a checked history signed for its confirmation: this user, clinic and patient."""
+    return signing.dumps(dict(data), salt=_upload_salt(access, patient), compress=True)
+
+
+def history_upload_unsign(token: str, *, access: ClinicAccess, patient: Patient) -> dict[str, Any]:
+    """Return the history of a signed confirmation; refuse an altered, foreign or expired one."""
+    try:
+        data = signing.loads(
+            token, salt=_upload_salt(access, patient), max_age=PREVIEW_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise ValidationError(PREVIEW_EXPIRED, code="preview_expired") from None
+    except signing.BadSignature:
+        raise ValidationError(PREVIEW_INVALID, code="preview_invalid") from None
+    return dict(data)
+
+
+def _upload_salt(access: ClinicAccess, patient: Patient) -> str:
+    return f"{UPLOAD_SALT}:{access.clinic.pk}:{access.user.pk}:{patient.pk}"
+
+
 def patient_history_import(
     *, access: ClinicAccess, patient: Patient, data: Mapping[str, Any], acting_user: "Actor"
 ) -> Episode:
     """Import one history object as the patient's new current episode, all or nothing."""
     # Errors name the file's field (`patient.episode_onset_date`, `trials[T2].dose_mg_per_day`).
-    # The history's `parameters` and assessment date are not stored: staging parameters are the
-    # clinic's, and the assessment date is chosen when staging.
+    # The history's `parameters` that differ from the clinic's defaults become the episode's own;
+    # the assessment date is not stored: it is chosen when staging.
     if patient.clinic_id != access.clinic.pk:
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.EDIT_CLINICAL_DATA)
@@ -308,7 +393,7 @@ def patient_history_import(
     if unstorable:
         raise ValidationError(unstorable)
     try:
-        history, _ = parse_history(dict(data))
+        history, params = parse_history(dict(data))
     except HistoryError as error:
         raise _history_error(error) from None
     with transaction.atomic():
@@ -327,6 +412,9 @@ def patient_history_import(
             )
             errors["patient.diagnosis"] = [ValidationError(message, code="diagnosis_differs")]
         episode = _episode(patient, history, user)
+        episode.staging_parameters = imported_parameters(
+            data, params, default_params(access.clinic)
+        )
         episode_errors = _checked(episode, episode_rule_errors(episode), exclude=["patient"])
         for field, messages in episode_errors.items():
             errors.setdefault(EPISODE_KEYS.get(field, f"patient.{field}"), []).extend(messages)
@@ -340,7 +428,10 @@ def patient_history_import(
             object_id=episode.pk,
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
-            changes=created(snapshot(episode, EPISODE_FIELDS)),
+            changes={
+                **created(snapshot(episode, EPISODE_FIELDS)),
+                **created({"staging_parameters": own_parameters_text(episode.staging_parameters)}),
+            },
             object_version=episode.version,
         )
         trials = _import_trials(history, episode, patient, user)

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from records import scales
 from records.models import Clinic, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
+from records.models.staging_defaults import with_own_parameters
 from staging import history as staging
 from staging.adequacy import TrialAssessment, assess_trial, index_history
 from staging.registry import stage_all
@@ -37,6 +38,16 @@ def default_params(clinic: Clinic | None = None) -> staging.Params:
     # a clinic without saved defaults raises an AttributeError subclass, hence getattr.
     defaults: ClinicStagingDefaults | None = getattr(clinic, "staging_defaults", None)
     return staging.Params() if defaults is None else defaults.params()
+
+
+def episode_params(episode: Episode, clinic: Clinic | None = None) -> staging.Params:
+    """Return the parameters an episode is staged with: its own over its clinic's defaults.
+
+    Every page, report, export, flag and snapshot that stages an episode resolves them here.
+    Pass the episode's clinic when it is loaded already (no query).
+    """
+    base = default_params(clinic if clinic is not None else episode.patient.clinic)
+    return with_own_parameters(base, episode.staging_parameters)
 
 
 def _float(value: Decimal | None) -> float | None:

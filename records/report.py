@@ -31,8 +31,10 @@ from .services.common import ObjectType
 from .staging import (
     UNSAFE_FILENAME_CHARACTERS,
     ModelRow,
+    OwnParameterRow,
     ParameterRow,
     StagingResults,
+    own_parameter_rows,
     staging_results,
     trial_end,
 )
@@ -226,6 +228,8 @@ class Report:
     engines: tuple[tuple[str, str], ...]
     impasse: ImpasseSummary
     title: str = REPORT_TITLE
+    # Where the episode is staged otherwise than the clinic's defaults (issue 14).
+    own_parameters: tuple[OwnParameterRow, ...] = ()
     messages: dict[str, str] = field(
         default_factory=lambda: {
             "no_episode": NO_EPISODE,
@@ -540,6 +544,7 @@ def patient_report(*, access: ClinicAccess, patient_id: int) -> Report:
         parameters=results.parameters if results else (),
         engines=tuple((row.label, row.version) for row in results.rows) if results else (),
         impasse=impasse,
+        own_parameters=own_parameter_rows(detail, clinic),
     )
 
 

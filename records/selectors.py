@@ -18,7 +18,14 @@ from staging.history import Trial as StagingTrial
 from staging.result import ModelResult
 
 from .access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from .history import assess_trials, build_history, default_params, history_trials, stage
+from .history import (
+    assess_trials,
+    build_history,
+    default_params,
+    episode_params,
+    history_trials,
+    stage,
+)
 from .models import (
     ACCESS_ACTIONS,
     AuditEvent,
@@ -179,6 +186,7 @@ def patient_detail(
         )
     if assessment_date is None and episode.end_date is not None:
         day = episode.end_date
+    params = episode_params(episode, access.clinic)
     by_pk = {e.pk: e for e in episodes}
     trials = list(
         TreatmentTrial.objects.filter(episode__patient=patient).select_related(

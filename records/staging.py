@@ -20,14 +20,20 @@ from django.db import transaction
 from staging import souery, thase_rush
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
+from staging.history import trial_end as staged_trial_end
 from staging.jsonio import results_to_json
 from staging.registry import ENGINES, stage_all
 from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
 from .audit import audit_event_write
-from .models import AuditAction, ClinicStagingDefaults
-from .models.staging_defaults import SPEC_DEFAULTS, NonresponseRuleChoice, parameter_label
+from .history import default_params
+from .models import AuditAction, Clinic, ClinicStagingDefaults
+from .models.staging_defaults import (
+    SPEC_DEFAULTS,
+    parameter_label,
+    parameter_value_text,
+)
 from .selectors import PatientDetail, patient_detail
 from .services.common import ObjectType
 
@@ -166,16 +172,6 @@ def _shared_warnings(results: Iterable[ModelResult]) -> tuple[str, ...]:
     return tuple(warning for warning in lists[0] if all(warning in other for other in lists[1:]))
 
 
-def _display(value: object) -> str:
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, NonresponseRule):
-        return str(NonresponseRuleChoice(value.value).label)
-    if isinstance(value, float | int):
-        return _number(value)
-    return str(value)
-
-
 def parameter_rows(params: Params) -> tuple[ParameterRow, ...]:
     """Return every parameter with its label (the settings page's) and whether it was changed."""
     rows = []
@@ -185,11 +181,40 @@ def parameter_rows(params: Params) -> tuple[ParameterRow, ...]:
             ParameterRow(
                 name=field.name,
                 label=parameter_label(field.name),
-                value=_display(value),
+                value=parameter_value_text(value),
                 changed=value != getattr(SPEC_DEFAULTS, field.name),
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class OwnParameterRow:
+    """One parameter an episode is staged with that differs from the clinic's default."""
+
+    label: str
+    value: str
+    clinic_value: str
+
+
+def parameter_differences(params: Params, clinic: Params) -> tuple[OwnParameterRow, ...]:
+    """Return, in clinic words, where `params` differ from the clinic's defaults."""
+    return tuple(
+        OwnParameterRow(
+            label=parameter_label(field.name),
+            value=parameter_value_text(getattr(params, field.name)),
+            clinic_value=parameter_value_text(getattr(clinic, field.name)),
+        )
+        for field in fields(Params)
+        if getattr(params, field.name) != getattr(clinic, field.name)
+    )
+
+
+def own_parameter_rows(detail: PatientDetail, clinic: Clinic) -> tuple[OwnParameterRow, ...]:
+    """Return where the shown episode's staging parameters differ from its clinic's defaults."""
+    if detail.episode is None:
+        return ()
+    return parameter_differences(detail.params, default_params(clinic))
 
 
 def staging_results(
@@ -314,19 +339,25 @@ def stage_over_time(
     """Return each model's stage as of the end of each current-episode trial.
 
     A trial's end is its recorded end date, else its start plus its weeks at dose; ends after
-    the assessment date are drawn at the assessment date, which always closes the series.
+    the assessment date are drawn at the assessment date, which always closes the series with
+    the page's own result. Each earlier point sees only what was known that day
+    (`history_as_of`: weeks and sessions held by then, outcomes from the trial's end on).
     """
     onset, assessed = history.episode_onset_date, history.assessment_date
+    recorded = recorded_ends or {}
     ended: dict[datetime.date, list[str]] = {}
     for trial in history.trials:
         if not is_current(trial, onset):
             continue  # earlier episodes' trials change no current-episode result
-        end = (recorded_ends or {}).get(trial.id) or trial_end(trial.start_date, trial.weeks)
+        end = staged_trial_end(trial, recorded.get(trial.id))
         day = min(max(end, onset), assessed)
         ended.setdefault(day, []).append(trial.id)
     ended.setdefault(assessed, [])
     days = tuple(sorted(ended))
-    staged = [stage_all(history_as_of(history, day), params) for day in days]
+    staged = [
+        stage_all(history if day == assessed else history_as_of(history, day, recorded), params)
+        for day in days
+    ]
     models = []
     for engine in CHARTED_ENGINES:
         names = engine.info.fields

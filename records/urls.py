@@ -74,6 +74,11 @@ urlpatterns = [
     path(f"{patient}staging/", staging.patient_staging, name="patient-staging"),
     path(f"{patient}staging.json", staging.patient_staging_json, name="patient-staging-json"),
     path(
+        f"{patient}staging/parameters/",
+        staging.episode_staging_parameters,
+        name="episode-staging-parameters",
+    ),
+    path(
         "clinic/staging-defaults/",
         staging.clinic_staging_defaults,
         name="clinic-staging-defaults",

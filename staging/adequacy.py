@@ -67,8 +67,7 @@ ADEQUATE_SUMMARY = {
 }
 # 1.3.3: under the strict ATRQ rule a partial response is not a failure; say which rule decided.
 ADEQUATE_SUMMARY[False, OutcomeCategory.PARTIAL_RESPONSE, NonresponseRule.LE25] = (
-    "adequate, partial response (25-49 %): not a failure under the ≤ 25 % rule "
-    "(nonresponse_rule le25)"
+    "adequate, partial response (25-49 %): not a failure under the strict ≤ 25 % rule"
 )
 
 
@@ -369,7 +368,7 @@ def _assess_antidepressant(
         if notes is not None:
             notes.problem(
                 "psychotic features and no adequate antipsychotic augmentation "
-                "(option psychotic_requires_antipsychotic, 12.14)"
+                "(required with psychotic features, 12.14)"
             )
     return adequate, level, agent, optimised, extended
 

@@ -18,8 +18,8 @@ from staging.result import ModelInfo, ModelResult
 
 INFO = ModelInfo("canadian", "Canadian consensus", "1.1", ("met",))
 DEFINITION = (
-    "Rybak 2021: two agents failed after at least canadian_min_weeks at the minimum dose "
-    "(4-6 weeks; default 4), < 50 % reduction or the nonresponse_rule (12.3)."
+    "Rybak 2021: two agents failed after at least the Canadian minimum weeks at the minimum dose "
+    "(4-6 weeks; default 4), by < 50 % reduction or the failure rule chosen (12.3)."
 )
 
 

@@ -143,7 +143,7 @@ def _markowitz(
     if len(agents) < MIN_AGENTS and counters:
         recalled = ", ".join(trial.id for trial in ctx.drug_failures if trial.id not in counted)
         return (
-            f"Markowitz leaves out the recalled trials {recalled} (markowitz_prospective_only); "
+            f"Markowitz leaves out the recalled trials {recalled} (recalled outcomes left out); "
             f"{_names(counters)} count them.",
             {"markowitz"},
         )
@@ -231,5 +231,5 @@ def _scored(ctx: Context, results: Mapping[str, ModelResult]) -> Iterator[str]:
         counting = [key for key in LABELS if unilateral[0] in results[key].counted_trials]
         yield (
             f"{_names(counting)} count the right-unilateral ECT {', '.join(unilateral)}; "
-            "Thase-Rush stage V needs bilateral ECT (accept_rul_for_stage_V is off)."
+            "Thase-Rush stage V needs bilateral ECT (right-unilateral ECT is not accepted for it)."
         )

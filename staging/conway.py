@@ -72,10 +72,7 @@ def _explain(ctx: Context, candidates: dict[str, str], classes: int, level: int)
         f"in combination (no merging) → stage {level}{third}."
     )
     if ctx.params.conway_psychotherapy_schools_distinct:
-        yield (
-            "Psychotherapy schools count as distinct classes "
-            "(option conway_psychotherapy_schools_distinct, 12.21)."
-        )
+        yield ("Psychotherapy schools count as distinct classes (reading chosen, 12.21).")
     elif sum(1 for drug_class in candidates.values() if drug_class == "psychotherapy") >= 2:
         yield "All psychotherapies are one class by default (section 6 [I])."
     ignored = [trial.id for trial in ctx.current if trial.kind not in CANDIDATE_KINDS]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from operator import attrgetter
 
@@ -232,9 +233,58 @@ def severity_points(severity: BaselineSeverity) -> int | None:
     return 2 if score >= mild else 1
 
 
-def history_as_of(history: History, day: date) -> History:
-    """Return the history as it stood on `day`: trials started by then, assessed that day."""
+# Treatments whose amount is a count of sessions (psychotherapy 12.7; readings 3 of
+# docs/clinical-rules.md): before their end only the sessions held by then count.
+SESSION_KINDS = frozenset(
+    {
+        TrialKind.PSYCHOTHERAPY,
+        TrialKind.ECT,
+        TrialKind.RTMS,
+        TrialKind.ESKETAMINE,
+        TrialKind.KETAMINE,
+    }
+)
+DAYS_PER_WEEK = 7
+
+
+def trial_end(trial: Trial, recorded: date | None = None) -> date:
+    """Return when a trial ended: its recorded end, else its start plus its weeks at dose."""
+    if recorded is not None:
+        return recorded
+    return trial.start_date + timedelta(weeks=trial.weeks or 0)
+
+
+def trial_as_of(trial: Trial, day: date, end: date) -> Trial:
+    """Return a trial as known on `day`, given its end: cut to the weeks and sessions held by then.
+
+    From its end on a trial is as recorded. Before, it has only the weeks elapsed (at most its
+    recorded weeks), the sessions held pro rata over [start, end), and no outcome yet.
+    """
+    if day >= end:
+        return trial
+    elapsed = (day - trial.start_date).days
+    weeks = None if trial.weeks is None else min(trial.weeks, elapsed / DAYS_PER_WEEK)
+    sessions = trial.sessions
+    if sessions is not None and trial.kind in SESSION_KINDS:
+        # Sessions are not dated: held evenly over the course, whole sessions only.
+        sessions = sessions * elapsed // (end - trial.start_date).days
+    return replace(
+        trial, weeks=weeks, sessions=sessions, percent_symptom_reduction=None, outcome=None
+    )
+
+
+def history_as_of(history: History, day: date, ends: Mapping[str, date] | None = None) -> History:
+    """Return the history as it was known on `day`, assessed that day (docs/clinical-rules.md).
+
+    Only trials started by then, each cut by `trial_as_of` at its end: its recorded end date
+    from `ends` (by trial id), else its start plus its weeks.
+    """
     if day < history.episode_onset_date:
         raise ValueError(f"{day.isoformat()} is before the episode onset")
-    trials = tuple(trial for trial in history.trials if trial.start_date <= day)
+    recorded = ends or {}
+    trials = tuple(
+        trial_as_of(trial, day, trial_end(trial, recorded.get(trial.id)))
+        for trial in history.trials
+        if trial.start_date <= day
+    )
     return replace(history, trials=trials, assessment_date=day)

@@ -80,9 +80,9 @@ def _explain(
         if trial.prospective is False:
             # 12.12: recalled trials are always named.
             verdict = (
-                "excluded (option markowitz_prospective_only)"
+                "excluded (recalled medication outcomes are left out)"
                 if params.markowitz_prospective_only
-                else "counted (markowitz_prospective_only off)"
+                else "counted (recalled outcomes count)"
             )
             line = f"{line} — outcome recalled, not rated at the time: {verdict}"
         yield line
@@ -96,7 +96,7 @@ def _explain(
     if params.markowitz_require_combined:
         yield (
             "Only psychotherapy given together with a counted antidepressant counts "
-            f"(option markowitz_require_combined, 12.13): {ids(therapies)}."
+            f"(reading chosen, 12.13): {ids(therapies)}."
         )
     agents = dict.fromkeys(ctx.molecule(trial) for trial in medication)
     medication_ok = len(agents) >= MIN_AGENTS

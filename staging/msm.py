@@ -104,7 +104,7 @@ def _explain(
         f"{items['antidepressants']}"
     )
     if ctx.params.msm_used_means_any_use:
-        rule = "any use counts (option msm_used_means_any_use)"
+        rule = "any use counts, adequate and failed or not (reading chosen)"
     else:
         rule = "adequate and failed [I]"
     yield f"Augmentation: {ids(augmentations)}; {rule} → {items['augmentation']}"

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 
 from staging.adequacy import OutcomeCategory
 from staging.context import Context, build_context, ids
-from staging.fda import MIN_AGENTS
 from staging.history import History, Params, Trial, add_months
 from staging.result import Lines, ModelInfo, ModelResult
 
 INFO = ModelInfo(
     "response_profile",
     "Response profile",
-    "1.1",
+    "1.2",
     ("prd", "trd_minimal_improvement", "chronic"),
 )
 # 1.3.7: at least two adequate trials with < 25 % improvement.
@@ -44,7 +43,9 @@ def evaluate(ctx: Context) -> ModelResult:
                 partial.append(trial)
             elif assessment.outcome is OutcomeCategory.NON_RESPONSE:
                 minimal.append(trial)
-    prd = bool(partial) and len(ctx.failed_molecules) < MIN_AGENTS
+    trd_minimal_improvement = len(minimal) >= MIN_MINIMAL_IMPROVEMENT_TRIALS
+    # 12.4 (spec 1.2): PRD whatever FDA/EMA says, unless the < 25 % TRD pattern holds.
+    prd = bool(partial) and not trd_minimal_improvement
     history = ctx.history
     chronic_from = add_months(history.episode_onset_date, ctx.params.chronic_months)
     chronic = history.assessment_date > chronic_from
@@ -57,7 +58,7 @@ def evaluate(ctx: Context) -> ModelResult:
         explanation=Lines(_explain, ctx, partial, minimal, prd, chronic),
         warnings=ctx.warnings,
         prd=prd,
-        trd_minimal_improvement=len(minimal) >= MIN_MINIMAL_IMPROVEMENT_TRIALS,
+        trd_minimal_improvement=trd_minimal_improvement,
         chronic=chronic,
     )
 
@@ -65,21 +66,21 @@ def evaluate(ctx: Context) -> ModelResult:
 def _explain(
     ctx: Context, partial: list[Trial], minimal: list[Trial], prd: bool, chronic: bool
 ) -> Iterator[str]:
-    fda_met = len(ctx.failed_molecules) >= MIN_AGENTS
-    yield (
-        f"Partial response (25-49 %) on an adequate trial: {ids(partial)}; FDA/EMA "
-        f"{'met' if fda_met else 'not met'} → PRD {'yes' if prd else 'no'}."
-    )
     enough = len(minimal) >= MIN_MINIMAL_IMPROVEMENT_TRIALS
     yield (
         f"Minimal improvement (< 25 %) on adequate trials: {ids(minimal)}; need ≥ "
         f"{MIN_MINIMAL_IMPROVEMENT_TRIALS} → {'yes' if enough else 'no'}."
+    )
+    pattern = "holds" if enough else "does not hold"
+    yield (
+        f"Partial response (25-49 %) on an adequate trial: {ids(partial)}; the minimal-improvement "
+        f"pattern {pattern} → PRD {'yes' if prd else 'no'}."
     )
     history = ctx.history
     months = ctx.params.chronic_months
     chronic_from = add_months(history.episode_onset_date, months)
     yield (
         f"Chronic: assessed {history.assessment_date.isoformat()}, onset + {months} months = "
-        f"{chronic_from.isoformat()} (chronic_months) → {'yes' if chronic else 'no'}."
+        f"{chronic_from.isoformat()} (the chronic-course months) → {'yes' if chronic else 'no'}."
     )
     yield from ctx.previous_line()

@@ -131,16 +131,16 @@ def _explain(ctx: Context, ects: list[Trial], level: int) -> Iterator[str]:
         yield f"{ctx.line(trial)} — {role}" if role else ctx.line(trial)
     for trial in ctx.ect_failures:
         if trial.electrode_placement is Placement.RUL:
-            option = "on" if ctx.params.accept_rul_for_stage_V else "off"
+            option = "accepted" if ctx.params.accept_rul_for_stage_V else "not accepted"
             yield (
                 f"{trial.id} was right-unilateral ECT: it counts as bilateral for stage V only "
-                f"with accept_rul_for_stage_V (now {option}; 1.3.5 [I])."
+                f"where right-unilateral ECT is accepted for it (here {option}; 1.3.5 [I])."
             )
         elif trial.electrode_placement is None:
             yield f"{trial.id}: ECT placement not recorded, so not bilateral for stage V."
     if ctx.params.trsm_order_based:
         yield (
-            f"Order-based reading (option trsm_order_based, 12.15): trials taken by start date "
+            f"Order-based reading (trials in the order given, 12.15): trials taken by start date "
             f"and seq → stage {STAGES[level]}."
         )
     elif not ctx.drug_failures:

@@ -57,3 +57,9 @@ class HistoryUploadForm(forms.Form):
         if not isinstance(document, dict):
             raise forms.ValidationError(FILE_NOT_OBJECT, code="not_object")
         return document
+
+
+class HistoryConfirmForm(forms.Form):
+    """The checked history, signed so that it cannot change between the check and the import."""
+
+    upload = forms.CharField(widget=forms.HiddenInput, strip=False)

@@ -77,3 +77,26 @@ class ClinicStagingDefaultsForm(ServiceErrorsForm):
         """Return the entered values as staging parameters."""
         values = {name: self.cleaned_data[name] for name in FIELDS}
         return ClinicStagingDefaults(**values).params()
+
+
+EPISODE_SAVE_LABEL = "Stage this episode with these parameters"
+
+
+class EpisodeStagingParametersForm(ClinicStagingDefaultsForm):
+    """The parameters one episode is staged with; the clinic's defaults are the starting values."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.attrs = {"novalidate": True, "data-testid": "episode-parameters-form"}
+        self.helper.layout = Layout(
+            *(Fieldset(title, *names) for title, names in SECTIONS),
+            "version",
+            Submit("save", EPISODE_SAVE_LABEL),
+        )
+
+    @classmethod
+    def initial_for_params(cls, params: Params, version: int) -> dict[str, Any]:
+        """Return the form's initial values: the episode's parameters and the version loaded."""
+        values = ClinicStagingDefaults()
+        values.apply(params)
+        return cls.initial_for(values, version)

@@ -1,11 +1,14 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import CharField, Func
+from django.db.models.lookups import Exact
 
 from records import scales
 
 from .base import Tracked, choices_valid
 from .patient import Patient
 from .scale import SCALE_CHOICES, SCALE_CODES, score_errors
+from .staging_defaults import own_parameter_errors
 
 END_BEFORE_ONSET = "The episode cannot end before its onset."
 SCORE_NEEDS_SCALE = "Choose the scale the baseline score was rated on."
@@ -66,6 +69,11 @@ class Episode(Tracked):
         max_length=20, choices=PersonalityDisorder.choices, blank=True
     )
     psychosocial_stressors = models.CharField(max_length=20, choices=Presence.choices, blank=True)
+    # The staging parameters this episode is staged with where they differ from its clinic's
+    # defaults (history-format.md names and JSON values), e.g. kept from an imported history.
+    staging_parameters = models.JSONField(
+        default=dict, blank=True, verbose_name="own staging parameters"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -125,6 +133,14 @@ class Episode(Tracked):
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="episode_version_valid"
             ),
+            # Named values only (records.models.staging_defaults.own_parameter_errors).
+            models.CheckConstraint(
+                condition=Exact(
+                    Func("staging_parameters", function="jsonb_typeof", output_field=CharField()),
+                    "object",
+                ),
+                name="episode_staging_parameters_object",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +159,11 @@ class Episode(Tracked):
                 errors["baseline_score"] = [
                     ValidationError(message, code="score_out_of_range") for message in messages
                 ]
+        parameter_errors = own_parameter_errors(self.staging_parameters)
+        if parameter_errors:
+            errors["staging_parameters"] = [
+                ValidationError(message, code="invalid_parameter") for message in parameter_errors
+            ]
         if errors:
             raise ValidationError(errors)
 

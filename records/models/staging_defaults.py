@@ -6,8 +6,10 @@ values. Without a saved row a clinic stages with the spec's defaults.
 """
 
 import re
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import fields, replace
 from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -26,6 +28,8 @@ PARAMETER_NAMES = tuple(field.name for field in fields(Params))
 WEEKS_DIGITS = 5
 WEEKS_PLACES = 2
 _UNBOUNDED = re.compile(r"must be between (\S+) and inf$")
+OWN_PARAMETERS_NOT_AN_OBJECT = "The episode's own staging parameters must be a set of named values."
+UNKNOWN_OWN_PARAMETER = "{name!r} is not a staging parameter."
 
 
 class NonresponseRuleChoice(models.TextChoices):
@@ -230,6 +234,69 @@ class ClinicStagingDefaults(Tracked):
             elif isinstance(value, NonresponseRule):
                 value = value.value
             setattr(self, name, value)
+
+
+def params_as_json(params: Params) -> dict[str, Any]:
+    """Return every parameter as the JSON reader reads it: codes, numbers and booleans."""
+    values = {name: getattr(params, name) for name in PARAMETER_NAMES}
+    return {name: v.value if isinstance(v, Enum) else v for name, v in values.items()}
+
+
+def own_parameters(params: Params, base: Params) -> dict[str, Any]:
+    """Return the parameters that differ from `base`, as JSON values: what an episode keeps."""
+    wanted, clinic = params_as_json(params), params_as_json(base)
+    return {name: value for name, value in wanted.items() if value != clinic[name]}
+
+
+def own_parameter_errors(own: object) -> list[str]:
+    """Return why an episode's own parameters cannot be used (unknown, invalid, out of range)."""
+    if not isinstance(own, Mapping):
+        return [OWN_PARAMETERS_NOT_AN_OBJECT]
+    errors = []
+    for name, value in own.items():
+        label = parameter_label(name) if name in PARAMETER_NAMES else None
+        if label is None:
+            errors.append(UNKNOWN_OWN_PARAMETER.format(name=name))
+            continue
+        try:
+            converted = PARAMETER_FIELDS[name](value)
+        except ValueError as error:
+            errors.append(f"{label}: {_sentence(str(error))}")
+            continue
+        bounds = PARAMETER_RANGES.get(name)
+        if bounds is not None and not bounds[0] <= converted <= bounds[1]:
+            errors.append(f"{label}: {_sentence(f'must be from {bounds[0]:g} to {bounds[1]:g}')}")
+    return errors
+
+
+def with_own_parameters(base: Params, own: Mapping[str, Any]) -> Params:
+    """Return `base` with an episode's own parameters (valid JSON values) in their place."""
+    if not own:
+        return base
+    return replace(base, **{name: PARAMETER_FIELDS[name](value) for name, value in own.items()})
+
+
+def parameter_value_text(value: object) -> str:
+    """Return a parameter's value in clinic words: yes/no, the rule's label, plain numbers."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, NonresponseRule):
+        return str(NonresponseRuleChoice(value.value).label)
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    return str(value)
+
+
+def own_parameters_text(own: Mapping[str, Any]) -> str | None:
+    """Return an episode's own parameters as one line of clinic words (None when it has none)."""
+    if not own:
+        return None
+    params = with_own_parameters(SPEC_DEFAULTS, own)
+    return "; ".join(
+        f"{parameter_label(name)}: {parameter_value_text(getattr(params, name))}"
+        for name in PARAMETER_NAMES
+        if name in own
+    )
 
 
 def parameter_label(name: str) -> str:

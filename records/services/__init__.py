@@ -7,7 +7,12 @@ outside the acting user's clinic.
 
 from .agents import AgentInput, agent_create, agent_delete, agent_update, agent_validate
 from .common import ObjectType, StaleEditError
-from .episodes import EpisodeInput, episode_create, episode_update
+from .episodes import (
+    EpisodeInput,
+    episode_create,
+    episode_staging_parameters_update,
+    episode_update,
+)
 from .patients import (
     PatientInput,
     RecordPage,
@@ -44,6 +49,7 @@ __all__ = [
     "agent_update",
     "agent_validate",
     "episode_create",
+    "episode_staging_parameters_update",
     "episode_update",
     "patient_create",
     "patient_record_opened",

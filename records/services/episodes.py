@@ -9,7 +9,10 @@ from django.db import transaction
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
-from records.models import AuditAction, Episode, Patient, TreatmentTrial
+from records.history import default_params
+from records.models import AuditAction, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
+from records.models.staging_defaults import own_parameters, own_parameters_text
+from staging.history import Params
 
 from .common import (
     Errors,
@@ -182,6 +185,50 @@ def episode_update(
             clinic_id=patient.clinic_id,
             patient_id=patient.pk,
             changes=changes,
+            object_version=episode.version,
+        )
+        impasse_flags_refresh_after_change(episode, user)
+    return episode
+
+
+def episode_staging_parameters_update(
+    *, acting_user: "Actor", episode_id: int, expected_version: int, data: Params
+) -> Episode:
+    """Set the parameters an episode is staged with (psychiatrists); audited, flags refreshed.
+
+    Only the values that differ from the clinic's defaults are kept as the episode's own, so
+    the clinic's defaults given back return the episode to them.
+    """
+    with transaction.atomic():
+        user, episode = _episode_for_edit(acting_user, episode_id)
+        patient = episode.patient
+        check_version(
+            episode,
+            expected_version=expected_version,
+            object_type=ObjectType.EPISODE,
+            thing="This episode",
+        )
+        # The clinic settings' own checks, so each error sits beside its field.
+        checked = ClinicStagingDefaults(clinic_id=patient.clinic_id)
+        checked.apply(data)
+        validate(checked, {}, exclude=["clinic"])
+        before = own_parameters_text(episode.staging_parameters)
+        episode.staging_parameters = own_parameters(data, default_params(patient.clinic))
+        validate(episode, {})
+        after = own_parameters_text(episode.staging_parameters)
+        if before == after:
+            return episode
+        episode.version += 1
+        episode.updated_by = user
+        episode.save(update_fields=["staging_parameters", "version", "updated_by", "updated_at"])
+        audit_event_write(
+            actor=user,
+            action=AuditAction.UPDATE,
+            object_type=ObjectType.EPISODE,
+            object_id=episode.pk,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            changes={"staging_parameters": [before, after]},
             object_version=episode.version,
         )
         impasse_flags_refresh_after_change(episode, user)

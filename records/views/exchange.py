@@ -12,8 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access, patient_for_user
-from records.exchange import patient_history_export, patient_history_import
+from records.exchange import (
+    PREVIEW_INVALID,
+    history_upload_sign,
+    history_upload_unsign,
+    patient_history_export,
+    patient_history_import,
+    patient_history_import_preview,
+)
 from records.forms import HistoryUploadForm
+from records.forms.exchange import HistoryConfirmForm
 from records.reauth import PasswordReentryForm
 from records.services import RecordPage
 
@@ -94,27 +102,47 @@ def patient_json_export(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def patient_json_import(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Upload a history, check it and show what it creates; a confirmation imports it."""
     access = clinic_access(request)
     patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
     record_opened(request, patient, RecordPage.HISTORY_IMPORT)
     problems: list[ImportProblem] = []
-    if request.method == "POST":
+    form = HistoryUploadForm()
+    if request.method == "POST" and "upload" in request.POST:
+        confirm = HistoryConfirmForm(request.POST)
+        try:
+            if not confirm.is_valid():
+                raise ValidationError(PREVIEW_INVALID, code="preview_invalid")
+            data = history_upload_unsign(
+                confirm.cleaned_data["upload"], access=access, patient=patient
+            )
+            episode = patient_history_import(
+                access=access, patient=patient, data=data, acting_user=request.user
+            )
+        except ValidationError as error:
+            problems = _problems(error)
+        else:
+            messages.success(request, IMPORTED.format(onset=episode.onset_date))
+            return redirect(patient_url(patient, "trials"))
+        messages.error(request, NOT_IMPORTED)
+    elif request.method == "POST":
         form = HistoryUploadForm(request.POST, request.FILES)
         if form.is_valid():
+            data = form.cleaned_data["file"]
             try:
-                episode = patient_history_import(
-                    access=access,
-                    patient=patient,
-                    data=form.cleaned_data["file"],
-                    acting_user=request.user,
+                preview = patient_history_import_preview(
+                    access=access, patient=patient, data=data, acting_user=request.user
                 )
             except ValidationError as error:
                 problems = _problems(error)
             else:
-                messages.success(request, IMPORTED.format(onset=episode.onset_date))
-                return redirect(patient_url(patient, "trials"))
+                token = history_upload_sign(data=data, access=access, patient=patient)
+                context = {
+                    "patient": patient,
+                    "preview": preview,
+                    "confirm_form": HistoryConfirmForm(initial={"upload": token}),
+                }
+                return render(request, "records/patient_import_preview.html", context)
         messages.error(request, NOT_IMPORTED)
-    else:
-        form = HistoryUploadForm()
     context = {"form": form, "patient": patient, "problems": problems}
     return render(request, "records/patient_import.html", context)

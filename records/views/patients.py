@@ -26,7 +26,7 @@ from records.services import (
     patient_records_opened,
     patient_update,
 )
-from records.staging import staging_panel_for
+from records.staging import own_parameter_rows, staging_panel_for
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
@@ -240,6 +240,7 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),
+        "own_parameters": own_parameter_rows(detail, access.clinic),
         "impasse_panel": impasse_panel_for(detail),
     }
     return render(request, "records/patient_detail.html", context)

@@ -15,25 +15,42 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from records.access import Permission, clinic_access
-from records.forms.staging_defaults import ClinicStagingDefaultsForm
-from records.models import ClinicStagingDefaults
-from records.services import RecordPage, StaleEditError, patient_record_opened
+from records.access import Permission, clinic_access, patient_for_user
+from records.forms.common import ServiceErrorsForm
+from records.forms.staging_defaults import ClinicStagingDefaultsForm, EpisodeStagingParametersForm
+from records.forms.trials import VersionForm
+from records.history import default_params
+from records.models import ClinicStagingDefaults, Episode
+from records.selectors import patient_detail
+from records.services import (
+    RecordPage,
+    StaleEditError,
+    episode_staging_parameters_update,
+    patient_record_opened,
+)
 from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
 from records.staging import (
     NO_EPISODE,
     VARIANT_LABELS,
     Variant,
     clinic_staging_defaults_for,
+    own_parameter_rows,
     staging_page,
     staging_results_export,
 )
+from staging.history import Params
 
 from .common import NOTHING_SAVED
 
 DEFAULTS_SAVED = "Staging defaults saved: every staging page of {clinic} now uses them."
 DEFAULTS_UNCHANGED = "Nothing changed: the staging defaults are as they were."
 NOTHING_TO_EXPORT = "This patient has no episode to stage yet."
+EPISODE_PARAMETERS_SAVED = "Saved: this episode is staged with these parameters from now on."
+EPISODE_PARAMETERS_UNCHANGED = (
+    "Nothing changed: this episode's staging parameters are as they were."
+)
+# With its own parameters an episode's default results are not the clinic's defaults alone.
+EPISODE_VARIANT_LABEL = "This episode's parameters"
 FUTURE_DATE = "Staging is as of today at the latest: the date given is in the future."
 
 
@@ -88,10 +105,16 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     patient_record_opened(access=access, patient=page.detail.patient, page=RecordPage.STAGING)
     day = query.day.isoformat() if query.day and not page.date_error else ""
+    own_parameters = own_parameter_rows(page.detail, access.clinic)
+    labels = (
+        {**VARIANT_LABELS, Variant.CLINIC: EPISODE_VARIANT_LABEL}
+        if own_parameters
+        else VARIANT_LABELS
+    )
     variants = [
         {
             "value": variant.value,
-            "label": VARIANT_LABELS[variant],
+            "label": labels[variant],
             "active": variant is page.variant,
             "url": _staging_url("patient-staging", patient_id, rule=variant.value, on=day),
         }
@@ -114,6 +137,9 @@ def patient_staging(request: HttpRequest, patient_id: int) -> HttpResponse:
         "query_errors": query.errors,
         "no_episode": NO_EPISODE,
         "can_manage_clinic": access.can(Permission.MANAGE_CLINIC),
+        "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
+        "own_parameters": own_parameters,
+        "variant_label": labels[page.variant],
     }
     return render(request, "staging/staging_detail.html", context)
 
@@ -185,3 +211,65 @@ def _render_defaults(
 ) -> HttpResponse:
     context = {"clinic_name": clinic_name, "defaults": defaults, "form": form}
     return render(request, "staging/clinic_defaults.html", context)
+
+
+def _episode_parameters_saved(
+    request: HttpRequest, form: ServiceErrorsForm, episode: Episode, data: Params
+) -> bool:
+    """Save the episode's parameters from a valid form; False with the errors on the form."""
+    try:
+        saved = episode_staging_parameters_update(
+            acting_user=request.user,
+            episode_id=episode.pk,
+            expected_version=form.cleaned_data["version"],
+            data=data,
+        )
+    except StaleEditError as error:
+        form.add_service_errors(error)
+        form.keep_latest_version(Episode.objects.get(pk=episode.pk).version)
+        return False
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return False
+    if saved.version == episode.version:
+        messages.info(request, EPISODE_PARAMETERS_UNCHANGED)
+    else:
+        messages.success(request, EPISODE_PARAMETERS_SAVED)
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def episode_staging_parameters(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Show and change the parameters the patient's shown episode is staged with (psychiatrists)."""
+    patient = patient_for_user(request, patient_id, Permission.EDIT_CLINICAL_DATA)
+    access = clinic_access(request)
+    detail = patient_detail(access=access, patient_id=patient.pk)
+    episode = detail.episode
+    if episode is None:
+        raise Http404(NOTHING_TO_EXPORT)
+    initial = EpisodeStagingParametersForm.initial_for_params(detail.params, episode.version)
+    form = EpisodeStagingParametersForm(initial=initial)
+    reset_form = VersionForm(initial={"version": episode.version})
+    if request.method == "POST":
+        if "reset" in request.POST:
+            reset_form = VersionForm(request.POST)
+            clinic = default_params(access.clinic)
+            if reset_form.is_valid() and _episode_parameters_saved(
+                request, reset_form, episode, clinic
+            ):
+                return redirect("records:patient-staging", patient.pk)
+        else:
+            form = EpisodeStagingParametersForm(request.POST)
+            if form.is_valid() and _episode_parameters_saved(
+                request, form, episode, form.to_params()
+            ):
+                return redirect("records:patient-staging", patient.pk)
+        messages.error(request, NOTHING_SAVED)
+    context = {
+        "patient": patient,
+        "episode": episode,
+        "form": form,
+        "reset_form": reset_form,
+        "own_parameters": own_parameter_rows(detail, access.clinic),
+    }
+    return render(request, "staging/episode_parameters.html", context)

@@ -19,7 +19,7 @@ from records.forms import (
     drug_classes,
     therapy_types,
 )
-from records.history import assess_trials, build_history, default_params, patient_trials
+from records.history import assess_trials, build_history, episode_params, patient_trials
 from records.models import Episode, Patient, TreatmentTrial
 from records.services import (
     RecordPage,
@@ -61,7 +61,7 @@ def adequacy(trial: TreatmentTrial, patient: Patient, episode: Episode) -> Trial
         trials=[*others, trial],
         assessment_date=timezone.localdate(),
     )
-    return assess_trials(history, default_params(patient.clinic))[trial.code]
+    return assess_trials(history, episode_params(episode, patient.clinic))[trial.code]
 
 
 def _draft(data: TrialInput, episode: Episode, saved: TreatmentTrial | None) -> TreatmentTrial:

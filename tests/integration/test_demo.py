@@ -1,3 +1,4 @@
+import datetime
 from io import StringIO
 
 import pytest
@@ -6,8 +7,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from records.demo import DEMO_CLINIC_NAME, DEMO_USERS, demo_clinic_create
+from pseudoresistance.criteria import Criterion
+from pseudoresistance.models import ImpasseCase
+from records.access import access_for_user
+from records.demo import DEMO_CLINIC_NAME, DEMO_USERS, demo_clinic_create, vignettes
 from records.models import Clinic, Membership, Patient, Role
+from records.selectors import patient_detail
 from records.two_factor import two_factor_required_for
 
 
@@ -67,3 +72,27 @@ def test_demo_says_who_signs_in_with_two_factors():
         assert asks_code is (role != Role.PSYCHIATRIST), username
     assert "the psychiatrist signs in with the password alone" in text
     assert two_factor_required_for(User.objects.get(username="demo-psychiatrist")) is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("vignette_id", "record_number"),
+    [("V03-strict", "DEMO-V03-STRICT"), ("V08-rul", "DEMO-V08-RUL")],
+)
+def test_demo_vignettes_with_their_own_parameters_stage_as_expected(vignette_id, record_number):
+    demo_clinic_create()
+    vignette = next(v for v in vignettes() if v["id"] == vignette_id)
+    patient = Patient.objects.get(record_number=record_number)
+    psychiatrist = User.objects.get(username=DEMO_USERS[0][0])
+    access = access_for_user(psychiatrist, patient.clinic_id)
+    day = datetime.date.fromisoformat(vignette["patient"]["assessment_date"])
+
+    results = patient_detail(access=access, patient_id=patient.pk, assessment_date=day).staging()
+
+    for model, expected in vignette["expected"].items():
+        for name in ("stage", "met", "score"):
+            if name in expected:
+                assert getattr(results[model], name) == expected[name], (model, name)
+    flagged = ImpasseCase.objects.filter(episode__patient=patient).first()
+    fda_flagged = flagged is not None and Criterion.FDA_EMA_MET in flagged.criteria
+    assert fda_flagged is vignette["expected"]["fda"]["met"]

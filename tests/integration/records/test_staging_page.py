@@ -21,6 +21,7 @@ from records.staging import (
     Variant,
     export_filename,
     stage_over_time,
+    staging_page,
     staging_panel_for,
     staging_results,
 )
@@ -226,6 +227,51 @@ def test_stage_over_time_uses_recorded_end_dates(access):
     assert series.dates[0] == recorded
     assert series.events[0] == first.id
     assert series.events[-1] == "assessed"
+
+
+CLIMBING_HISTORY = {
+    "patient": {
+        "diagnosis": "MDD",
+        "episode_onset_date": "2024-01-01",
+        "assessment_date": "2025-01-01",
+        "baseline_severity": {"scale": "HAM-D17", "score": 22, "psychotic_features": False},
+    },
+    "trials": [
+        {"id": "T1", "seq": 1, "start_date": "2024-02-01", "kind": "antidepressant",
+         "agent": "sertraline", "dose_mg_per_day": 100, "weeks": 8, "adherence": "good",
+         "percent_symptom_reduction": 10},
+        {"id": "T2", "seq": 2, "start_date": "2024-03-28", "kind": "antidepressant",
+         "agent": "venlafaxine", "dose_mg_per_day": 150, "weeks": 8, "adherence": "good",
+         "percent_symptom_reduction": 10},
+        {"id": "P3", "seq": 3, "start_date": "2024-04-15", "kind": "psychotherapy",
+         "therapy_type": "CBT", "sessions": 12, "therapist_trained": True,
+         "percent_symptom_reduction": 10},
+    ],
+}  # fmt: skip
+
+
+def test_stage_over_time_sees_only_what_was_known_at_each_point(access):
+    patient = import_patient(access, copy.deepcopy(CLIMBING_HISTORY))
+    # The CBT course's sessions are not dated: counted pro rata up to its recorded end.
+    patient.episodes.get().trials.filter(code="P3").update(end_date=datetime.date(2024, 8, 24))
+
+    page = staging_page(
+        access=access, patient_id=patient.pk, assessment_date=datetime.date(2025, 1, 1)
+    )
+
+    series = page.series
+    assert [day.isoformat() for day in series.dates] == [
+        "2024-03-28",
+        "2024-05-23",
+        "2024-08-24",
+        "2025-01-01",
+    ]
+    shown = {model.key: model.shown for model in series.models}
+    # T1 ends the day T2 starts: T2's eventual weeks and outcome are not known yet.
+    assert shown["thase_rush"][:2] == ("stage I", "stage II")
+    # When T2 ends, the CBT course given alongside it is under way: Markowitz waits for its end.
+    assert shown["markowitz"] == ("definition not met",) * 2 + ("definition met",) * 2
+    assert shown["fda"][:2] == ("definition not met", "definition met")
 
 
 def test_staging_page_draws_the_chart_from_a_data_island(access, psychiatrist, signed_in):

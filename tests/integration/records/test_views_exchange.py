@@ -90,7 +90,13 @@ def test_export_asks_for_the_password_and_exports_nothing_without_it(
 def test_import_creates_the_episode_and_its_trials(signed_in, psychiatrist, clinic):
     patient = PatientFactory(clinic=clinic, diagnosis="MDD")
     url = reverse("records:patient-json-import", args=[patient.pk])
-    response = signed_in(psychiatrist).post(url, {"file": history_file(vignette_document("V01"))})
+    client = signed_in(psychiatrist)
+    preview = client.post(url, {"file": history_file(vignette_document("V01"))})
+    assert preview.status_code == 200
+    assert preview.context["preview"].trials == len(VIGNETTES["V01"]["trials"])
+    assert not Episode.objects.filter(patient=patient).exists()
+    token = preview.context["confirm_form"].initial["upload"]
+    response = client.post(url, {"upload": token})
     assert response.status_code == 302
     episode = Episode.objects.get(patient=patient)
     assert episode.trials.count() == len(VIGNETTES["V01"]["trials"])

@@ -176,6 +176,10 @@ EXPECTED: dict[str, Row] = {
     ),
     "patients/<int:patient_id>/staging.json": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/staging/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/staging/parameters/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
     "patients/<int:patient_id>/trials/<int:trial_id>/adequacy/": (
         (L, 404, 200, 403, 403),
         (L, 404, 200, 403, 403),

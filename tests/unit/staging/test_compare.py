@@ -49,7 +49,7 @@ def vignette_sentences(vignette_id: str) -> list[str]:
             "V08",
             [
                 "MGH-s, MSM and DM-TRD count the right-unilateral ECT E1; Thase-Rush stage V needs "
-                "bilateral ECT (accept_rul_for_stage_V is off).",
+                "bilateral ECT (right-unilateral ECT is not accepted for it).",
             ],
         ),
         (
@@ -100,7 +100,7 @@ def test_markowitz_recalled_trials():
         therapy(3, 9, therapist_trained=True),
     )
     assert sentences(hist, markowitz_prospective_only=True) == [
-        "Markowitz leaves out the recalled trials T1 (markowitz_prospective_only); FDA and EMA "
+        "Markowitz leaves out the recalled trials T1 (recalled outcomes left out); FDA and EMA "
         "count them."
     ]
 

@@ -14,8 +14,9 @@ from staging.history import (
     is_current,
     known_scale,
     severity_points,
+    trial_end,
 )
-from tests.unit.staging.builders import ONSET, history, trial
+from tests.unit.staging.builders import ONSET, history, stage, therapy, trial
 
 
 @pytest.mark.parametrize(
@@ -117,3 +118,67 @@ def test_history_as_of_keeps_trials_started_by_then():
 def test_history_as_of_refuses_a_date_before_onset():
     with pytest.raises(ValueError, match="before the episode onset"):
         history_as_of(history(), date(2023, 12, 31))
+
+
+# As of a date: only what was known then (docs/clinical-rules.md, "Staging as of a date").
+
+CLIMB = history(
+    trial("T1", start_date=date(2024, 2, 1), weeks=8),
+    trial("T2", agent="venlafaxine", dose_mg_per_day=150, start_date=date(2024, 3, 28), weeks=8),
+    therapy(6, sessions=12, therapist_trained=True, weeks=12),
+)
+T1_END, T2_END, P6_END = date(2024, 3, 28), date(2024, 5, 23), date(2024, 9, 23)
+
+
+@pytest.mark.parametrize(
+    ("day", "thase_rush", "fda", "markowitz"),
+    [
+        (date(2024, 2, 1), "0", False, False),
+        # Seven weeks at dose, but the outcome is not known before the end.
+        (date(2024, 3, 27), "0", False, False),
+        # T1 ends the day T2 starts: T1 counts, T2 not yet.
+        (T1_END, "I", False, False),
+        (date(2024, 5, 22), "I", False, False),
+        (T2_END, "II", True, False),
+        # The CBT course is under way: not yet a failed psychotherapy.
+        (date(2024, 8, 1), "II", True, False),
+        (P6_END, "II", True, True),
+    ],
+)
+def test_history_as_of_stage_climbs_trial_by_trial(
+    day: date, thase_rush: str, fda: bool, markowitz: bool
+):
+    results = stage(history_as_of(CLIMB, day))
+    assert results["thase_rush"].stage == thase_rush
+    assert results["fda"].met is fda
+    assert results["markowitz"].met is markowitz
+
+
+def test_history_as_of_cuts_weeks_and_outcome_before_the_end():
+    (t1,) = history_as_of(history(trial("T1", weeks=8)), date(2024, 2, 22)).trials
+    assert (t1.weeks, t1.percent_symptom_reduction, t1.outcome) == (3, None, None)
+    (unknown,) = history_as_of(history(trial("T1", weeks=None)), date(2024, 2, 22)).trials
+    assert unknown.weeks is None  # no weeks recorded: ends on its start, as recorded
+
+
+def test_history_as_of_counts_sessions_pro_rata_over_the_recorded_dates():
+    course = therapy(1, sessions=12, weeks=None)
+    ends = {"P1": date(2024, 2, 13)}  # 12 days: one session a day
+    (held,) = history_as_of(history(course), date(2024, 2, 7), ends).trials
+    assert (held.sessions, held.percent_symptom_reduction) == (6, None)
+    (done,) = history_as_of(history(course), date(2024, 2, 13), ends).trials
+    assert done == course
+
+
+def test_history_as_of_keeps_a_medication_trial_s_sessions():
+    dosed = trial("T1", weeks=8, sessions=3)
+    (held,) = history_as_of(history(dosed), date(2024, 2, 8)).trials
+    assert (held.weeks, held.sessions) == (1, 3)
+    (undated,) = history_as_of(history(therapy(1, sessions=None)), date(2024, 2, 8)).trials
+    assert undated.sessions is None
+
+
+def test_trial_end_is_the_recorded_end_else_start_plus_weeks():
+    assert trial_end(trial(weeks=2)) == date(2024, 2, 15)
+    assert trial_end(trial(weeks=2), date(2024, 2, 3)) == date(2024, 2, 3)
+    assert trial_end(trial(weeks=None)) == date(2024, 2, 1)

@@ -161,7 +161,7 @@ def test_thase_rush_order_based_reading(codes: tuple[str, ...], set_based: str, 
     assert stage(hist)["thase_rush"].stage == set_based
     result = stage(hist, trsm_order_based=True)["thase_rush"]
     assert result.stage == order_based
-    assert "Order-based reading (option trsm_order_based, 12.15)" in text(result)
+    assert "Order-based reading (trials in the order given, 12.15)" in text(result)
 
 
 def test_order_based_stage_v_and_lines():
@@ -192,7 +192,7 @@ def test_thase_rush_stage_v_needs_failed_bilateral_ect(
     result = stage(history(*trials, ect(6, placement)), **options)["thase_rush"]
     assert result.stage == expected
     if placement is Placement.RUL:
-        assert "accept_rul_for_stage_V" in text(result)
+        assert "where right-unilateral ECT is accepted for it" in text(result)
     if placement is None:
         assert "E6: ECT placement not recorded" in text(result)
 
@@ -279,7 +279,7 @@ def test_msm_used_means_any_use_counts_inadequate_augmentation_and_ect():
     }
     result = stage(hist, msm_used_means_any_use=True)["msm"]
     assert (result.items or {})["augmentation"] == (result.items or {})["ect"] == 1
-    assert "option msm_used_means_any_use" in text(result)
+    assert "any use counts, adequate and failed or not" in text(result)
     assert stage(hist, msm_used_means_any_use=True)["dm_trd"].items == stage(hist)["dm_trd"].items
 
 
@@ -363,7 +363,7 @@ def test_conway_psychotherapy_schools_distinct():
     assert "All psychotherapies are one class by default" in text(stage(hist)["conway"])
     result = stage(hist, conway_psychotherapy_schools_distinct=True)["conway"]
     assert result.stage == 1
-    assert "option conway_psychotherapy_schools_distinct" in text(result)
+    assert "Psychotherapy schools count as distinct classes (reading chosen, 12.21)" in text(result)
 
 
 def test_conway_ba_and_bt_are_one_school():
@@ -445,11 +445,11 @@ def test_markowitz_prospective_only_leaves_out_recalled_medication():
     )
     default = stage(hist)["markowitz"]
     assert default.met
-    assert "counted (markowitz_prospective_only off)" in text(default)
+    assert "counted (recalled outcomes count)" in text(default)
     strict = stage(hist, markowitz_prospective_only=True)["markowitz"]
     assert not strict.met
     assert strict.counted_trials == ("T2", "P3")
-    assert "excluded (option markowitz_prospective_only)" in text(strict)
+    assert "excluded (recalled medication outcomes are left out)" in text(strict)
     assert any("prospective: false): T1, P3" in warning for warning in strict.warnings)
 
 
@@ -472,7 +472,10 @@ def test_markowitz_require_combined(therapy_fields: dict[str, Any], met: bool):
     assert stage(hist)["markowitz"].met
     result = stage(hist, markowitz_require_combined=True)["markowitz"]
     assert result.met is met
-    assert "option markowitz_require_combined" in text(result)
+    assert (
+        "Only psychotherapy given together with a counted antidepressant counts (reading chosen"
+        in text(result)
+    )
 
 
 def test_markowitz_link_from_the_drug_side():
@@ -535,6 +538,25 @@ def test_response_profile_counts_minimal_improvement_per_trial():
     assert (result.prd, result.trd_minimal_improvement) == (True, False)
     again = stage(history(failed("SSRI", 1), failed("SSRI", 2)))["response_profile"]
     assert (again.prd, again.trd_minimal_improvement) == (False, True)
+
+
+def test_response_profile_prd_holds_when_two_partial_responses_meet_fda():
+    # 12.4 as of spec 1.2: FDA/EMA no longer withholds PRD.
+    partial = {"percent_symptom_reduction": 30}
+    hist = history(failed("SSRI", 1, **partial), failed("SNRI", 2, **partial))
+    results = stage(hist)
+    assert results["fda"].met is True
+    assert (results["response_profile"].prd, results["response_profile"].version) == (True, "1.2")
+    assert "pattern does not hold → PRD yes" in text(results["response_profile"])
+
+
+def test_response_profile_prd_withheld_by_the_minimal_improvement_pattern():
+    hist = history(
+        failed("SSRI", 1, percent_symptom_reduction=30), failed("SNRI", 2), failed("NDRI", 3)
+    )
+    result = stage(hist)["response_profile"]
+    assert (result.prd, result.trd_minimal_improvement) == (False, True)
+    assert "pattern holds → PRD no" in text(result)
 
 
 # Every model

@@ -9,10 +9,12 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from staging.adequacy import OutcomeCategory, assess_trial, index_history
 from staging.bench import generate_history
 from staging.catalogue import ANTIDEPRESSANTS
 from staging.cli import main
 from staging.history import (
+    DRUG_KINDS,
     Adherence,
     Diagnosis,
     History,
@@ -122,3 +124,23 @@ def test_cli_output_equals_the_engine_output(batch: list[History], params: Param
     assert main(["-"], io.StringIO(json.dumps(document)), out, err) == 0
     engine = [results_to_json(stage_all(history, params)) for history in batch]
     assert json.loads(out.getvalue()) == json.loads(json.dumps(engine))
+
+
+@EXAMPLES
+@given(histories, parameters)
+def test_prd_is_a_partial_response_without_the_minimal_improvement_pattern(
+    history: History, params: Params
+):
+    # 12.4 (spec 1.2), recomputed from the trial verdicts rather than the engine's own lists.
+    index = index_history(history)
+    onset = history.episode_onset_date
+    partial = any(
+        trial.kind in DRUG_KINDS
+        and is_current(trial, onset)
+        and (verdict := assess_trial(trial, index, params)).adequate
+        and verdict.outcome is OutcomeCategory.PARTIAL_RESPONSE
+        for trial in history.trials
+    )
+    profile = stage_all(history, params)["response_profile"]
+    if profile.applicable:
+        assert profile.prd is (partial and not profile.trd_minimal_improvement)
