@@ -3,6 +3,7 @@ from .audit import ACCESS_ACTIONS, AuditAction, AuditEvent
 from .clinic import Clinic, Membership, Role
 from .episode import Episode, FunctionalImpairment, PersonalityDisorder, Presence, SeverityCategory
 from .patient import Diagnosis, Patient, Sex
+from .report import ReportPreparation
 from .scale import ScaleAdministration
 from .staging_defaults import ClinicStagingDefaults
 from .trial import (
@@ -34,6 +35,7 @@ __all__ = [
     "Placement",
     "Presence",
     "ReasonStopped",
+    "ReportPreparation",
     "Role",
     "ScaleAdministration",
     "SeverityCategory",
