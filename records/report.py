@@ -9,8 +9,12 @@ not yet been adequately tried, impression and plan, signatures.
 
 import base64
 import datetime
+import hashlib
+import json
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -84,9 +88,11 @@ FROM_RECORDS = "from the records: {reason}"
 GENERATED_BY = "{name} ({username})"
 LEVEL = "ATHF {level}"
 ONGOING = "ongoing"
+NOT_ANSWERED = "not answered"
+NOT_COUNTED = "not counted (not adequate or not failed)"
 PREVIOUS_EPISODE = "previous episode"
 OVERRIDDEN = ", clinician override"
-STAGE_TITLE = "Stage over time"
+STAGE_TITLE = "Stage over time (at the end of each trial)"
 SCORES_TITLE = "Scale scores over time"
 CHART_NOT_DRAWN = (
     "The {title} chart could not be drawn in this PDF (no chart renderer is available on the "
@@ -97,9 +103,13 @@ SUMMARY_CONCERNS = 8
 SUMMARY_GROUPS = 8
 DAYS_PER_MONTH = 30.4375
 PDF_CHART_WIDTH = 900
+# Figures kept drawn (about 50 kB each): a report printed again (summary, then full) reuses them.
+SVG_CACHE_SIZE = 64
 SCORE_CHART_HEIGHT = 300
 STAGE_ROW_HEIGHT = 26
 STAGE_BASE_HEIGHT = 90
+# The top of each scored model's range (staging-models.md 4 and 5); the MGH-s has none (3).
+SCORE_TOPS = {"msm": 15.0, "dm_trd": 26.0}
 # Above this many dates the stage chart's cells are too narrow for their text.
 STAGE_TEXT_MAX_DATES = 16
 TRIAL_LINE = re.compile(r"^(T\d+) [^:]*: (.*)$")
@@ -222,6 +232,7 @@ class ImpasseSummary:
     more_concerns: str = ""
     all_concerns: tuple[Concern, ...] = ()
     checklist: tuple[ChecklistLine, ...] = ()
+    unanswered: tuple[str, ...] = ()
     not_yet_tried_heading: str = ""
     not_yet_tried_note: str = ""
     not_yet_tried: tuple[OptionGroupSummary, ...] = ()
@@ -342,7 +353,7 @@ def _clinic_words(line: str) -> str:
 
 def _parameter(name: str) -> str:
     try:
-        return parameter_label(name).lower()
+        return f"the \u201c{parameter_label(name).lower()}\u201d setting"
     except StopIteration:
         return name.replace("_", " ")
 
@@ -582,7 +593,7 @@ def _mixed(rows: dict[tuple[str, str | None], ItemRow]) -> tuple[bool, str]:
 def _answer(row: ItemRow) -> str:
     answer = row.effective.answer
     if answer is None:
-        return "not answered"
+        return NOT_ANSWERED
     word = ANSWER_WORDS[answer]
     return f"{word} (from the records)" if row.effective.derived else word
 
@@ -612,6 +623,15 @@ def _checklist(
             ChecklistLine(trial or "Episode", row.item.question, _answer(row), _evidence(row))
         )
     return tuple(_grouped(lines, lambda line: (line.question, line.answer, line.evidence)))
+
+
+def _unanswered(checklist: Sequence[ChecklistLine]) -> tuple[str, ...]:
+    """Return the questions nobody answered yet, each with where it applies."""
+    return tuple(
+        line.question if line.where == "Episode" else f"{line.where}: {line.question}"
+        for line in checklist
+        if line.answer == NOT_ANSWERED
+    )
 
 
 def _impasse(
@@ -646,6 +666,7 @@ def _impasse(
         )
     )
     gaps = {(finding.item.code, finding.trial) for finding in status.data_gaps}
+    checklist = _checklist(rows, gaps)
     groups = tuple(
         OptionGroupSummary(group.group.label, tuple((r.option, r.examples) for r in group.rows))
         for group in assessment.not_yet_tried
@@ -659,7 +680,8 @@ def _impasse(
         concerns=found[:SUMMARY_CONCERNS],
         more_concerns=MORE_CONCERNS.format(count=extra_concerns) if extra_concerns > 0 else "",
         all_concerns=found,
-        checklist=_checklist(rows, gaps),
+        checklist=tuple(line for line in checklist if line.answer != NOT_ANSWERED),
+        unanswered=_unanswered(checklist),
         not_yet_tried_heading=assessment.list_heading,
         not_yet_tried_note=assessment.list_note,
         not_yet_tried=groups[:SUMMARY_GROUPS],
@@ -698,9 +720,23 @@ def _review(assessment: EpisodeAssessment | None, cases: Any) -> ReviewSummary |
 # Appendix ---------------------------------------------------------------------------------
 
 
+def _runs(codes: Sequence[str]) -> str:
+    """Return trial codes with consecutive runs shortened: "T2–T5, T7"."""
+    numbers = [int(code[1:]) for code in codes if code[1:].isdigit()]
+    if len(numbers) != len(codes):
+        return ", ".join(codes)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"T{run[0]}" if len(run) == 1 else f"T{run[0]}–T{run[-1]}" for run in runs)
+
+
 def _explanation(row: Any) -> ModelExplanation:
-    """Return a model's explanation with each trial named by its number only."""
-    trials: list[str] = []
+    """Return a model's explanation with the trials grouped by verdict and named by number."""
+    verdicts: dict[str, list[str]] = {}
     lines: list[str] = []
     for line in row.explanation:
         match = TRIAL_LINE.match(line)
@@ -708,21 +744,29 @@ def _explanation(row: Any) -> ModelExplanation:
             lines.append(_clinic_words(line))
             continue
         code, verdict = match.groups()
-        counted = verdict.partition(" — ")[2]
-        trials.append(f"{code} {_clinic_words(counted)}" if counted else f"{code} not counted")
+        counted = _clinic_words(verdict.partition(" — ")[2]) or NOT_COUNTED
+        verdicts.setdefault(counted, []).append(code)
+    trials = "; ".join(f"{verdict}: {_runs(codes)}" for verdict, codes in verdicts.items())
     headline = "; ".join((row.headline, *row.details))
-    return ModelExplanation(row.label, row.version, headline, "; ".join(trials), tuple(lines))
+    return ModelExplanation(row.label, row.version, headline, trials, tuple(lines))
+
+
+def _axis_top(model: Any) -> float:
+    """Return the top of a model's axis, so shading compares a result with its whole range."""
+    ticks = model.axis.get("tickvals")
+    if ticks:
+        return float(max(ticks)) or 1.0
+    return SCORE_TOPS.get(model.key) or max((v for v in model.values if v), default=1.0)
 
 
 def stage_figure(series: StageSeries) -> dict[str, Any]:
     """Return the stage over time: one row per model, one column per trial end, as a grid."""
     labels = [model.label for model in series.models]
     dates = [day.isoformat() for day in series.dates]
-    shading = []
-    for model in series.models:
-        values = [value for value in model.values if value is not None]
-        top = max(values, default=0) or 1
-        shading.append([None if value is None else value / top for value in model.values])
+    shading = [
+        [None if value is None else value / _axis_top(model) for value in model.values]
+        for model in series.models
+    ]
     text = [list(model.shown) for model in series.models]
     show_text = len(dates) <= STAGE_TEXT_MAX_DATES
     return {
@@ -746,8 +790,8 @@ def stage_figure(series: StageSeries) -> dict[str, Any]:
         ],
         "layout": {
             "height": STAGE_BASE_HEIGHT + STAGE_ROW_HEIGHT * len(labels),
-            "margin": {"l": 150, "r": 16, "t": 16, "b": 60},
-            "xaxis": {"type": "category", "tickangle": -45, "title": {"text": "end of trial"}},
+            "margin": {"l": 150, "r": 16, "t": 16, "b": 70},
+            "xaxis": {"type": "category", "tickangle": -45},
             "yaxis": {"autorange": "reversed"},
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
@@ -884,15 +928,59 @@ class ReportPdf:
     filename: str
 
 
+class _SvgCache:
+    """The SVGs of recently drawn figures: printing the same report again redraws nothing."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._svgs: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(chart: ChartSize) -> str:
+        """Return a figure's identity: its JSON and size."""
+        text = json.dumps([chart.figure, chart.width, chart.height], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            svg = self._svgs.get(key)
+            if svg is not None:
+                self._svgs.move_to_end(key)
+            return svg
+
+    def clear(self) -> None:
+        with self._lock:
+            self._svgs.clear()
+
+    def put(self, key: str, svg: str) -> None:
+        with self._lock:
+            self._svgs[key] = svg
+            self._svgs.move_to_end(key)
+            while len(self._svgs) > self._size:
+                self._svgs.popitem(last=False)
+
+
+SVG_CACHE = _SvgCache(SVG_CACHE_SIZE)
+
+
 def _with_svgs(report: Report, exporter: ChartExporter) -> Report:
+    """Return the report with its appendix charts drawn as SVG (cached by figure)."""
     if report.appendix is None or not report.appendix.figures:
         return report
     figures = report.appendix.figures
-    svgs = exporter.svgs(
-        [ChartSize(figure.figure, PDF_CHART_WIDTH, figure.pdf_height) for figure in figures]
-    )
-    drawn = tuple(replace(figure, svg=svg) for figure, svg in zip(figures, svgs, strict=True))
-    return replace(report, appendix=replace(report.appendix, figures=drawn))
+    charts = [ChartSize(figure.figure, PDF_CHART_WIDTH, figure.pdf_height) for figure in figures]
+    keys = [SVG_CACHE.key(chart) for chart in charts]
+    svgs: list[str | None] = [SVG_CACHE.get(key) for key in keys]
+    missing = [index for index, svg in enumerate(svgs) if svg is None]
+    if missing:
+        drawn = exporter.svgs([charts[index] for index in missing])
+        for index, svg in zip(missing, drawn, strict=True):
+            svgs[index] = svg
+            if svg is not None:
+                SVG_CACHE.put(keys[index], svg)
+    done = tuple(replace(figure, svg=svg) for figure, svg in zip(figures, svgs, strict=True))
+    return replace(report, appendix=replace(report.appendix, figures=done))
 
 
 def pdf_audited(*, access: ClinicAccess, report: Report) -> None:

@@ -9,7 +9,7 @@ saved (records.services.report_preparation); a blank paragraph takes the wording
 from dataclasses import dataclass
 
 from .access import ClinicAccess
-from .models import ReportPreparation
+from .models import Diagnosis, ReportPreparation
 from .report import Report, ReportPdf, patient_report, pdf_audited
 from .report_render import pdf_filename, render_pdf
 from .services.report_preparation import LETTER_FIELDS
@@ -40,6 +40,14 @@ FOUND_NONE = (
 FOUND_SHORT = "{count} other trial{s} {were} too short or at too low a dose to judge."
 FOUND_SEVERITY = "The latest {scale} score was {latest} (first in this episode: {baseline})."
 FOUND_CHECKS = "Our review lists {count} point{s} to check before calling any treatment a failure."
+FOUND_PSYCHOTIC = (
+    "The depression has psychotic features: an antidepressant alone is not the full treatment "
+    "for this; an antidepressant with an antipsychotic, or ECT, is."
+)
+FOUND_BIPOLARITY = (
+    "There are signs that could point to a bipolar illness, so an antidepressant should not be "
+    "given alone without a mood stabiliser."
+)
 FOUND_SAFETY = "At the latest rating, {name} reported thoughts of suicide: please see below."
 RECOMMENDED_DEFAULT = "Our recommendations will follow once the plan is agreed with {name}."
 PRACTICE = (
@@ -70,6 +78,7 @@ PATIENT_CHECKS = (
 PATIENT_NEXT_DEFAULT = (
     "Your doctor will talk with you about the next steps and agree them with you."
 )
+PATIENT_NEXT = "The next steps we agreed with you: {plan}"
 PATIENT_CRISIS = (
     "If you feel you might act on thoughts of suicide, or you cannot keep yourself safe, call "
     "your local emergency number or go to the nearest emergency department now. You can also "
@@ -155,6 +164,12 @@ def letter_defaults(report: Report) -> dict[str, str]:
         found.append(
             FOUND_SEVERITY.format(scale=line.scale, latest=line.latest, baseline=line.baseline)
         )
+    if report.episode is not None and report.episode.psychotic_features:
+        found.append(FOUND_PSYCHOTIC)
+    if report.patient.diagnosis == Diagnosis.MDD_BIPOLARITY_SUSPECTED or any(
+        trial.outcome.startswith("switch") for trial in report.trials
+    ):
+        found.append(FOUND_BIPOLARITY)
     checks = len(report.impasse.all_concerns)
     if checks:
         found.append(FOUND_CHECKS.format(count=_count(checks), s=_plural(checks)))
@@ -224,11 +239,12 @@ def patient_summary(*, access: ClinicAccess, patient_id: int) -> PatientSummary:
     checks = len(report.impasse.all_concerns)
     if checks:
         found.append(PATIENT_CHECKS.format(count=_count(checks), s=_plural(checks)))
+    plan = report.preparation.plan.strip() if report.preparation else ""
     return PatientSummary(
         report=report,
         pending=PATIENT_PENDING,
         found=tuple(found),
-        next_steps=PATIENT_NEXT_DEFAULT,
+        next_steps=PATIENT_NEXT.format(plan=plan) if plan else PATIENT_NEXT_DEFAULT,
         crisis=PATIENT_CRISIS.format(clinic=report.clinic.name),
     )
 
