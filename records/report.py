@@ -58,7 +58,7 @@ EPISODE_ONGOING = "{months} months (since {onset}, ongoing)"
 EPISODE_ENDED = "{months} months ({onset} to {end})"
 # Issue 15: a score or a suicide-item rating older than 90 days no longer says how things are.
 STALE_DAYS = 90
-STALE_SCORE = "The latest score is {days} days old: current severity is not known."
+STALE_SCORE = "The latest {scale} score is {days} days old: current severity is not known."
 NO_RECENT_SAFETY = "No suicide item was rated in the last {days} days (last rated {day})."
 NEVER_SAFETY = "No suicide item is recorded in this episode."
 SAFETY_LINE = "{scale}, item {item}: {score:g} on {day}"
@@ -89,6 +89,7 @@ GENERATED_BY = "{name} ({username})"
 LEVEL = "ATHF {level}"
 ONGOING = "ongoing"
 NOT_ANSWERED = "not answered"
+NO_LATER_SCORE = "no later score"
 NOT_COUNTED = "not counted (not adequate or not failed)"
 PREVIOUS_EPISODE = "previous episode"
 OVERRIDDEN = ", clinician override"
@@ -112,6 +113,7 @@ STAGE_BASE_HEIGHT = 90
 SCORE_TOPS = {"msm": 15.0, "dm_trd": 26.0}
 # Above this many dates the stage chart's cells are too narrow for their text.
 STAGE_TEXT_MAX_DATES = 16
+TRIAL_CODE = re.compile(r"T\d+")
 TRIAL_LINE = re.compile(r"^(T\d+) [^:]*: (.*)$")
 SPEC_REFERENCE = re.compile(
     r"\s*\((?:section |sections )?\d+(?:\.\d+)*(?:[-–]\d+(?:\.\d+)*)?(?: \[[A-Z]\])?\)"
@@ -151,6 +153,7 @@ class SeverityLine:
     baseline: str
     latest: str
     change: str
+    repeated: bool = True
 
 
 @dataclass(frozen=True)
@@ -463,8 +466,9 @@ def _change(row: ScaleRow) -> str:
 
 def _severity_line(rows: Sequence[ScaleRow]) -> SeverityLine:
     first, last = rows[0], rows[-1]
-    latest = _score(last) if len(rows) > 1 else "no later score"
-    return SeverityLine(_scale_name(first), _score(first), latest, _change(last))
+    repeated = len(rows) > 1
+    latest = _score(last) if repeated else NO_LATER_SCORE
+    return SeverityLine(_scale_name(first), _score(first), latest, _change(last), repeated)
 
 
 def _severity(detail: PatientDetail, episode: Episode) -> SeveritySummary | None:
@@ -477,17 +481,21 @@ def _severity(detail: PatientDetail, episode: Episode) -> SeveritySummary | None
     if not groups:
         return None
 
-    def rank(key: tuple[str, str]) -> int:
-        # The episode's baseline scale first, then any symptom scale, then the rest.
-        if key[0] == episode.baseline_scale:
-            return 0
-        return 1 if scales.SCALES[scales.ScaleCode(key[0])].percent_change_outcome else 2
+    def rank(key: tuple[str, str]) -> tuple[bool, bool, bool]:
+        # A scale rated more than once first (it shows a change), then the episode's baseline
+        # scale, then symptom scales (a quality-of-life percentage is never set against them).
+        return (
+            len(groups[key]) < 2,
+            key[0] != episode.baseline_scale,
+            not scales.SCALES[scales.ScaleCode(key[0])].percent_change_outcome,
+        )
 
     primary_key = min(groups, key=rank)
     primary_rows = groups.pop(primary_key)
     latest = primary_rows[-1].administration.administered_on
     age = (detail.assessment_date - latest).days
-    stale = STALE_SCORE.format(days=age) if age > STALE_DAYS else ""
+    scale = _scale_name(primary_rows[-1])
+    stale = STALE_SCORE.format(scale=scale, days=age) if age > STALE_DAYS else ""
     return SeveritySummary(
         primary=_severity_line(primary_rows),
         others=tuple(_severity_line(rows) for rows in groups.values()),
@@ -604,7 +612,7 @@ def _grouped(lines: Iterable[Any], key: Any) -> list[Any]:
     for line in lines:
         merged.setdefault(key(line), []).append(line)
     return [
-        replace(group[0], where=", ".join(dict.fromkeys(line.where for line in group)))
+        replace(group[0], where=_runs(list(dict.fromkeys(line.where for line in group))))
         for group in merged.values()
     ]
 
@@ -722,7 +730,7 @@ def _review(assessment: EpisodeAssessment | None, cases: Any) -> ReviewSummary |
 
 def _runs(codes: Sequence[str]) -> str:
     """Return trial codes with consecutive runs shortened: "T2–T5, T7"."""
-    numbers = [int(code[1:]) for code in codes if code[1:].isdigit()]
+    numbers = [int(code[1:]) for code in codes if TRIAL_CODE.fullmatch(code)]
     if len(numbers) != len(codes):
         return ", ".join(codes)
     runs: list[list[int]] = []
@@ -893,11 +901,7 @@ def patient_report(*, access: ClinicAccess, patient_id: int, appendix: bool = Fa
         )
         report_appendix = Appendix(
             explanations=tuple(_explanation(row) for row in results.rows),
-            not_adequate=tuple(
-                (row.trial.code, _clinic_words(row.assessment.summary))
-                for row in detail.trials
-                if not row.adequate
-            ),
+            not_adequate=_not_adequate(detail.trials),
             disagreements=results.disagreements,
             parameters=results.parameters,
             engines=tuple((row.label, row.version) for row in results.rows),
@@ -913,6 +917,15 @@ def patient_report(*, access: ClinicAccess, patient_id: int, appendix: bool = Fa
         impasse=_impasse(assessment, rows, detail, episode, review),
         appendix=report_appendix,
     )
+
+
+def _not_adequate(rows: Sequence[TrialRow]) -> tuple[tuple[str, str], ...]:
+    """Return the trials that were not adequate, grouped by the reason."""
+    reasons: dict[str, list[str]] = {}
+    for row in rows:
+        if not row.adequate:
+            reasons.setdefault(_clinic_words(row.assessment.summary), []).append(row.trial.code)
+    return tuple((_runs(codes), reason) for reason, codes in reasons.items())
 
 
 def _disagreement(sentences: Sequence[str]) -> str:

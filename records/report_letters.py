@@ -27,7 +27,7 @@ LETTER_HEADINGS = {
     "letter_contact": "Who to contact",
 }
 ASSESSED = (
-    "We saw {name} for a second opinion on the treatment of depression{reason}. We reviewed the "
+    "We saw {name} for a second opinion on the treatment of depression.{reason} We reviewed the "
     "treatments tried in the current episode (since {onset}), the rating-scale scores, and the "
     "reasons why treatment may not have worked so far."
 )
@@ -39,6 +39,7 @@ FOUND_NONE = (
 )
 FOUND_SHORT = "{count} other trial{s} {were} too short or at too low a dose to judge."
 FOUND_SEVERITY = "The latest {scale} score was {latest} (first in this episode: {baseline})."
+FOUND_ONE_SCORE = "The only {scale} score in this episode was {baseline}."
 FOUND_CHECKS = "Our review lists {count} point{s} to check before calling any treatment a failure."
 FOUND_PSYCHOTIC = (
     "The depression has psychotic features: an antidepressant alone is not the full treatment "
@@ -161,9 +162,8 @@ def letter_defaults(report: Report) -> dict[str, str]:
     severity = report.severity
     if severity is not None and severity.primary is not None:
         line = severity.primary
-        found.append(
-            FOUND_SEVERITY.format(scale=line.scale, latest=line.latest, baseline=line.baseline)
-        )
+        template = FOUND_SEVERITY if line.repeated else FOUND_ONE_SCORE
+        found.append(template.format(scale=line.scale, latest=line.latest, baseline=line.baseline))
     if report.episode is not None and report.episode.psychotic_features:
         found.append(FOUND_PSYCHOTIC)
     if report.patient.diagnosis == Diagnosis.MDD_BIPOLARITY_SUSPECTED or any(
@@ -185,7 +185,9 @@ def letter_defaults(report: Report) -> dict[str, str]:
     address = report.clinic.address.replace("\n", ", ").strip()
     return {
         "letter_assessed": ASSESSED.format(
-            name=name, reason=f" ({reason.rstrip('.')})" if reason else "", onset=onset
+            name=name,
+            reason=f" Reason for referral: {reason.rstrip('.')}." if reason else "",
+            onset=onset,
         ),
         "letter_found": " ".join(found),
         "letter_recommended": plan or RECOMMENDED_DEFAULT.format(name=name),
