@@ -849,31 +849,29 @@ def patient_report(*, access: ClinicAccess, patient_id: int, appendix: bool = Fa
     detail = patient_detail(access=access, patient_id=patient_id)
     clinic, user = access.clinic, access.user
     episode = detail.episode
-    base = {
-        "clinic": clinic,
-        "patient": detail.patient,
-        "episode": episode,
-        "assessment_date": detail.assessment_date,
-        "generated_at": timezone.localtime(),
-        "generated_by": GENERATED_BY.format(
+    empty = Report(
+        clinic=clinic,
+        patient=detail.patient,
+        episode=episode,
+        assessment_date=detail.assessment_date,
+        generated_at=timezone.localtime(),
+        generated_by=GENERATED_BY.format(
             name=user.get_full_name() or user.get_username(), username=user.get_username()
         ),
-        "time_zone": str(timezone.get_current_timezone()),
-        "paper_size": clinic.paper_size,
-        "logo_data_uri": _logo_data_uri(clinic),
-        "safety": _safety(detail),
-    }
+        time_zone=str(timezone.get_current_timezone()),
+        paper_size=clinic.paper_size,
+        logo_data_uri=_logo_data_uri(clinic),
+        safety=_safety(detail),
+        preparation=None,
+        diagnosis=None,
+        severity=None,
+        trials=(),
+        staging=None,
+        impasse=ImpasseSummary(available=False),
+        appendix=None,
+    )
     if episode is None or detail.history is None:
-        return Report(
-            **base,
-            preparation=None,
-            diagnosis=None,
-            severity=None,
-            trials=(),
-            staging=None,
-            impasse=ImpasseSummary(available=False),
-            appendix=None,
-        )
+        return empty
     try:
         panel = impasse_panel_for(detail)
     except LookupError:
@@ -907,8 +905,8 @@ def patient_report(*, access: ClinicAccess, patient_id: int, appendix: bool = Fa
             engines=tuple((row.label, row.version) for row in results.rows),
             figures=_figures(detail, series),
         )
-    return Report(
-        **base,
+    return replace(
+        empty,
         preparation=ReportPreparation.objects.filter(episode=episode).first(),
         diagnosis=_diagnosis(detail, episode, results.shared_warnings, _mixed(rows)),
         severity=_severity(detail, episode),
