@@ -25,6 +25,7 @@ from records.services.report_preparation import (
     PreparationInput,
     report_preparation_save,
 )
+from tests.factories import PatientFactory
 from tests.integration.records.test_report import (
     pdf_pages,
     report_patient,
@@ -252,3 +253,34 @@ def test_every_document_download_is_an_audit_event(simple: Patient, psychiatrist
     exports = AuditEvent.objects.filter(patient_id=simple.pk, action=AuditAction.EXPORT)
     assert exports.count() == 2
     assert all(event.occurred_at.date() <= datetime.date.today() for event in exports)
+
+
+def test_a_patient_without_an_episode_gets_every_document_and_no_prepare_form(
+    clinic: Clinic, psychiatrist: User, signed_in: Callable[[User], Client]
+) -> None:
+    patient = PatientFactory(clinic=clinic, psychiatrist=psychiatrist, record_number="RN-E0")
+    client = signed_in(psychiatrist)
+
+    for name in ("records:patient-report", "records:report-letter", "records:report-patient"):
+        assert client.get(reverse(name, args=[patient.pk])).status_code == 200, name
+    for name in ("records:patient-report-pdf", "records:report-letter-pdf"):
+        response = client.get(reverse(name, args=[patient.pk]))
+        assert len(pdf_pages(response.content)) == 1, name
+    prepare = reverse("records:report-prepare", args=[patient.pk])
+    assert client.get(prepare).status_code == 404
+    assert client.post(prepare, {**PREPARED, "version": "0"}).status_code == 404
+    assert not ReportPreparation.objects.exists()
+
+
+def test_bipolar_disorder_says_the_models_do_not_apply(clinic: Clinic, psychiatrist: User) -> None:
+    history = simple_history()
+    history["patient"] = {**history["patient"], "diagnosis": "bipolar"}
+    patient = report_patient(clinic, psychiatrist, history, record_number="RN-BP")
+    access = access_for_user(psychiatrist, clinic.pk)
+    assert access is not None
+
+    pages = pdf_pages(patient_report_pdf(access=access, patient_id=patient.pk).content)
+
+    first = " ".join(pages[0].split())
+    assert "Bipolar disorder: the staging models are defined for unipolar depression" in first
+    assert len(pages) <= 2
