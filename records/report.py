@@ -109,9 +109,10 @@ SVG_CACHE_SIZE = 64
 SCORE_CHART_HEIGHT = 300
 STAGE_ROW_HEIGHT = 26
 STAGE_BASE_HEIGHT = 90
+STAGE_DATE_HEIGHT = 18
 # The top of each scored model's range (staging-models.md 4 and 5); the MGH-s has none (3).
 SCORE_TOPS = {"msm": 15.0, "dm_trd": 26.0}
-# Above this many dates the stage chart's cells are too narrow for their text.
+# Above this many dates the stage chart turns a date per row (columns too narrow for words).
 STAGE_TEXT_MAX_DATES = 16
 TRIAL_CODE = re.compile(r"T\d+")
 TRIAL_LINE = re.compile(r"^(T\d+) [^:]*: (.*)$")
@@ -768,26 +769,43 @@ def _axis_top(model: Any) -> float:
 
 
 def stage_figure(series: StageSeries) -> dict[str, Any]:
-    """Return the stage over time: one row per model, one column per trial end, as a grid."""
+    """Return the stage over time as a grid: a row per model and a column per trial end, or,
+    for a long history, a row per trial end (the cells then stay wide enough to name results)."""
     labels = [model.label for model in series.models]
     dates = [day.isoformat() for day in series.dates]
     shading = [
         [None if value is None else value / _axis_top(model) for value in model.values]
         for model in series.models
     ]
-    text = [list(model.shown) for model in series.models]
-    show_text = len(dates) <= STAGE_TEXT_MAX_DATES
+    # "met" / "not met" in a cell; the row or column names the definition.
+    shown = [[text.removeprefix("definition ") for text in model.shown] for model in series.models]
+    long_history = len(dates) > STAGE_TEXT_MAX_DATES
+    if long_history:
+        x, y = labels, dates
+        shading = [list(row) for row in zip(*shading, strict=True)]
+        shown = [list(row) for row in zip(*shown, strict=True)]
+        height = STAGE_BASE_HEIGHT + STAGE_DATE_HEIGHT * len(dates)
+        axes = {
+            "xaxis": {"side": "top", "tickangle": 0},
+            "yaxis": {"type": "category", "autorange": "reversed"},
+        }
+        hover = "%{x}, %{y}: %{text}<extra></extra>"
+    else:
+        x, y = dates, labels
+        height = STAGE_BASE_HEIGHT + STAGE_ROW_HEIGHT * len(labels)
+        axes = {"xaxis": {"type": "category", "tickangle": -45}, "yaxis": {"autorange": "reversed"}}
+        hover = "%{y}, %{x}: %{text}<extra></extra>"
     return {
         "data": [
             {
                 "type": "heatmap",
-                "x": dates,
-                "y": labels,
+                "x": x,
+                "y": y,
                 "z": shading,
-                "text": text,
-                "texttemplate": "%{text}" if show_text else "",
-                "textfont": {"size": 10},
-                "hovertemplate": "%{y}, %{x}: %{text}<extra></extra>",
+                "text": shown,
+                "texttemplate": "%{text}",
+                "textfont": {"size": 9},
+                "hovertemplate": hover,
                 "colorscale": [[0, "#f3f6fa"], [1, "#6f93bd"]],
                 "zmin": 0,
                 "zmax": 1,
@@ -797,10 +815,9 @@ def stage_figure(series: StageSeries) -> dict[str, Any]:
             }
         ],
         "layout": {
-            "height": STAGE_BASE_HEIGHT + STAGE_ROW_HEIGHT * len(labels),
-            "margin": {"l": 150, "r": 16, "t": 16, "b": 70},
-            "xaxis": {"type": "category", "tickangle": -45},
-            "yaxis": {"autorange": "reversed"},
+            "height": height,
+            "margin": {"l": 150 if not long_history else 80, "r": 16, "t": 40, "b": 70},
+            **axes,
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
         },
