@@ -143,7 +143,7 @@ def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
     import weasyprint
 
     from records.access import access_for_user
-    from records.report import SVG_CACHE, patient_report_pdf
+    from records.report import CHART_CACHE, patient_report_pdf
 
     access = access_for_user(user, clinic.pk)
     assert access is not None
@@ -156,7 +156,7 @@ def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
         patient_report_pdf(access=access, patient_id=patient_id, appendix=True)
 
     def full_redrawn() -> None:
-        SVG_CACHE.clear()
+        CHART_CACHE.clear()
         full()
 
     def one_page() -> None:
@@ -197,14 +197,14 @@ def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
             "s",
             floor=floor,
             peak_mib=peak_python_mib(full),
-            note="with the appendix, charts reused from the SVG cache; target 1.5 s",
+            note="with the appendix, charts reused from the chart cache; target 1.5 s",
         ),
         Row(
             "report full PDF, 40 trials: charts redrawn",
             redrawn,
             "s",
             floor=floor,
-            note="the same with the SVG cache emptied each run (the warm kaleido browser draws)",
+            note="the same with the chart cache emptied each run (the warm kaleido browser draws)",
         ),
     ]
 

@@ -104,8 +104,10 @@ SUMMARY_CONCERNS = 8
 SUMMARY_GROUPS = 8
 DAYS_PER_MONTH = 30.4375
 PDF_CHART_WIDTH = 900
-# Figures kept drawn (about 50 kB each): a report printed again (summary, then full) reuses them.
-SVG_CACHE_SIZE = 64
+# Figures kept drawn (50-200 kB each): a report printed again (summary, then full) reuses them.
+CHART_CACHE_SIZE = 32
+# The stage chart as PNG at twice its pixel size: sharp in print.
+PNG_SCALE = 2.0
 SCORE_CHART_HEIGHT = 300
 STAGE_ROW_HEIGHT = 26
 STAGE_BASE_HEIGHT = 90
@@ -271,7 +273,9 @@ class ReportFigure:
     title: str
     figure: dict[str, Any]
     pdf_height: int
-    svg: str | None = None
+    # "png" for a chart of many text cells: weasyprint places an image faster than it draws SVG.
+    image_format: str = "svg"
+    image: bytes | None = None
 
     @property
     def missing_note(self) -> str:
@@ -279,10 +283,11 @@ class ReportFigure:
         return CHART_NOT_DRAWN.format(title=self.title.lower())
 
     @property
-    def svg_data_uri(self) -> str:
-        """Return the SVG as a data URI for the PDF's <img>."""
-        encoded = base64.b64encode((self.svg or "").encode("utf-8")).decode("ascii")
-        return f"data:image/svg+xml;base64,{encoded}"
+    def image_data_uri(self) -> str:
+        """Return the drawn chart as a data URI for the PDF's <img>."""
+        mime = "image/png" if self.image_format == "png" else "image/svg+xml"
+        encoded = base64.b64encode(self.image or b"").decode("ascii")
+        return f"data:{mime};base64,{encoded}"
 
 
 @dataclass(frozen=True)
@@ -833,7 +838,8 @@ def _figures(detail: PatientDetail, series: StageSeries | None) -> tuple[ReportF
         figures.append(ReportFigure(f"scores-{index}", SCORES_TITLE, figure, SCORE_CHART_HEIGHT))
     if series is not None:
         figure = stage_figure(series)
-        figures.append(ReportFigure("stages", STAGE_TITLE, figure, figure["layout"]["height"]))
+        height = figure["layout"]["height"]
+        figures.append(ReportFigure("stages", STAGE_TITLE, figure, height, image_format="png"))
     return tuple(figures)
 
 
@@ -956,58 +962,73 @@ class ReportPdf:
     filename: str
 
 
-class _SvgCache:
-    """The SVGs of recently drawn figures: printing the same report again redraws nothing."""
+class _ChartCache:
+    """Recently drawn charts: printing the same report again redraws nothing."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._svgs: OrderedDict[str, str] = OrderedDict()
+        self._images: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def key(chart: ChartSize) -> str:
-        """Return a figure's identity: its JSON and size."""
-        text = json.dumps([chart.figure, chart.width, chart.height], sort_keys=True, default=str)
+        """Return a figure's identity: its JSON, size and format."""
+        text = json.dumps(
+            [chart.figure, chart.width, chart.height, chart.image_format, chart.scale],
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> bytes | None:
         with self._lock:
-            svg = self._svgs.get(key)
-            if svg is not None:
-                self._svgs.move_to_end(key)
-            return svg
+            image = self._images.get(key)
+            if image is not None:
+                self._images.move_to_end(key)
+            return image
 
     def clear(self) -> None:
         with self._lock:
-            self._svgs.clear()
+            self._images.clear()
 
-    def put(self, key: str, svg: str) -> None:
+    def put(self, key: str, image: bytes) -> None:
         with self._lock:
-            self._svgs[key] = svg
-            self._svgs.move_to_end(key)
-            while len(self._svgs) > self._size:
-                self._svgs.popitem(last=False)
+            self._images[key] = image
+            self._images.move_to_end(key)
+            while len(self._images) > self._size:
+                self._images.popitem(last=False)
 
 
-SVG_CACHE = _SvgCache(SVG_CACHE_SIZE)
+CHART_CACHE = _ChartCache(CHART_CACHE_SIZE)
 
 
-def _with_svgs(report: Report, exporter: ChartExporter) -> Report:
-    """Return the report with its appendix charts drawn as SVG (cached by figure)."""
+def _with_images(report: Report, exporter: ChartExporter) -> Report:
+    """Return the report with its appendix charts drawn (cached by figure)."""
     if report.appendix is None or not report.appendix.figures:
         return report
     figures = report.appendix.figures
-    charts = [ChartSize(figure.figure, PDF_CHART_WIDTH, figure.pdf_height) for figure in figures]
-    keys = [SVG_CACHE.key(chart) for chart in charts]
-    svgs: list[str | None] = [SVG_CACHE.get(key) for key in keys]
-    missing = [index for index, svg in enumerate(svgs) if svg is None]
+    charts = [
+        ChartSize(
+            figure.figure,
+            PDF_CHART_WIDTH,
+            figure.pdf_height,
+            figure.image_format,
+            PNG_SCALE if figure.image_format == "png" else 1.0,
+        )
+        for figure in figures
+    ]
+    keys = [CHART_CACHE.key(chart) for chart in charts]
+    images: list[bytes | None] = [CHART_CACHE.get(key) for key in keys]
+    missing = [index for index, image in enumerate(images) if image is None]
     if missing:
-        drawn = exporter.svgs([charts[index] for index in missing])
-        for index, svg in zip(missing, drawn, strict=True):
-            svgs[index] = svg
-            if svg is not None:
-                SVG_CACHE.put(keys[index], svg)
-    done = tuple(replace(figure, svg=svg) for figure, svg in zip(figures, svgs, strict=True))
+        drawn = exporter.images([charts[index] for index in missing])
+        for index, image in zip(missing, drawn, strict=True):
+            images[index] = image
+            if image is not None:
+                CHART_CACHE.put(keys[index], image)
+    done = tuple(
+        replace(figure, image=image) for figure, image in zip(figures, images, strict=True)
+    )
     return replace(report, appendix=replace(report.appendix, figures=done))
 
 
@@ -1036,7 +1057,7 @@ def patient_report_pdf(
     """Render a patient's summary (and appendix) as a PDF; record the export in the audit."""
     report = patient_report(access=access, patient_id=patient_id, appendix=appendix)
     if report.appendix is not None:
-        report = _with_svgs(report, exporter or default_exporter())
+        report = _with_images(report, exporter or default_exporter())
     content = render_pdf(
         "records/report_pdf.html",
         {"report": report},

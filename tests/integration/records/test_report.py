@@ -24,7 +24,7 @@ from records.demo import DEMO_CLINIC_NAME, demo_clinic_create, vignettes
 from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Clinic, Patient
 from records.models.clinic import PaperSize
-from records.report import SVG_CACHE, patient_report, patient_report_pdf
+from records.report import CHART_CACHE, patient_report, patient_report_pdf
 from records.report_render import pdf_filename
 from tests.factories import PatientFactory, ScaleAdministrationFactory
 
@@ -342,7 +342,7 @@ def test_appendix_names_trials_by_number_without_repeating_their_lines(
 def test_appendix_without_chromium_still_renders_with_a_note_per_chart(
     simple: Patient, access: ClinicAccess
 ) -> None:
-    SVG_CACHE.clear()
+    CHART_CACHE.clear()
 
     pdf = patient_report_pdf(
         access=access,
