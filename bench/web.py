@@ -143,7 +143,8 @@ def pdf_rows(clinic: Clinic, user: User, repeat: int) -> list[Row]:
     import weasyprint
 
     from records.access import access_for_user
-    from records.report import CHART_CACHE, patient_report_pdf
+    from records.report import patient_report_pdf
+    from records.report_charts import CHART_CACHE
 
     access = access_for_user(user, clinic.pk)
     assert access is not None

@@ -9,12 +9,8 @@ not yet been adequately tried, impression and plan, signatures.
 
 import base64
 import datetime
-import hashlib
-import json
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -26,13 +22,13 @@ from django.utils import timezone
 from pseudoresistance.checklist_data import Answer
 from pseudoresistance.selectors import EpisodeAssessment, ItemRow, impasse_panel_for
 from records import scales
-from records.charts import score_charts
 
 from .access import ClinicAccess
 from .audit import audit_event_write
-from .charts_export import ChartExporter, ChartSize, default_exporter
+from .charts_export import ChartExporter, default_exporter
 from .models import AuditAction, Clinic, Diagnosis, Episode, Patient, ReportPreparation
 from .models.staging_defaults import parameter_label
+from .report_charts import ReportFigure, appendix_figures, figures_drawn
 from .report_models import ModelLine, model_line, pattern_sentence
 from .report_render import pdf_filename, render_pdf
 from .selectors import (
@@ -44,7 +40,7 @@ from .selectors import (
     patient_detail,
 )
 from .services.common import ObjectType
-from .staging import ParameterRow, StageSeries, stage_over_time, staging_results
+from .staging import ParameterRow, stage_over_time, staging_results
 
 logger = logging.getLogger(__name__)
 
@@ -91,31 +87,11 @@ ONGOING = "ongoing"
 NOT_ANSWERED = "not answered"
 NO_LATER_SCORE = "no later score"
 NOT_COUNTED = "not counted (not adequate or not failed)"
-PREVIOUS_EPISODE = "previous episode"
 OVERRIDDEN = ", clinician override"
-STAGE_TITLE = "Stage over time (at the end of each trial)"
-SCORES_TITLE = "Scale scores over time"
-CHART_NOT_DRAWN = (
-    "The {title} chart could not be drawn in this PDF (no chart renderer is available on the "
-    "server); the tables hold the same data."
-)
 # The summary's limits (issue 15): at most 8 concerns and 8 not-yet-tried lines on page 1-2.
 SUMMARY_CONCERNS = 8
 SUMMARY_GROUPS = 8
 DAYS_PER_MONTH = 30.4375
-PDF_CHART_WIDTH = 900
-# Figures kept drawn (50-200 kB each): a report printed again (summary, then full) reuses them.
-CHART_CACHE_SIZE = 32
-# The stage chart as PNG at twice its pixel size: sharp in print.
-PNG_SCALE = 2.0
-SCORE_CHART_HEIGHT = 300
-STAGE_ROW_HEIGHT = 26
-STAGE_BASE_HEIGHT = 90
-STAGE_DATE_HEIGHT = 18
-# The top of each scored model's range (staging-models.md 4 and 5); the MGH-s has none (3).
-SCORE_TOPS = {"msm": 15.0, "dm_trd": 26.0}
-# Above this many dates the stage chart turns a date per row (columns too narrow for words).
-STAGE_TEXT_MAX_DATES = 16
 TRIAL_CODE = re.compile(r"T\d+")
 TRIAL_LINE = re.compile(r"^(T\d+) [^:]*: (.*)$")
 SPEC_REFERENCE = re.compile(
@@ -263,31 +239,6 @@ class ModelExplanation:
     headline: str
     trials: str
     lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ReportFigure:
-    """A chart: its plotly figure and, in the PDF, its SVG (None if it could not be drawn)."""
-
-    key: str
-    title: str
-    figure: dict[str, Any]
-    pdf_height: int
-    # "png" for a chart of many text cells: weasyprint places an image faster than it draws SVG.
-    image_format: str = "svg"
-    image: bytes | None = None
-
-    @property
-    def missing_note(self) -> str:
-        """Say where the chart would be and where its data is instead."""
-        return CHART_NOT_DRAWN.format(title=self.title.lower())
-
-    @property
-    def image_data_uri(self) -> str:
-        """Return the drawn chart as a data URI for the PDF's <img>."""
-        mime = "image/png" if self.image_format == "png" else "image/svg+xml"
-        encoded = base64.b64encode(self.image or b"").decode("ascii")
-        return f"data:{mime};base64,{encoded}"
 
 
 @dataclass(frozen=True)
@@ -765,84 +716,6 @@ def _explanation(row: Any) -> ModelExplanation:
     return ModelExplanation(row.label, row.version, headline, trials, tuple(lines))
 
 
-def _axis_top(model: Any) -> float:
-    """Return the top of a model's axis, so shading compares a result with its whole range."""
-    ticks = model.axis.get("tickvals")
-    if ticks:
-        return float(max(ticks)) or 1.0
-    return SCORE_TOPS.get(model.key) or max((v for v in model.values if v), default=1.0)
-
-
-def stage_figure(series: StageSeries) -> dict[str, Any]:
-    """Return the stage over time as a grid: a row per model and a column per trial end, or,
-    for a long history, a row per trial end (the cells then stay wide enough to name results)."""
-    labels = [model.label for model in series.models]
-    dates = [day.isoformat() for day in series.dates]
-    shading = [
-        [None if value is None else value / _axis_top(model) for value in model.values]
-        for model in series.models
-    ]
-    # "met" / "not met" in a cell; the row or column names the definition.
-    shown = [[text.removeprefix("definition ") for text in model.shown] for model in series.models]
-    long_history = len(dates) > STAGE_TEXT_MAX_DATES
-    if long_history:
-        x, y = labels, dates
-        shading = [list(row) for row in zip(*shading, strict=True)]
-        shown = [list(row) for row in zip(*shown, strict=True)]
-        height = STAGE_BASE_HEIGHT + STAGE_DATE_HEIGHT * len(dates)
-        axes = {
-            "xaxis": {"side": "top", "tickangle": 0},
-            "yaxis": {"type": "category", "autorange": "reversed"},
-        }
-        hover = "%{x}, %{y}: %{text}<extra></extra>"
-    else:
-        x, y = dates, labels
-        height = STAGE_BASE_HEIGHT + STAGE_ROW_HEIGHT * len(labels)
-        axes = {"xaxis": {"type": "category", "tickangle": -45}, "yaxis": {"autorange": "reversed"}}
-        hover = "%{y}, %{x}: %{text}<extra></extra>"
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "x": x,
-                "y": y,
-                "z": shading,
-                "text": shown,
-                "texttemplate": "%{text}",
-                "textfont": {"size": 9},
-                "hovertemplate": hover,
-                "colorscale": [[0, "#f3f6fa"], [1, "#6f93bd"]],
-                "zmin": 0,
-                "zmax": 1,
-                "showscale": False,
-                "xgap": 2,
-                "ygap": 2,
-            }
-        ],
-        "layout": {
-            "height": height,
-            "margin": {"l": 150 if not long_history else 80, "r": 16, "t": 40, "b": 70},
-            **axes,
-            "paper_bgcolor": "#ffffff",
-            "plot_bgcolor": "#ffffff",
-        },
-        "config": {"displaylogo": False, "responsive": True, "displayModeBar": False},
-    }
-
-
-def _figures(detail: PatientDetail, series: StageSeries | None) -> tuple[ReportFigure, ...]:
-    figures = []
-    for index, figure in enumerate(score_charts(detail.scales)):
-        figure["layout"]["paper_bgcolor"] = "#ffffff"
-        figure["layout"]["height"] = SCORE_CHART_HEIGHT
-        figures.append(ReportFigure(f"scores-{index}", SCORES_TITLE, figure, SCORE_CHART_HEIGHT))
-    if series is not None:
-        figure = stage_figure(series)
-        height = figure["layout"]["height"]
-        figures.append(ReportFigure("stages", STAGE_TITLE, figure, height, image_format="png"))
-    return tuple(figures)
-
-
 def _logo_data_uri(clinic: Clinic) -> str:
     """Return the clinic's logo inlined as a data URI (both renderings), or ""."""
     if not clinic.logo:
@@ -926,7 +799,7 @@ def patient_report(*, access: ClinicAccess, patient_id: int, appendix: bool = Fa
             disagreements=results.disagreements,
             parameters=results.parameters,
             engines=tuple((row.label, row.version) for row in results.rows),
-            figures=_figures(detail, series),
+            figures=appendix_figures(detail.scales, series),
         )
     return replace(
         empty,
@@ -962,76 +835,6 @@ class ReportPdf:
     filename: str
 
 
-class _ChartCache:
-    """Recently drawn charts: printing the same report again redraws nothing."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._images: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(chart: ChartSize) -> str:
-        """Return a figure's identity: its JSON, size and format."""
-        text = json.dumps(
-            [chart.figure, chart.width, chart.height, chart.image_format, chart.scale],
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            image = self._images.get(key)
-            if image is not None:
-                self._images.move_to_end(key)
-            return image
-
-    def clear(self) -> None:
-        with self._lock:
-            self._images.clear()
-
-    def put(self, key: str, image: bytes) -> None:
-        with self._lock:
-            self._images[key] = image
-            self._images.move_to_end(key)
-            while len(self._images) > self._size:
-                self._images.popitem(last=False)
-
-
-CHART_CACHE = _ChartCache(CHART_CACHE_SIZE)
-
-
-def _with_images(report: Report, exporter: ChartExporter) -> Report:
-    """Return the report with its appendix charts drawn (cached by figure)."""
-    if report.appendix is None or not report.appendix.figures:
-        return report
-    figures = report.appendix.figures
-    charts = [
-        ChartSize(
-            figure.figure,
-            PDF_CHART_WIDTH,
-            figure.pdf_height,
-            figure.image_format,
-            PNG_SCALE if figure.image_format == "png" else 1.0,
-        )
-        for figure in figures
-    ]
-    keys = [CHART_CACHE.key(chart) for chart in charts]
-    images: list[bytes | None] = [CHART_CACHE.get(key) for key in keys]
-    missing = [index for index, image in enumerate(images) if image is None]
-    if missing:
-        drawn = exporter.images([charts[index] for index in missing])
-        for index, image in zip(missing, drawn, strict=True):
-            images[index] = image
-            if image is not None:
-                CHART_CACHE.put(keys[index], image)
-    done = tuple(
-        replace(figure, image=image) for figure, image in zip(figures, images, strict=True)
-    )
-    return replace(report, appendix=replace(report.appendix, figures=done))
-
-
 def pdf_audited(*, access: ClinicAccess, report: Report) -> None:
     """Record a PDF of the report in the audit trail (an export of the episode or patient)."""
     episode = report.episode
@@ -1056,8 +859,9 @@ def patient_report_pdf(
 ) -> ReportPdf:
     """Render a patient's summary (and appendix) as a PDF; record the export in the audit."""
     report = patient_report(access=access, patient_id=patient_id, appendix=appendix)
-    if report.appendix is not None:
-        report = _with_images(report, exporter or default_exporter())
+    if report.appendix is not None and report.appendix.figures:
+        drawn = figures_drawn(report.appendix.figures, exporter or default_exporter())
+        report = replace(report, appendix=replace(report.appendix, figures=drawn))
     content = render_pdf(
         "records/report_pdf.html",
         {"report": report},
