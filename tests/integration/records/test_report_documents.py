@@ -9,6 +9,7 @@ import pytest
 import textstat
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
@@ -26,6 +27,7 @@ from records.services.report_preparation import (
     report_preparation_save,
 )
 from tests.factories import PatientFactory
+from tests.integration.records.test_audit import FAIL_AUDIT_INSERTS
 from tests.integration.records.test_report import (
     pdf_pages,
     report_patient,
@@ -284,3 +286,19 @@ def test_bipolar_disorder_says_the_models_do_not_apply(clinic: Clinic, psychiatr
     first = " ".join(pages[0].split())
     assert "Bipolar disorder: the staging models are defined for unipolar depression" in first
     assert len(pages) <= 2
+
+
+def test_a_failed_audit_write_saves_no_wording(simple: Patient, psychiatrist: User) -> None:
+    episode = simple.episodes.get()
+    with connection.cursor() as cursor:
+        cursor.execute(FAIL_AUDIT_INSERTS)
+
+    with pytest.raises(DatabaseError, match="audit insert refused"):
+        report_preparation_save(
+            acting_user=psychiatrist,
+            episode_id=episode.pk,
+            expected_version=0,
+            data=PreparationInput(**PREPARED),
+        )
+
+    assert not ReportPreparation.objects.exists()
