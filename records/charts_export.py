@@ -51,6 +51,9 @@ class ChartSize:
     figure: Mapping[str, Any]
     width: int
     height: int
+    # "svg", or "png" for a figure with hundreds of text cells (cheaper for weasyprint to place).
+    image_format: str = "svg"
+    scale: float = 1.0
 
 
 async def _together(calls: Sequence[Coroutine[Any, Any, bytes]]) -> list[bytes]:
@@ -117,6 +120,10 @@ class ChartExporter:
 
         Every entry is None when no browser can draw them.
         """
+        return [None if data is None else data.decode("utf-8") for data in self.images(charts)]
+
+    def images(self, charts: Sequence[ChartSize]) -> list[bytes | None]:
+        """Return each chart drawn in its format (None for each when no browser can draw)."""
         with self._lock:
             if not charts or not self._start():
                 return [None] * len(charts)
@@ -124,7 +131,12 @@ class ChartExporter:
             calls = [
                 self._kaleido.calc_fig(
                     dict(chart.figure),
-                    opts={"format": "svg", "width": chart.width, "height": chart.height},
+                    opts={
+                        "format": chart.image_format,
+                        "width": chart.width,
+                        "height": chart.height,
+                        "scale": chart.scale,
+                    },
                 )
                 for chart in charts
             ]
@@ -134,7 +146,7 @@ class ChartExporter:
                 logger.exception("chart export failed; restarting the browser next time")
                 self._close()
                 return [None] * len(charts)
-        return [bytes(data).decode("utf-8") for data in drawn]
+        return [bytes(data) for data in drawn]
 
     def _close(self) -> None:
         if self._kaleido is None:

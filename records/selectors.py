@@ -160,6 +160,30 @@ def scale_rows(administrations: Iterable[ScaleAdministration]) -> tuple[ScaleRow
     return tuple(rows)
 
 
+def open_safety_alerts(scores: Iterable[ScaleRow]) -> tuple[ScaleRow, ...]:
+    """Return the open suicide-item alerts: the latest score of each scale, if it alerts.
+
+    The impasse queue's rule (an alert stays open until a later score of the same scale no
+    longer raises it), newest first.
+    """
+    latest: dict[str, ScaleRow] = {}
+    for row in scores:
+        latest[row.administration.scale] = row
+    alerts = (row for row in latest.values() if row.safety_alert is not None)
+    return tuple(sorted(alerts, key=lambda row: row.administration.administered_on, reverse=True))
+
+
+def last_safety_item_rating(scores: Iterable[ScaleRow]) -> datetime.date | None:
+    """Return the latest day a scale's suicide item was rated, None when it never was."""
+    days = [
+        row.administration.administered_on
+        for row in scores
+        if (rule := scales.SCALES[row.administration.code].safety) is not None
+        and row.administration.item_values.get(rule.item) is not None
+    ]
+    return max(days, default=None)
+
+
 def patient_detail(
     *, access: ClinicAccess, patient_id: int, assessment_date: datetime.date | None = None
 ) -> PatientDetail:

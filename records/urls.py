@@ -17,7 +17,15 @@ from .views import (
     trials,
     two_factor,
 )
-from .views.report import patient_report_page, patient_report_pdf_download
+from .views.report import (
+    patient_report_page,
+    patient_report_pdf_download,
+    report_letter_page,
+    report_letter_pdf,
+    report_patient_summary_page,
+    report_patient_summary_pdf,
+    report_prepare_page,
+)
 
 app_name = "records"
 
@@ -87,6 +95,11 @@ urlpatterns = [
     path("patients/import-csv/confirm/", imports.csv_import_confirm, name="import-csv-confirm"),
     path(f"{patient}report/", patient_report_page, name="patient-report"),
     path(f"{patient}report.pdf", patient_report_pdf_download, name="patient-report-pdf"),
+    path(f"{patient}report/prepare/", report_prepare_page, name="report-prepare"),
+    path(f"{patient}report/letter/", report_letter_page, name="report-letter"),
+    path(f"{patient}report/letter.pdf", report_letter_pdf, name="report-letter-pdf"),
+    path(f"{patient}report/patient/", report_patient_summary_page, name="report-patient"),
+    path(f"{patient}report/patient.pdf", report_patient_summary_pdf, name="report-patient-pdf"),
     path(f"{patient}erase/", erasure.patient_erase_page, name="patient-erase"),
     path("audit/", audit_log.audit_log_index, name="audit-log"),
     path("audit/patients/<int:patient_id>/", audit_log.audit_log_patient, name="audit-log-patient"),

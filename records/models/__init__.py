@@ -4,6 +4,7 @@ from .clinic import Clinic, Membership, Role
 from .episode import Episode, FunctionalImpairment, PersonalityDisorder, Presence, SeverityCategory
 from .invitation import Invitation
 from .patient import Diagnosis, Patient, Sex
+from .report import ReportPreparation
 from .scale import ScaleAdministration
 from .staging_defaults import ClinicStagingDefaults
 from .trial import (
@@ -36,6 +37,7 @@ __all__ = [
     "Placement",
     "Presence",
     "ReasonStopped",
+    "ReportPreparation",
     "Role",
     "ScaleAdministration",
     "SeverityCategory",

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from records.access import ClinicAccess, Permission, access_for_user
 from records.audit import changes_since, describe_changes
-from records.models import AuditEvent, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import (
+    AuditEvent,
+    Episode,
+    Patient,
+    ReportPreparation,
+    ScaleAdministration,
+    TreatmentTrial,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -39,6 +46,7 @@ class ObjectType(StrEnum):
     SCALE_ADMINISTRATION = "scale_administration"
     TRIAL = "trial"
     AGENT = "agent"
+    REPORT_PREPARATION = "report_preparation"
 
 
 class StaleEditError(ValidationError):
@@ -134,7 +142,7 @@ def field_labels(model: type[models.Model]) -> dict[str, str]:
 
 
 def check_version(
-    instance: "Patient | Episode | ScaleAdministration | TreatmentTrial",
+    instance: "Patient | Episode | ScaleAdministration | TreatmentTrial | ReportPreparation",
     *,
     expected_version: int,
     object_type: ObjectType,

@@ -23,6 +23,7 @@ from records.models import (
     AuditEvent,
     Episode,
     Patient,
+    ReportPreparation,
     ScaleAdministration,
     TreatmentTrial,
 )
@@ -89,12 +90,14 @@ def patient_erase(*, acting_user: "Actor", patient_id: int, reason: str) -> Audi
         trials = TreatmentTrial.objects.filter(episode__patient=patient)
         cases = ImpasseCase.objects.filter(patient=patient)
         reviews = ChecklistReview.objects.filter(episode__patient=patient)
+        preparations = ReportPreparation.objects.filter(episode__patient=patient)
         counts = {
             "impasse_reviews": ImpasseReview.objects.filter(case__patient=patient).count(),
             "impasse_cases": cases.count(),
             "checklist_reviews": reviews.count(),
             "trials": trials.count(),
             "scores": ScaleAdministration.objects.filter(episode__patient=patient).count(),
+            "report_preparations": preparations.count(),
             "episodes": episodes.count(),
         }
         ImpasseReview.objects.filter(case__patient=patient).delete()
@@ -106,6 +109,7 @@ def patient_erase(*, acting_user: "Actor", patient_id: int, reason: str) -> Audi
         trials.exclude(augments=None).update(augments=None)
         trials.delete()
         ScaleAdministration.objects.filter(episode__patient=patient).delete()
+        preparations.delete()
         episodes.delete()
         clinic_id, number = patient.clinic_id, patient.record_number
         patient.delete()

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET
 
 from records.access import Permission, clinic_access
 from records.history import staging_scale_name
-from records.models import AuditEvent, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import (
+    AuditEvent,
+    Episode,
+    Patient,
+    ReportPreparation,
+    ScaleAdministration,
+    TreatmentTrial,
+)
 from records.selectors import patient_change_history
 from records.services import ObjectType, RecordPage, patient_record_opened
 from records.services.common import field_labels
@@ -29,6 +36,7 @@ MODELS: Mapping[str, type[models.Model]] = {
     ObjectType.EPISODE: Episode,
     ObjectType.TRIAL: TreatmentTrial,
     ObjectType.SCALE_ADMINISTRATION: ScaleAdministration,
+    ObjectType.REPORT_PREPARATION: ReportPreparation,
 }
 
 

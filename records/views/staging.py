@@ -265,6 +265,8 @@ def episode_staging_parameters(request: HttpRequest, patient_id: int) -> HttpRes
             ):
                 return redirect("records:patient-staging", patient.pk)
         messages.error(request, NOTHING_SAVED)
+    else:
+        patient_record_opened(access=access, patient=patient, page=RecordPage.STAGING_PARAMETERS)
     context = {
         "patient": patient,
         "episode": episode,

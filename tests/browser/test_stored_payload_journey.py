@@ -172,6 +172,9 @@ def test_stored_payloads_never_run_on_the_pages_that_show_them(page: Page) -> No
             f"/patients/{patient.pk}/",
             f"/patients/{patient.pk}/staging/",
             f"/patients/{patient.pk}/report/",
+            f"/patients/{patient.pk}/report/prepare/",
+            f"/patients/{patient.pk}/report/letter/",
+            f"/patients/{patient.pk}/report/patient/",
             f"/patients/{patient.pk}/changes/",
             f"/impasse/episodes/{episode.pk}/",
             # The forms show the stored values inside their fields.

@@ -278,7 +278,7 @@ def test_report_says_how_the_episode_is_staged(access, psychiatrist, signed_in):
     assert response.status_code == 200
     html = response.content.decode()
     line = html.split('data-testid="report-own-parameters"')[1].split("</p>")[0]
-    assert "Right-unilateral ECT counts for Thase-Rush stage V: <strong>yes</strong>" in line
+    assert "Right-unilateral ECT counts for Thase-Rush stage V: yes (clinic default: no)" in line
 
 
 def test_the_database_refuses_own_parameters_that_are_not_named_values(access):

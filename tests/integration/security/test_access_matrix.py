@@ -166,6 +166,17 @@ EXPECTED: dict[str, Row] = {
     "patients/<int:patient_id>/import/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
     "patients/<int:patient_id>/report.pdf": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/report/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/report/letter.pdf": (
+        (L, 404, 200, 200, 200),
+        (L, 405, 405, 405, 405),
+    ),
+    "patients/<int:patient_id>/report/letter/": ((L, 404, 200, 200, 200), (L, 404, 200, 403, 403)),
+    "patients/<int:patient_id>/report/patient.pdf": (
+        (L, 404, 200, 200, 200),
+        (L, 405, 405, 405, 405),
+    ),
+    "patients/<int:patient_id>/report/patient/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    "patients/<int:patient_id>/report/prepare/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
     "patients/<int:patient_id>/scores/<int:administration_id>/delete/": (
         (L, 404, 200, 403, 403),
         (L, 404, 200, 403, 403),

@@ -53,12 +53,20 @@ from records.models import (
     Invitation,
     Membership,
     Patient,
+    ReportPreparation,
     Role,
     ScaleAdministration,
     TreatmentTrial,
 )
 from records.services.csv_import import csv_import
 from records.services.erasure import ErasureReason, patient_erase
+from records.services.report_preparation import (
+    LETTER_FIELDS,
+    LetterInput,
+    PreparationInput,
+    report_letter_save,
+    report_preparation_save,
+)
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory, builtin_agent
 from tests.integration.security import test_access_matrix as matrix
 from tests.two_factor import verified_login
@@ -104,6 +112,7 @@ OBJECT_TYPES: dict[type[models.Model], str] = {
     # A transition's history row is recorded by the case's own event.
     ImpasseCaseEvent: "impasse_case",
     ImpasseReview: "impasse_review",
+    ReportPreparation: "report_preparation",
 }
 
 
@@ -256,6 +265,31 @@ def scenario(trail: Trail) -> None:
             episode_id=episode.pk,
             expected_version=1,
             data=services.EpisodeInput(**{**episode_data.__dict__, "baseline_score": Decimal(24)}),
+        ),
+    )
+    trail.step(
+        "report_preparation_save",
+        p,
+        lambda: report_preparation_save(
+            acting_user=p,
+            episode_id=episode.pk,
+            expected_version=0,
+            data=PreparationInput(
+                reason_for_referral="Second opinion",
+                referrer="Dr Adeyemi",
+                impression="Dose never optimised",
+                plan="Optimise the dose",
+            ),
+        ),
+    )
+    trail.step(
+        "report_letter_save",
+        p,
+        lambda: report_letter_save(
+            acting_user=p,
+            episode_id=episode.pk,
+            expected_version=1,
+            data=LetterInput(**dict.fromkeys(LETTER_FIELDS, "A paragraph of the letter.")),
         ),
     )
     score_data = services.ScaleInput(
