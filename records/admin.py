@@ -139,7 +139,17 @@ class ClinicUserAdmin(UserAdmin):  # type: ignore[type-arg]
         "is_superuser",
         "locked_out",
     ]
+    list_filter = ["is_active", "is_superuser", "is_staff"]
     actions = ["unlock_accounts"]
+    # No groups or model permissions: access comes from memberships (records/access.py), and
+    # every field shown here is one the audit records (ACCOUNT_FIELDS).
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are deactivated, never deleted: audit events keep pointing at them.
