@@ -5,6 +5,7 @@ Every change to an account, a role or a clinic made here goes through an audited
 it appears in the audit trail and not only in Django's own change log.
 """
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -35,8 +36,9 @@ from .services.clinic_settings import clinic_operator_save
 ROLE_NOT_REMOVED = "The role was not removed: type your password to confirm."
 UNLOCKED = "Unlocked: {names}."
 NOTHING_TO_UNLOCK = "None of the selected accounts was locked."
-# The date drill-down's largest sensible parts: a bigger number is no date (and no 500).
-DATE_PART_DIGITS = {"year": 4, "month": 2, "day": 2}
+# The date drill-down's parts and their ranges: the admin adds one year, month or day to the
+# chosen one, so the last year is refused too (datetime.MAXYEAR would overflow: a 500).
+DATE_PART_RANGES = {"year": (1, datetime.MAXYEAR - 1), "month": (1, 12), "day": (1, 31)}
 
 admin.site.unregister(Group)
 admin.site.unregister(User)
@@ -158,7 +160,17 @@ class ClinicUserAdmin(UserAdmin):  # type: ignore[type-arg]
         "is_superuser",
         "locked_out",
     ]
+    list_filter = ["is_active", "is_superuser", "is_staff"]
     actions = ["unlock_accounts"]
+    # No groups or model permissions: access comes from memberships (records/access.py), and
+    # every field shown here is one the audit records (ACCOUNT_FIELDS).
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Accounts are deactivated, never deleted: audit events keep pointing at them.
@@ -242,11 +254,12 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ) -> HttpResponse:
         # Django turns an impossible date into its "?e=1" page, but a number too large for a
         # date (?occurred_at__year=99999999999999999999) raised OverflowError: a 500.
-        for part, digits in DATE_PART_DIGITS.items():
+        for part, (lowest, highest) in DATE_PART_RANGES.items():
             value = request.GET.get(f"{self.date_hierarchy}__{part}")
-            if value is not None and not (
-                value.isascii() and value.isdigit() and len(value) <= digits
-            ):
+            if value is None:
+                continue
+            number = int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
+            if not lowest <= number <= highest:
                 return HttpResponseRedirect(f"{request.path}?e=1")
         return super().changelist_view(request, extra_context)
 

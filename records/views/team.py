@@ -89,7 +89,6 @@ def _member_forms(request: HttpRequest, member: TeamMember) -> dict[str, Any]:
 
 def _member_page(
     request: HttpRequest,
-    access: ClinicAccess,
     member: TeamMember,
     bound: dict[str, Any] | None = None,
     status: int = 200,
@@ -103,7 +102,7 @@ def _member_page(
 def team_member_page(request: HttpRequest, user_id: int) -> HttpResponse:
     """Show one person of the clinic and the actions the admin may take."""
     access = clinic_access(request, Permission.MANAGE_CLINIC)
-    return _member_page(request, access, team_member(access=access, user_id=user_id))
+    return _member_page(request, team_member(access=access, user_id=user_id))
 
 
 def _act(
@@ -118,7 +117,7 @@ def _act(
     member = team_member(access=access, user_id=user_id)
     if not form.is_valid():
         messages.error(request, NOTHING_SAVED)
-        return _member_page(request, access, member, {name: form})
+        return _member_page(request, member, {name: form})
     try:
         message = act(access, member)
     except ValidationError as error:
@@ -127,10 +126,10 @@ def _act(
         else:
             form.add_error(None, error)
         messages.error(request, NOTHING_CHANGED.format(reason=" ".join(error.messages)))
-        return _member_page(request, access, member, {name: form})
+        return _member_page(request, member, {name: form})
     except PermissionDenied as refusal:
         messages.error(request, NOTHING_CHANGED.format(reason=refusal))
-        return _member_page(request, access, member, status=403)
+        return _member_page(request, member, status=403)
     messages.success(request, message)
     return redirect("records:team-member", user_id=user_id)
 
@@ -285,12 +284,12 @@ def team_reinvite(request: HttpRequest, user_id: int) -> HttpResponse:
     form = _confirm_form(request)
     if not form.is_valid():
         messages.error(request, NOTHING_SAVED)
-        return _member_page(request, access, member, {"reinvite": form})
+        return _member_page(request, member, {"reinvite": form})
     try:
         issued = invitation_reissue(
             acting_user=request.user, clinic_id=access.clinic.pk, user_id=user_id
         )
     except PermissionDenied as refusal:
         messages.error(request, NOTHING_CHANGED.format(reason=refusal))
-        return _member_page(request, access, member, status=403)
+        return _member_page(request, member, status=403)
     return _invitation_page(request, access, issued)

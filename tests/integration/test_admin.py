@@ -83,3 +83,14 @@ def test_accounts_are_never_deleted_in_the_admin(client, root, psychiatrist):
     verified_login(client, root)
     url = reverse("admin:auth_user_delete", args=[psychiatrist.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
+
+
+def test_every_account_field_in_the_admin_is_one_the_audit_records(client, root, psychiatrist):
+    from records.services.accounts import ACCOUNT_FIELDS
+
+    client.force_login(root)
+    page = client.get(reverse("admin:auth_user_change", args=[psychiatrist.pk]))
+    editable = set(page.context["adminform"].form.fields) - {"password"}
+    assert editable <= set(ACCOUNT_FIELDS)
+    assert "user_permissions" not in editable
+    assert "groups" not in editable

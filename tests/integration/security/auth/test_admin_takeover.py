@@ -227,6 +227,8 @@ def test_superuser_role_changes_are_audited(client, root, clinic, member):
         "occurred_at__year=2026&occurred_at__month=99999999999999999999",
         "occurred_at__year=2026&occurred_at__month=1&occurred_at__day=99999999999",
         "occurred_at__year=-1",
+        "occurred_at__year=9999&occurred_at__month=12&occurred_at__day=31",
+        "occurred_at__year=2026&occurred_at__month=2&occurred_at__day=30",
         "occurred_at__year=abc",
     ],
 )
@@ -235,6 +237,19 @@ def test_oversized_admin_date_filters_are_no_500(client, root, clinic, query):
     AuditEvent.objects.create(clinic_id=clinic.pk, object_type="patient", action=AuditAction.VIEW)
     response = client.get(f"{reverse('admin:records_auditevent_changelist')}?{query}")
     assert response.status_code in (200, 302, 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/records/membership/?role__exact=%00",
+        "/admin/auth/user/?q=%00",
+        "/admin/records/auditevent/?%00=1",
+    ],
+)
+def test_a_nul_in_an_admin_filter_is_a_400_not_a_500(client, root, path):
+    client.force_login(root)
+    assert client.get(path).status_code == 400
 
 
 def test_a_superuser_in_a_clinic_still_gets_the_admin(client, root, clinic):
