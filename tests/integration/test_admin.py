@@ -88,7 +88,7 @@ def test_accounts_are_never_deleted_in_the_admin(client, root, psychiatrist):
 def test_every_account_field_in_the_admin_is_one_the_audit_records(client, root, psychiatrist):
     from records.services.accounts import ACCOUNT_FIELDS
 
-    client.force_login(root)
+    verified_login(client, root)
     page = client.get(reverse("admin:auth_user_change", args=[psychiatrist.pk]))
     editable = set(page.context["adminform"].form.fields) - {"password"}
     assert editable <= set(ACCOUNT_FIELDS)

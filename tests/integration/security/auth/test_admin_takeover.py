@@ -248,7 +248,7 @@ def test_oversized_admin_date_filters_are_no_500(client, root, clinic, query):
     ],
 )
 def test_a_nul_in_an_admin_filter_is_a_400_not_a_500(client, root, path):
-    client.force_login(root)
+    verified_login(client, root)
     assert client.get(path).status_code == 400
 
 
