@@ -149,7 +149,7 @@ def person_invite(*, acting_user: "Actor", clinic_id: int, data: InviteInput) ->
             try:
                 validate_identity_text(getattr(user, field))
             except ValidationError as error:
-                add_error(errors, field, error.message, "hidden_character")
+                add_error(errors, field, " ".join(error.messages), "hidden_character")
         if User.objects.filter(username__iexact=user.username).exists():
             add_error(errors, "username", USERNAME_TAKEN, "username_taken")
         if data.role not in Role.values:
