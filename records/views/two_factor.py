@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
@@ -94,7 +93,6 @@ def _verified(request: HttpRequest, device: object) -> None:
     request.session.cycle_key()
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_verify_page(request: HttpRequest) -> HttpResponse:
     """Ask a signed-in user for the code of their authenticator app or a recovery code."""
@@ -120,7 +118,6 @@ def two_factor_verify_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_enrol_page(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code, confirm a code, receive recovery codes."""
@@ -167,7 +164,6 @@ def _recovery_codes_page(request: HttpRequest, codes: list[str], *, enrolled: bo
     return render(request, "records/two_factor_recovery_codes.html", context)
 
 
-@never_cache
 @require_GET
 def two_factor_account_page(request: HttpRequest) -> HttpResponse:
     """Show the user's two-factor sign-in: whether it is set up and required, codes left."""
@@ -181,7 +177,6 @@ def two_factor_account_page(request: HttpRequest) -> HttpResponse:
     return render(request, "records/two_factor_account.html", context)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_recovery_codes_page(request: HttpRequest) -> HttpResponse:
     """Replace the user's recovery codes, after the password, and show the new ones once."""
