@@ -8,7 +8,7 @@ recorded". Logs get the event type and ids only, never the values.
 import datetime
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Changes = dict[str, list[str | None]]
+# Events per INSERT on bulk paths (CSV import, a change to many episodes).
+AUDIT_BATCH = 1_000
 
 
 def display_value(value: object) -> str | None:
@@ -73,6 +75,33 @@ def deleted(values: Mapping[str, str | None]) -> Changes:
     return {name: [value, None] for name, value in values.items() if value is not None}
 
 
+def audit_event(
+    *,
+    actor: "User | None",
+    action: AuditAction,
+    object_type: str,
+    object_id: int | None,
+    clinic_id: int | None,
+    patient_id: int | None = None,
+    changes: Changes | None = None,
+    object_version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEvent:
+    """Return one audit event, not yet written (`audit_events_write` writes many at once)."""
+    return AuditEvent(
+        occurred_at=at or timezone.now(),
+        actor_id=None if actor is None else actor.pk,
+        actor_username="" if actor is None else actor.get_username(),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        changes=changes or {},
+        object_version=object_version,
+    )
+
+
 def audit_event_write(
     *,
     actor: "User | None",
@@ -85,20 +114,25 @@ def audit_event_write(
     object_version: int | None = None,
 ) -> AuditEvent:
     """Append one audit event; call inside the transaction of the change it records."""
-    event = AuditEvent.objects.create(
-        occurred_at=timezone.now(),
-        actor_id=None if actor is None else actor.pk,
-        actor_username="" if actor is None else actor.get_username(),
-        clinic_id=clinic_id,
-        patient_id=patient_id,
+    event = audit_event(
+        actor=actor,
+        action=action,
         object_type=object_type,
         object_id=object_id,
-        action=action,
-        changes=changes or {},
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        changes=changes,
         object_version=object_version,
     )
+    event.save()
     logger.debug("audit %s %s %s", action, object_type, object_id)
     return event
+
+
+def audit_events_write(events: Sequence[AuditEvent]) -> None:
+    """Append many audit events in a few statements (bulk paths); inside their change."""
+    AuditEvent.objects.bulk_create(events, batch_size=AUDIT_BATCH)
+    logger.debug("audit %d events", len(events))
 
 
 def changes_since(*, object_type: str, object_id: int, version: int) -> list[AuditEvent]:

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from pseudoresistance.selectors import patient_impasse_panel
 from records.charts import score_charts
+from records.extensions import patient_impasse_panel
 
 from .access import ClinicAccess
 from .audit import audit_event_write

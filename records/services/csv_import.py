@@ -43,10 +43,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from cohort.services import snapshots_mark_stale
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
-from records.audit import created, snapshot
+from records.audit import audit_event, audit_events_write, created, snapshot
 from records.exchange import DIAGNOSIS_DIFFERS, agents_by_name, catalogued_agent
 from records.history import scale_code_for_name
 from records.models import (
@@ -74,6 +73,7 @@ from records.models.agent import DRUG_CLASSES
 from records.models.trial import AUGMENTS_ITSELF
 from staging import history as staging
 
+from .changes import episode_changed
 from .common import Errors, ObjectType, authorise
 from .episodes import EPISODE_FIELDS, EpisodeInput, episode_rule_errors
 from .patients import PATIENT_FIELDS, PatientInput, patient_apply, patient_rule_errors
@@ -1106,18 +1106,17 @@ def _audit_event(
     fields: Sequence[str],
     now: datetime.datetime,
 ) -> AuditEvent:
-    """Return the `import` audit event of a created record, as `audit_event_write` writes it."""
-    return AuditEvent(
-        occurred_at=now,
-        actor_id=user.pk,
-        actor_username=user.get_username(),
-        clinic_id=patient.clinic_id,
-        patient_id=patient.pk,
+    """Return the `import` audit event of a created record."""
+    return audit_event(
+        actor=user,
+        action=AuditAction.IMPORT,
         object_type=object_type,
         object_id=instance.pk,
-        action=AuditAction.IMPORT,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
         changes=created(snapshot(instance, fields)),
         object_version=instance.version,
+        at=now,
     )
 
 
@@ -1154,7 +1153,7 @@ def _write(plans: Sequence[_Plan], user: "User") -> None:
             _audit_event(user, trial, ObjectType.TRIAL, patient, TRIAL_FIELDS, now)
             for trial in plan.trials
         )
-    AuditEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+    audit_events_write(events)
 
 
 # --- The services ------------------------------------------------------------------------------
@@ -1184,7 +1183,7 @@ def csv_import(*, acting_user: "Actor", clinic: Clinic, data: bytes) -> ImportSu
             if problems:
                 raise CsvImportError(problems)
             _write(plans, user)
-            snapshots_mark_stale(episode_ids=[plan.episode.pk for plan in plans])
+            episode_changed(episode_ids=[plan.episode.pk for plan in plans], acting_user=user)
     except IntegrityError as error:
         if not any(name in str(error) for name in CONCURRENT_CONSTRAINTS):
             raise

@@ -11,6 +11,7 @@ from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.models import AuditAction, Episode, Patient, TreatmentTrial
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -19,7 +20,6 @@ from .common import (
     check_version,
     found,
     future_date_errors,
-    impasse_flags_refresh_after_change,
     lock_patient,
     today,
     validate,
@@ -149,6 +149,7 @@ def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput)
             changes=created(snapshot(episode, EPISODE_FIELDS)),
             object_version=episode.version,
         )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode
 
 
@@ -184,5 +185,5 @@ def episode_update(
             changes=changes,
             object_version=episode.version,
         )
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode

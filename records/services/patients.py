@@ -12,6 +12,7 @@ from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -167,6 +168,8 @@ def patient_update(
             changes=changes,
             object_version=patient.version,
         )
+        # The diagnosis and archiving change what the patient's episodes stage and flag.
+        episode_changed(episode_ids=patient.episodes.values_list("pk", flat=True), acting_user=user)
     return patient
 
 

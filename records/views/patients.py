@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pseudoresistance.selectors import impasse_panel_for, patients_with_active_impasse_case
 from records import scales
 from records.access import Permission, clinic_access, patient_for_user
 from records.charts import score_charts
+from records.extensions import impasse_panel_for, patients_with_active_impasse_case
 from records.forms import PatientFilterForm, PatientForm
 from records.models import Patient, TreatmentTrial
 from records.selectors import ScaleRow, TrialRow, patient_detail, patient_search
