@@ -306,7 +306,7 @@ def _report_score(row: ScaleRow) -> ReportScore:
         scale=administration.get_scale_display(),
         total=NOT_RECORDED if total is None else f"{total:g}",
         band=row.band or "",
-        change=str(row.change.category) if row.change is not None else "",
+        change=row.change.label if row.change is not None else "",
         remission=remission,
     )
 

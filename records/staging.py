@@ -17,11 +17,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from staging import souery, thase_rush
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
 from staging.jsonio import results_to_json
-from staging.registry import ENGINES, stage_all
+from staging.registry import BY_KEY, ENGINES, stage_all
 from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
@@ -232,12 +231,8 @@ def staging_results(
     )
 
 
-# Chart encoding: ordinal stages as their rank, yes/no definitions as 0/1, scores as they are.
-STAGE_ORDERS: dict[str, tuple[str, ...]] = {
-    "thase_rush": thase_rush.STAGES,
-    "conway": ("0", "1", "2"),
-    "souery": ("none", "nonresponder", *(f"TRD{n}" for n in range(1, souery.MAX_TRD + 1))),
-}
+# Chart encoding: ordinal stages as their rank on the registry's order, yes/no definitions as
+# 0/1, scores as they are.
 MET_TICKS = (NO, YES)
 # The response profile gives labels, not a stage, so it has no line over time.
 CHARTED_ENGINES = tuple(engine for engine in ENGINES if engine.key != "response_profile")
@@ -248,7 +243,7 @@ def _chart_value(key: str, result: ModelResult, names: tuple[str, ...]) -> float
     if not result.applicable:
         return None
     if "stage" in names:
-        return float(STAGE_ORDERS[key].index(str(result.stage)))
+        return float(BY_KEY[key].stages.index(str(result.stage)))
     if "score" in names:
         return result.score
     return 1.0 if result.met else 0.0
@@ -256,7 +251,7 @@ def _chart_value(key: str, result: ModelResult, names: tuple[str, ...]) -> float
 
 def _axis(key: str, names: tuple[str, ...]) -> dict[str, Any]:
     if "stage" in names:
-        order = STAGE_ORDERS[key]
+        order = BY_KEY[key].stages
         return {"kind": "stage", "tickvals": list(range(len(order))), "ticktext": list(order)}
     if "score" in names:
         return {"kind": "score"}
