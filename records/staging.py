@@ -8,27 +8,20 @@ strict non-response rule of staging-models.md 1.3.3) and turns results into disp
 """
 
 import datetime
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
-from staging.jsonio import results_to_json
 from staging.registry import BY_KEY, ENGINES, stage_all
 from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
-from .audit import audit_event_write
-from .models import AuditAction, ClinicStagingDefaults
+from .models import ClinicStagingDefaults
 from .models.staging_defaults import SPEC_DEFAULTS, NonresponseRuleChoice, parameter_label
 from .selectors import PatientDetail, patient_detail
-from .services.common import ObjectType
 
 NOT_APPLICABLE = "not applicable"
 MET = "definition met"
@@ -46,10 +39,7 @@ YES, NO = "yes", "no"
 MET_WORD, NOT_MET_WORD = "met", "not met"
 NO_EPISODE = "No episode is recorded yet, so there is nothing to stage."
 DATE_BEFORE_ONSET = "{day} is before the episode onset ({onset}); staged as of {used} instead."
-EXPORT_BEFORE_ONSET = "{day} is before the episode onset ({onset}): choose a later date."
 ASSESSED = "assessed"
-# Characters kept in a download's file name; the rest become "-".
-UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class Variant(StrEnum):
@@ -426,54 +416,3 @@ def clinic_staging_defaults_for(access: ClinicAccess) -> ClinicStagingDefaults:
     """Return the active clinic's staging defaults for its settings page (clinic admins)."""
     access.require(Permission.MANAGE_CLINIC)
     return ClinicStagingDefaults.objects.for_clinic(access.clinic)
-
-
-@dataclass(frozen=True)
-class StagingExport:
-    """A download of the results in `manage.py stage`'s output format."""
-
-    document: dict[str, dict[str, Any]]
-    filename: str
-
-
-def export_filename(record_number: str, day: datetime.date, variant: Variant) -> str:
-    """Return the download's name: record number and date, never the patient's name."""
-    safe = UNSAFE_FILENAME_CHARACTERS.sub("-", record_number).strip("-.") or "patient"
-    suffix = "-strict" if variant is Variant.STRICT else ""
-    return f"staging-{safe}-{day.isoformat()}{suffix}.json"
-
-
-def staging_results_export(
-    *,
-    access: ClinicAccess,
-    patient_id: int,
-    variant: Variant = Variant.CLINIC,
-    assessment_date: datetime.date | None = None,
-) -> StagingExport | None:
-    """Return the current episode's results as `manage.py stage` prints them (audited export)."""
-    # None when the patient has no episode yet.
-    with transaction.atomic():
-        detail = patient_detail(
-            access=access, patient_id=patient_id, assessment_date=assessment_date
-        )
-        if detail.history is None or detail.episode is None:
-            return None
-        onset = detail.episode.onset_date
-        if detail.assessment_date < onset:
-            message = EXPORT_BEFORE_ONSET.format(
-                day=detail.assessment_date.isoformat(), onset=onset.isoformat()
-            )
-            raise ValidationError(message, code="before_onset")
-        params = variant_params(detail.params, variant)
-        document = results_to_json(stage_all(detail.history, params))
-        audit_event_write(
-            actor=access.user,
-            action=AuditAction.EXPORT,
-            object_type=ObjectType.EPISODE,
-            object_id=detail.episode.pk,
-            clinic_id=access.clinic.pk,
-            patient_id=detail.patient.pk,
-            object_version=detail.episode.version,
-        )
-    filename = export_filename(detail.patient.record_number, detail.assessment_date, variant)
-    return StagingExport(document=document, filename=filename)

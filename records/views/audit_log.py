@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from records.access import Permission, clinic_access
 from records.audit_log import (
     AuditSubject,
-    audit_log_export,
     audit_log_for_patient,
     audit_log_for_user,
     change_summary,
@@ -20,6 +19,7 @@ from records.audit_log import (
 )
 from records.forms.audit_log import RecordNumberForm
 from records.reauth import PasswordReentryForm
+from records.services.audit_log import audit_log_export
 
 EVENTS_PER_PAGE = 100
 NO_SUCH_RECORD_NUMBER = "No patient of this clinic has that record number."

@@ -20,13 +20,13 @@ from records.forms.staging_defaults import ClinicStagingDefaultsForm
 from records.models import ClinicStagingDefaults
 from records.services import StaleEditError, patient_record_opened
 from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
+from records.services.staging_export import staging_results_export
 from records.staging import (
     NO_EPISODE,
     VARIANT_LABELS,
     Variant,
     clinic_staging_defaults_for,
     staging_page,
-    staging_results_export,
 )
 
 from .common import NOTHING_SAVED

@@ -17,9 +17,9 @@ from records.demo import vignettes
 from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Patient
 from records.selectors import patient_detail
+from records.services.staging_export import export_filename
 from records.staging import (
     Variant,
-    export_filename,
     stage_over_time,
     staging_panel_for,
     staging_results,
