@@ -46,7 +46,6 @@ from django.utils import timezone
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event, audit_events_write, created, snapshot
-from records.exchange import DIAGNOSIS_DIFFERS, agents_by_name, catalogued_agent
 from records.history import scale_code_for_name
 from records.models import (
     Adherence,
@@ -71,6 +70,7 @@ from records.models import (
 )
 from records.models.agent import DRUG_CLASSES
 from records.models.trial import AUGMENTS_ITSELF
+from records.services.exchange import DIAGNOSIS_DIFFERS, agents_by_name, catalogued_agent
 from staging import history as staging
 
 from .changes import episode_changed

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access, patient_for_user
-from records.exchange import patient_history_export, patient_history_import
 from records.forms import HistoryUploadForm
 from records.reauth import PasswordReentryForm
+from records.services.exchange import patient_history_export, patient_history_import
 
 from .common import patient_url
 

@@ -30,11 +30,11 @@ from pseudoresistance.services import CRITERIA_NO_LONGER_MET
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from records.access import access_for_user
 from records.csv_sample import HEADER
-from records.exchange import patient_history_import
 from records.models import Clinic, Episode, Patient, TreatmentTrial
 from records.services import EpisodeInput, TrialInput, episode_create, trial_record
 from records.services.csv_import import csv_import
 from records.services.episodes import EPISODE_FIELDS
+from records.services.exchange import patient_history_import
 from records.services.trials import TRIAL_FIELDS
 from staging.bench import generate_history
 from staging.jsonio import history_to_json

@@ -20,10 +20,10 @@ from pypdf import PdfReader
 from records.access import ClinicAccess, access_for_user
 from records.charts_export import ChartExporter, default_browser_path
 from records.demo import vignettes
-from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Clinic, Patient
 from records.models.clinic import PaperSize
 from records.report import patient_report, patient_report_pdf, pdf_filename
+from records.services.exchange import patient_history_import
 from staging.registry import ENGINES
 from tests.factories import PatientFactory, ScaleAdministrationFactory
 

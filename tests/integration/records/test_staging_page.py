@@ -14,9 +14,9 @@ from django.utils.html import escape
 
 from records.access import ClinicAccess
 from records.demo import vignettes
-from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Patient
 from records.selectors import patient_detail
+from records.services.exchange import patient_history_import
 from records.services.staging_export import export_filename
 from records.staging import (
     Variant,
