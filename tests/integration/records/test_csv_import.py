@@ -33,10 +33,6 @@ from records.models.trial import (
 from records.services import csv_import as service
 from records.services.common import FUTURE_DATE
 from records.services.csv_import import (
-    DUPLICATE_COLUMN,
-    MISSING_COLUMN,
-    UNKNOWN_COLUMN,
-    UNNAMED_COLUMN,
     CsvImportError,
     Problem,
     check_upload,
@@ -44,6 +40,14 @@ from records.services.csv_import import (
     csv_import_preview,
     sign_upload,
     unsign_upload,
+)
+from records.services.csv_import import check as checking
+from records.services.csv_import import read as reading
+from records.services.csv_import.read import (
+    DUPLICATE_COLUMN,
+    MISSING_COLUMN,
+    UNKNOWN_COLUMN,
+    UNNAMED_COLUMN,
 )
 from records.services.trials import CODE_TAKEN
 from tests.factories import EpisodeFactory, PatientFactory, TrialFactory, builtin_agent
@@ -601,7 +605,7 @@ def test_a_file_that_is_not_a_readable_csv_is_refused(data, message, clinic, psy
 
 
 def test_more_rows_than_the_limit_are_refused(clinic, psychiatrist, monkeypatch):
-    monkeypatch.setattr(service, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
 
     [problem] = refused(psychiatrist, clinic, sample_csv(rows=4, patients=1).encode())
 
@@ -693,9 +697,9 @@ def test_a_patient_created_by_someone_else_meanwhile_imports_nothing(
     data = csv_bytes(row())
     PatientFactory(clinic=clinic, record_number="RN-100")
     # As if the check had run before the other patient was saved.
-    checked = service._records
+    checked = checking._records
     monkeypatch.setattr(
-        service, "_records", lambda clinic, numbers, lock: checked(clinic, [], lock=lock)
+        checking, "_records", lambda clinic, numbers, lock: checked(clinic, [], lock=lock)
     )
     before = counts()
 
