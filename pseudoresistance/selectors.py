@@ -334,12 +334,12 @@ def _episode_checklist(episode: Episode) -> EpisodeChecklist:
 def _episode_checklists(episodes: Sequence[Episode]) -> dict[int, EpisodeChecklist]:
     """Load the latest checklist review and answers of many episodes in three queries."""
     latest: dict[int, ChecklistReview] = {}
-    for review in (
+    for each in (
         ChecklistReview.objects.filter(episode_id__in=[episode.pk for episode in episodes])
         .select_related("version")
         .order_by("episode_id", "-created_at", "-pk")
     ):
-        latest.setdefault(review.episode_id, review)
+        latest.setdefault(each.episode_id, each)
     stored: dict[int, dict[tuple[str, int | None], ChecklistAnswer]] = {
         review.pk: {} for review in latest.values()
     }

@@ -58,14 +58,13 @@ from pseudoresistance.states import (
 from records.access import Permission
 from records.audit import (
     audit_event,
-    audit_event_write,
     audit_events_write,
     created,
     field_changes,
     snapshot,
 )
 from records.extensions import EpisodeChange
-from records.models import AuditAction, Episode, Patient
+from records.models import AuditAction, AuditEvent, Episode, Patient
 from records.services.changes import episode_changed
 from records.services.common import Errors, add_error, authorise, lock_patient, non_field, when
 
@@ -166,7 +165,7 @@ def _episode(episode_id: int) -> Episode:
     return episode
 
 
-def _audit(
+def _event(
     user: "User | None",
     patient: Patient,
     action: AuditAction,
@@ -174,8 +173,9 @@ def _audit(
     object_id: int,
     changes: dict[str, list[str | None]],
     version: int | None = None,
-) -> None:
-    audit_event_write(
+) -> AuditEvent:
+    """Return one audit event of this app about a patient's record, not yet written."""
+    return audit_event(
         actor=user,
         action=action,
         object_type=object_type,
@@ -185,6 +185,11 @@ def _audit(
         changes=changes,
         object_version=version,
     )
+
+
+def _audit(*events: AuditEvent) -> None:
+    """Write audit events in the transaction of the change they record."""
+    audit_events_write(events)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,7 +315,9 @@ def _write_answer(
             ]
         )
         action, changes = AuditAction.UPDATE, field_changes(before, after)
-    _audit(user, patient, action, CHECKLIST_ANSWER_OBJECT, answer.pk, changes, answer.version)
+    _audit(
+        _event(user, patient, action, CHECKLIST_ANSWER_OBJECT, answer.pk, changes, answer.version)
+    )
 
 
 def checklist_answers_record(
@@ -357,12 +364,14 @@ def checklist_answers_record(
                 episode=episode, version=assessment.version, created_by=user, updated_by=user
             )
             _audit(
-                user,
-                patient,
-                AuditAction.CREATE,
-                CHECKLIST_REVIEW_OBJECT,
-                review.pk,
-                {"episode": [None, str(episode)], "version": [None, review.version.label]},
+                _event(
+                    user,
+                    patient,
+                    AuditAction.CREATE,
+                    CHECKLIST_REVIEW_OBJECT,
+                    review.pk,
+                    {"episode": [None, str(episode)], "version": [None, review.version.label]},
+                )
             )
         else:
             review.updated_by = user
@@ -437,21 +446,19 @@ def _cases_create(
         )
         for case in cases
     )
-    audit_events_write(
-        [
-            audit_event(
-                actor=user,
-                action=AuditAction.CREATE,
-                object_type=IMPASSE_CASE_OBJECT,
-                object_id=case.pk,
-                clinic_id=case.patient.clinic_id,
-                patient_id=case.patient.pk,
-                changes=created(snapshot(case, CASE_FIELDS)),
-                object_version=case.version,
-                at=now,
+    _audit(
+        *(
+            _event(
+                user,
+                case.patient,
+                AuditAction.CREATE,
+                IMPASSE_CASE_OBJECT,
+                case.pk,
+                created(snapshot(case, CASE_FIELDS)),
+                case.version,
             )
             for case in cases
-        ]
+        )
     )
     return cases
 
@@ -474,7 +481,15 @@ def _withdraw(case: ImpasseCase, user: "User | None", now: datetime.datetime) ->
     changes = field_changes(before, snapshot(case, CASE_FIELDS))
     changes["reason"] = [None, CRITERIA_NO_LONGER_MET]
     _audit(
-        user, case.patient, AuditAction.UPDATE, IMPASSE_CASE_OBJECT, case.pk, changes, case.version
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_CASE_OBJECT,
+            case.pk,
+            changes,
+            case.version,
+        )
     )
 
 
@@ -496,13 +511,15 @@ def _flags_apply(
             case.version += 1
             case.save(update_fields=["criteria", "msm_score", "version", "updated_at"])
             _audit(
-                user,
-                patient,
-                AuditAction.UPDATE,
-                IMPASSE_CASE_OBJECT,
-                case.pk,
-                field_changes(before, snapshot(case, CASE_FIELDS)),
-                case.version,
+                _event(
+                    user,
+                    patient,
+                    AuditAction.UPDATE,
+                    IMPASSE_CASE_OBJECT,
+                    case.pk,
+                    field_changes(before, snapshot(case, CASE_FIELDS)),
+                    case.version,
+                )
             )
         waiting = case.current_state is CaseState.OPEN and case.origin == CaseOrigin.AUTOMATIC
         if waiting and not criteria:
@@ -681,13 +698,15 @@ def _transition(
         at=now,
     )
     _audit(
-        user,
-        case.patient,
-        AuditAction.UPDATE,
-        IMPASSE_CASE_OBJECT,
-        case.pk,
-        {"state": [old.label, new.label], "reason": [None, reason or None]},
-        case.version,
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_CASE_OBJECT,
+            case.pk,
+            {"state": [old.label, new.label], "reason": [None, reason or None]},
+            case.version,
+        )
     )
 
 
@@ -714,13 +733,15 @@ def impasse_review_start(*, acting_user: "Actor", case_id: int) -> ImpasseReview
         review.full_clean(exclude=["case", "reviewer"])
         review.save()
         _audit(
-            user,
-            case.patient,
-            AuditAction.CREATE,
-            IMPASSE_REVIEW_OBJECT,
-            review.pk,
-            {"case": [None, str(case.pk)], "reviewer": [None, user.get_username()]},
-            review.version,
+            _event(
+                user,
+                case.patient,
+                AuditAction.CREATE,
+                IMPASSE_REVIEW_OBJECT,
+                review.pk,
+                {"case": [None, str(case.pk)], "reviewer": [None, user.get_username()]},
+                review.version,
+            )
         )
     return review
 
@@ -745,13 +766,15 @@ def impasse_review_release(*, acting_user: "Actor", case_id: int, reason: str) -
         review.version += 1
         review.save(update_fields=["withdrawn_at", "version", "updated_at"])
         _audit(
-            user,
-            case.patient,
-            AuditAction.UPDATE,
-            IMPASSE_REVIEW_OBJECT,
-            review.pk,
-            {"withdrawn_at": [None, now.isoformat(timespec="seconds")]},
-            review.version,
+            _event(
+                user,
+                case.patient,
+                AuditAction.UPDATE,
+                IMPASSE_REVIEW_OBJECT,
+                review.pk,
+                {"withdrawn_at": [None, now.isoformat(timespec="seconds")]},
+                review.version,
+            )
         )
     return case
 
@@ -821,13 +844,15 @@ def _review_write(
     after = snapshot(review, REVIEW_FIELDS)
     after["factors"] = ", ".join(item.code for item in sorted(factors, key=_position)) or None
     _audit(
-        user,
-        case.patient,
-        AuditAction.UPDATE,
-        IMPASSE_REVIEW_OBJECT,
-        review.pk,
-        field_changes(before, after),
-        review.version,
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_REVIEW_OBJECT,
+            review.pk,
+            field_changes(before, after),
+            review.version,
+        )
     )
     if sign_off:
         _transition(case, Transition.SIGN_OFF, user, "", now)

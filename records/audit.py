@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from django.db import models
 from django.utils import timezone
@@ -75,57 +75,43 @@ def deleted(values: Mapping[str, str | None]) -> Changes:
     return {name: [value, None] for name, value in values.items() if value is not None}
 
 
+class AuditFields(TypedDict):
+    """What an audit event says: who did what to which record, in which clinic."""
+
+    actor: "User | None"
+    action: AuditAction
+    object_type: str
+    object_id: int | None
+    clinic_id: int | None
+    patient_id: NotRequired[int | None]
+    changes: NotRequired[Changes | None]
+    object_version: NotRequired[int | None]
+
+
 def audit_event(
-    *,
-    actor: "User | None",
-    action: AuditAction,
-    object_type: str,
-    object_id: int | None,
-    clinic_id: int | None,
-    patient_id: int | None = None,
-    changes: Changes | None = None,
-    object_version: int | None = None,
-    at: datetime.datetime | None = None,
+    *, at: datetime.datetime | None = None, **fields: Unpack[AuditFields]
 ) -> AuditEvent:
     """Return one audit event, not yet written (`audit_events_write` writes many at once)."""
+    actor = fields["actor"]
     return AuditEvent(
         occurred_at=at or timezone.now(),
         actor_id=None if actor is None else actor.pk,
         actor_username="" if actor is None else actor.get_username(),
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=object_id,
-        action=action,
-        changes=changes or {},
-        object_version=object_version,
+        clinic_id=fields["clinic_id"],
+        patient_id=fields.get("patient_id"),
+        object_type=fields["object_type"],
+        object_id=fields["object_id"],
+        action=fields["action"],
+        changes=fields.get("changes") or {},
+        object_version=fields.get("object_version"),
     )
 
 
-def audit_event_write(
-    *,
-    actor: "User | None",
-    action: AuditAction,
-    object_type: str,
-    object_id: int | None,
-    clinic_id: int | None,
-    patient_id: int | None = None,
-    changes: Changes | None = None,
-    object_version: int | None = None,
-) -> AuditEvent:
+def audit_event_write(**fields: Unpack[AuditFields]) -> AuditEvent:
     """Append one audit event; call inside the transaction of the change it records."""
-    event = audit_event(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        changes=changes,
-        object_version=object_version,
-    )
+    event = audit_event(**fields)
     event.save()
-    logger.debug("audit %s %s %s", action, object_type, object_id)
+    logger.debug("audit %s %s %s", event.action, event.object_type, event.object_id)
     return event
 
 

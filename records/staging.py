@@ -8,6 +8,7 @@ strict non-response rule of staging-models.md 1.3.3) and turns results into disp
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
@@ -40,6 +41,8 @@ MET_WORD, NOT_MET_WORD = "met", "not met"
 NO_EPISODE = "No episode is recorded yet, so there is nothing to stage."
 DATE_BEFORE_ONSET = "{day} is before the episode onset ({onset}); staged as of {used} instead."
 ASSESSED = "assessed"
+# Characters kept in a download's file name; the rest become "-".
+UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class Variant(StrEnum):

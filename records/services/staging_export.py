@@ -4,7 +4,6 @@ An export of clinical data, so it is audited in its transaction like every other
 """
 
 import datetime
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +14,13 @@ from records.access import ClinicAccess
 from records.audit import audit_event_write
 from records.models import AuditAction
 from records.selectors import patient_detail
-from records.staging import Variant, variant_params
+from records.staging import UNSAFE_FILENAME_CHARACTERS, Variant, variant_params
 from staging.jsonio import results_to_json
 from staging.registry import stage_all
 
 from .common import ObjectType
 
 EXPORT_BEFORE_ONSET = "{day} is before the episode onset ({onset}): choose a later date."
-# Characters kept in a download's file name; the rest become "-".
-UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)

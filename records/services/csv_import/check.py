@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,7 @@ DUPLICATE_TRIAL_IN_FILE = "Trial id {code} is also on row {row} for the same pat
 AUGMENTS_UNKNOWN = "{code} names no trial of this patient, in this file or already recorded."
 
 
+@dataclass(frozen=True)
 class PatientSummary:
     """What an import does for one patient of the file."""
 
@@ -85,6 +86,7 @@ class PatientSummary:
     first_row: int
 
 
+@dataclass(frozen=True)
 class ImportSummary:
     """What a file creates (preview) or created (import), patient by patient."""
 
@@ -111,6 +113,7 @@ class ImportSummary:
         return sum(patient.trials for patient in self.patients)
 
 
+@dataclass
 class _Records:
     """What the clinic already holds for the patients of a file, read in a few queries."""
 
@@ -184,6 +187,7 @@ def _display(value: object) -> str:
     return str(value)
 
 
+@dataclass
 class _Plan:
     """One patient of the file: the records to create or reuse, checked."""
 
@@ -209,6 +213,7 @@ class _Plan:
         )
 
 
+@dataclass
 class _Merged:
     """One patient's patient and episode columns over its rows: values and where each came from."""
 

@@ -5,7 +5,7 @@ import io
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
@@ -93,6 +93,7 @@ UNKNOWN_CODE = "{value} is not one of: {codes}."
 UNKNOWN_SCALE = "{value} is not a scale trdclinic knows: one of {names}."
 
 
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with a file: the row (header = 1) and column it is in, and what."""
 
@@ -345,6 +346,7 @@ class _Values(dict[str, object]):
         return value if isinstance(value, bool) else None
 
 
+@dataclass
 class _Row:
     """One trial row: its spreadsheet number, the values read, and the columns that failed."""
 
