@@ -32,7 +32,7 @@ from records.access import access_for_user
 from records.csv_sample import HEADER
 from records.models import Clinic, Episode, Patient, TreatmentTrial
 from records.services import EpisodeInput, TrialInput, episode_create, trial_record
-from records.services.csv_import import csv_import
+from records.services.csv_import import csv_import, read
 from records.services.episodes import EPISODE_FIELDS
 from records.services.exchange import patient_history_import
 from records.services.trials import TRIAL_FIELDS
@@ -44,45 +44,14 @@ from tests.integration.records.test_staging_page import VIGNETTES, vignette_docu
 GENERATED = 200
 QUEUE_HISTORIES = 30
 SEED = 14
-# CSV column: the trial field it fills (the agent, its class and the addition are written apart).
-TRIAL_COLUMNS = {
+# CSV column: the trial field it fills, as the import reads them (agent, class and the
+# addition are written apart: a name, a class only for an uncatalogued agent, a trial id).
+TRIAL_COLUMN_FIELDS = {
+    **{column: column for column in read.TRIAL_COLUMNS if column in TRIAL_FIELDS},
     "trial_id": "code",
-    "kind": "kind",
-    "start_date": "start_date",
-    "end_date": "end_date",
     "previous_episode": "in_previous_episode",
-    "dose_mg_per_day": "dose_mg_per_day",
-    "dose_mg_per_session": "dose_mg_per_session",
-    "serum_level_mmol_per_l": "serum_level_mmol_per_l",
-    "weeks": "weeks",
-    "sessions": "sessions",
-    "electrode_placement": "electrode_placement",
-    "therapy_type": "therapy_type",
-    "therapist_trained": "therapist_trained",
-    "adherence": "adherence",
-    "percent_symptom_reduction": "percent_symptom_reduction",
-    "outcome_scale": "outcome_scale",
-    "outcome_baseline_score": "outcome_baseline_score",
-    "outcome_end_score": "outcome_end_score",
-    "outcome": "outcome",
-    "reason_stopped": "reason_stopped",
-    "information_source": "information_source",
-    "prospective": "prospective",
-    "dose_optimised": "dose_optimised",
-    "duration_extended": "duration_extended",
 }
-EPISODE_COLUMNS = {
-    "episode_onset_date": "onset_date",
-    "baseline_scale": "baseline_scale",
-    "baseline_score": "baseline_score",
-    "baseline_category": "baseline_severity_category",
-    "psychotic_features": "psychotic_features",
-    "functional_impairment": "functional_impairment",
-    "comorbid_anxiety": "comorbid_anxiety",
-    "personality_disorder": "personality_disorder",
-    "psychosocial_stressors": "psychosocial_stressors",
-}
-COLUMNS = (*HEADER, *(name for name in TRIAL_COLUMNS if name not in HEADER))
+COLUMNS = (*HEADER, *(name for name in TRIAL_COLUMN_FIELDS if name not in HEADER))
 # What differs by nature between two entries of the same data: when, and which rows.
 NOT_COMPARED = {"computed_at"}
 
@@ -110,8 +79,11 @@ def csv_rows(source: Patient, record_number: str) -> list[dict[str, str]]:
             "date_of_birth": source.date_of_birth.isoformat(),
             "sex": source.sex,
             "diagnosis": source.diagnosis,
-            **{column: cell(getattr(episode, name)) for column, name in EPISODE_COLUMNS.items()},
-            **{column: cell(getattr(trial, name)) for column, name in TRIAL_COLUMNS.items()},
+            **{
+                column: cell(getattr(episode, name))
+                for column, name in read.EPISODE_COLUMN_FIELDS.items()
+            },
+            **{column: cell(getattr(trial, name)) for column, name in TRIAL_COLUMN_FIELDS.items()},
             "agent": trial.agent.name if trial.agent is not None else trial.agent_name,
             "class": "" if trial.agent is not None else trial.drug_class,
             "augments_trial": trial.augments.code if trial.augments is not None else "",
