@@ -110,8 +110,7 @@ def audit_event(
 def audit_event_write(**fields: Unpack[AuditFields]) -> AuditEvent:
     """Append one audit event; call inside the transaction of the change it records."""
     event = audit_event(**fields)
-    event.save()
-    logger.debug("audit %s %s %s", event.action, event.object_type, event.object_id)
+    audit_events_write([event])
     return event
 
 
