@@ -15,7 +15,8 @@ PORT ?= 8000
 help:
 	@echo "make run    set everything up (venv, database, migrations, demo clinic) and serve on $(HOST):$(PORT)"
 	@echo "make test   set everything up and run the whole test suite"
-	@echo "make check  ruff (format and lint), migrations check, Django checks, mypy, staging/ coverage,"
+	@echo "make check  ruff (format and lint), migrations check, Django checks, mypy, app layering"
+	@echo "            (import-linter, docs/adr/0005), staging/ coverage,"
 	@echo "            bandit, pip-audit of requirements.lock (docs/security.md)"
 	@echo "make fix    apply ruff's formatting and safe fixes"
 	@echo "make lock   re-pin requirements.lock from pyproject.toml"
@@ -51,6 +52,7 @@ check: $(INSTALLED)
 	TRDCLINIC_MODE=test $(MANAGE) makemigrations --check --dry-run
 	TRDCLINIC_MODE=test $(MANAGE) check
 	TRDCLINIC_MODE=test $(BIN)/mypy trdclinic records pseudoresistance staging bench cohort
+	$(BIN)/lint-imports --no-cache
 	TRDCLINIC_PURE_ENGINES=1 $(BIN)/pytest -q -p no:cacheprovider tests/unit/staging --cov=staging --cov-branch \
 		--cov-fail-under=100 --cov-report=term-missing:skip-covered
 	$(BIN)/bandit -q -r trdclinic records pseudoresistance staging bench cohort \

@@ -9,9 +9,9 @@ from records.models import Clinic, Episode
 class EpisodeSnapshot(models.Model):
     """One episode's staging, case status and impasse criteria as last computed.
 
-    Refreshed in the transaction of every trial, score, episode or checklist change (through
-    `impasse_flags_refresh`); marked stale by bulk changes (CSV import, a change of the clinic's
-    staging defaults) and refreshed by `manage.py restage`. Derived data: never edited by hand.
+    Refreshed in the transaction of every change to the episode (records' one change path,
+    imports and the clinic's staging defaults included) and by `manage.py restage`. Derived
+    data: never edited by hand.
     """
 
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="snapshot")

@@ -1,4 +1,4 @@
-"""Services write: staging snapshots (store, mark stale, restage) and the audited cohort export.
+"""Services write: staging snapshots (stored after each change, restaged) and the cohort export.
 
 Snapshots are derived data, refreshed inside the transaction of the change that makes them out
 of date, so they carry no audit event of their own; the change they follow is audited already.
@@ -12,7 +12,7 @@ import hmac
 import io
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -25,17 +25,17 @@ from django.utils import timezone
 from cohort.models import ClinicPseudonymKey, EpisodeSnapshot
 from cohort.selectors import CohortFilters, clinic_snapshots, cohort_table, stale_episodes
 from cohort.snapshots import snapshot_values
+from pseudoresistance.selectors import change_assessments
 from records.access import Permission
-from records.audit import audit_event_write, audit_events_write
-from records.history import episode_params
-from records.models import AuditAction, Clinic, Episode, ScaleAdministration, TreatmentTrial
+from records.audit import audit_access_events_write, audit_event_write
+from records.extensions import EpisodeChange
+from records.models import AuditAction, Clinic, Episode, ScaleAdministration
+from records.services.changes import episode_changed
 from records.services.common import ObjectType, authorise
 from records.spreadsheet import spreadsheet_text
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-
-    from pseudoresistance.selectors import EpisodeAssessment
 
     Actor = User | AnonymousUser
 
@@ -128,30 +128,25 @@ def _save(snapshots: Sequence[EpisodeSnapshot]) -> None:
     )
 
 
-def episode_snapshot_store(*, assessment: "EpisodeAssessment") -> EpisodeSnapshot:
-    """Store an episode's snapshot from the assessment just made: the scores, then one upsert.
+def snapshots_after_change(change: EpisodeChange) -> None:
+    """Store the snapshots of a change's episodes, in one upsert, from its assessments.
 
-    Call inside the transaction of the change, after authorising it (impasse_flags_refresh).
+    Registered with records (records.extensions), so it runs at the end of every change, in its
+    transaction; the assessments are those the impasse flags were refreshed from.
     """
-    episode = assessment.episode
-    administrations = ScaleAdministration.objects.filter(episode=episode)
-    snapshot = _snapshot(
-        snapshot_values(assessment, administrations, now=timezone.now()), episode.pk
+    assessments = change_assessments(change)
+    if not assessments:
+        return
+    scores: dict[int, list[ScaleAdministration]] = {pk: [] for pk in assessments}
+    for administration in ScaleAdministration.objects.filter(episode_id__in=list(assessments)):
+        scores[administration.episode_id].append(administration)
+    now = timezone.now()
+    _save(
+        [
+            _snapshot(snapshot_values(assessment, scores[pk], now=now), pk)
+            for pk, assessment in assessments.items()
+        ]
     )
-    _save([snapshot])
-    return snapshot
-
-
-def snapshots_mark_stale(
-    *, clinic_id: int | None = None, episode_ids: Iterable[int] | None = None
-) -> int:
-    """Mark the snapshots of a clinic, or of some episodes, stale (one UPDATE); return how many."""
-    snapshots = EpisodeSnapshot.objects.filter(stale=False)
-    if clinic_id is not None:
-        snapshots = snapshots.filter(clinic_id=clinic_id)
-    if episode_ids is not None:
-        snapshots = snapshots.filter(episode_id__in=list(episode_ids))
-    return snapshots.update(stale=True)
 
 
 def _episodes_to_restage(clinic: Clinic | None, stale_only: bool) -> QuerySet[Episode]:
@@ -165,38 +160,6 @@ def _episodes_to_restage(clinic: Clinic | None, stale_only: bool) -> QuerySet[Ep
     return Episode.objects.filter(pk__in=ids)
 
 
-def _restage_batch(episode_ids: Sequence[int]) -> None:
-    """Assess and store the snapshots of a batch of episodes, in one transaction."""
-    from pseudoresistance.selectors import episode_assessment
-
-    with transaction.atomic():
-        episodes = list(
-            Episode.objects.filter(pk__in=episode_ids).select_related(
-                "patient__clinic__staging_defaults"
-            )
-        )
-        patient_ids = {episode.patient_id for episode in episodes}
-        trials: dict[int, list[TreatmentTrial]] = {pk: [] for pk in patient_ids}
-        for trial in TreatmentTrial.objects.filter(
-            episode__patient_id__in=patient_ids
-        ).select_related("episode", "agent", "override_by"):
-            trials[trial.episode.patient_id].append(trial)
-        scores: dict[int, list[ScaleAdministration]] = {episode.pk: [] for episode in episodes}
-        for administration in ScaleAdministration.objects.filter(episode_id__in=episode_ids):
-            scores[administration.episode_id].append(administration)
-        now = timezone.now()
-        snapshots = []
-        for episode in episodes:
-            assessment = episode_assessment(
-                episode,
-                trials=trials[episode.patient_id],
-                params=episode_params(episode, episode.patient.clinic),
-            )
-            values = snapshot_values(assessment, scores[episode.pk], now=now)
-            snapshots.append(_snapshot(values, episode.pk))
-        _save(snapshots)
-
-
 def snapshots_restage(
     *,
     clinic: Clinic | None = None,
@@ -204,16 +167,20 @@ def snapshots_restage(
     batch_size: int = RESTAGE_BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Recompute snapshots (all, or the stale ones; one clinic or every clinic) in batches.
+    """Restage episodes (all, or the stale ones; one clinic or every clinic) in batches.
 
-    Each batch is its own transaction; `progress(done, total)` is called after each batch.
-    Returns the number of episodes restaged.
+    Each batch goes through records' one change path as a change by the system, in its own
+    transaction: the snapshots are stored and the impasse cases opened or closed by the same
+    rules as after any change, so a nightly run fires the criteria that depend on the date.
+    `progress(done, total)` is called after each batch. Returns the number of episodes restaged.
     """
-    ids = list(_episodes_to_restage(clinic, stale_only).order_by("pk").values_list("pk", flat=True))
+    episodes = _episodes_to_restage(clinic, stale_only).order_by("patient_id", "pk")
+    ids = list(episodes.values_list("pk", flat=True))
     total = len(ids)
     for start in range(0, total, batch_size):
         batch = ids[start : start + batch_size]
-        _restage_batch(batch)
+        with transaction.atomic():
+            episode_changed(episode_ids=batch, acting_user=None)
         if progress is not None:
             progress(start + len(batch), total)
     logger.info("restage: %d episodes", total)
@@ -321,7 +288,7 @@ def cohort_export(
             rows = [_deidentified(row, number) for number, row in enumerate(rows, start=1)]
         content = _render(rows, file_format)
         # Each patient's own trail shows that their data left trdclinic, and at which level.
-        audit_events_write(
+        audit_access_events_write(
             actor=access.user,
             action=AuditAction.EXPORT,
             object_type=ObjectType.PATIENT,

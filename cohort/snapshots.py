@@ -1,6 +1,6 @@
 """What a snapshot holds, computed from an episode's assessment: no query, no Django model write.
 
-The TRD verdict of each model is `staging.compare.VERDICTS` ("meets its TRD threshold"); the
+The TRD verdict of each model is its registry entry's `reaches_trd` ("meets its TRD threshold"); the
 models without one (MGH-s, MSM, DM-TRD are scores, the response profile gives labels) have none,
 and a model that is not applicable has none either, so it never counts as agreeing or disagreeing.
 """
@@ -11,11 +11,10 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from records import scales
 from records.selectors import scale_rows
-from staging.compare import VERDICTS
+from staging.adequacy import OutcomeCategory
 from staging.history import Params
-from staging.registry import ENGINES
+from staging.registry import BY_KEY, ENGINES
 from staging.result import ModelResult
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ RESPONSE_LABELS = {
     "trd_minimal_improvement": "minimal improvement",
     "chronic": "chronic course",
 }
-VERDICT_KEYS = tuple(engine.key for engine in ENGINES if engine.key in VERDICTS)
+VERDICT_KEYS = tuple(engine.key for engine in ENGINES if engine.reaches_trd is not None)
 
 
 def engine_versions() -> dict[str, str]:
@@ -51,7 +50,7 @@ def category(key: str, result: ModelResult) -> str:
     """Return the one value the stage distribution counts for a model's result."""
     if not result.applicable:
         return NOT_APPLICABLE
-    fields = next(engine.info.fields for engine in ENGINES if engine.key == key)
+    fields = BY_KEY[key].info.fields
     if "stage" in fields:
         return f"stage {result.stage}"
     if "score" in fields:
@@ -66,7 +65,7 @@ def category(key: str, result: ModelResult) -> str:
 
 def reaches_threshold(key: str, result: ModelResult) -> bool | None:
     """Return whether the model's TRD threshold is met; None without a threshold or applicable."""
-    verdict = VERDICTS.get(key)
+    verdict = BY_KEY[key].reaches_trd
     if verdict is None or not result.applicable:
         return None
     return verdict(result)
@@ -103,8 +102,8 @@ def score_outcomes(
         change = row.change
         response = (
             None
-            if change is None or change.category is scales.OutcomeCategory.NOT_EVALUABLE
-            else change.category is scales.OutcomeCategory.RESPONSE
+            if change is None or change.category is None
+            else change.category is OutcomeCategory.RESPONSE
         )
         outcomes.append(
             [

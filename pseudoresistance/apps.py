@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class PseudoresistanceConfig(AppConfig):
     name = "pseudoresistance"
     verbose_name = "Pseudo-resistance and impasse review"
+
+    def ready(self) -> None:
+        # What records runs without importing this app (records.extensions; docs/adr/0007).
+        from pseudoresistance import selectors, services
+        from records import extensions
+
+        extensions.on_episode_change(services.impasse_flags_after_change)
+        extensions.on_patient_reassigned(services.impasse_cases_reassigned_listener)
+        extensions.on_patient_erasure(services.patient_impasse_records_erase)
+        extensions.provide(extensions.Slot.IMPASSE_PANEL, selectors.impasse_panel_for)
+        extensions.provide(extensions.Slot.PATIENT_IMPASSE_PANEL, selectors.patient_impasse_panel)
+        extensions.provide(
+            extensions.Slot.FLAGGED_PATIENTS, selectors.patients_with_active_impasse_case
+        )

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -34,7 +35,14 @@ from pseudoresistance.states import ACTIVE_STATES, CaseState
 from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.history import assess_trials, build_history, episode_params, patient_trials, stage
+from records.extensions import EpisodeChange
+from records.history import (
+    assess_trials,
+    build_history,
+    episode_params,
+    patient_trials,
+    stage,
+)
 from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, is_current
@@ -314,12 +322,56 @@ def _stored_answers(
     return {(answer.item.code, answer.trial_id): answer for answer in answers}
 
 
+@dataclass(frozen=True)
+class EpisodeChecklist:
+    """An episode's latest checklist review (None: not started), its version and answers."""
+
+    review: ChecklistReview | None
+    version: ChecklistVersion
+    stored: Mapping[tuple[str, int | None], ChecklistAnswer]
+
+
+def _episode_checklist(episode: Episode) -> EpisodeChecklist:
+    review = _latest_review(episode)
+    version = review.version if review is not None else current_checklist_version()
+    return EpisodeChecklist(review, version, _stored_answers(review))
+
+
+def _episode_checklists(episodes: Sequence[Episode]) -> dict[int, EpisodeChecklist]:
+    """Load the latest checklist review and answers of many episodes in three queries."""
+    latest: dict[int, ChecklistReview] = {}
+    for each in (
+        ChecklistReview.objects.filter(episode_id__in=[episode.pk for episode in episodes])
+        .select_related("version")
+        .order_by("episode_id", "-created_at", "-pk")
+    ):
+        latest.setdefault(each.episode_id, each)
+    stored: dict[int, dict[tuple[str, int | None], ChecklistAnswer]] = {
+        review.pk: {} for review in latest.values()
+    }
+    for answer in ChecklistAnswer.objects.filter(review_id__in=list(stored)).select_related(
+        "item", "answered_by"
+    ):
+        stored[answer.review_id][(answer.item.code, answer.trial_id)] = answer
+    current: ChecklistVersion | None = None
+    checklists = {}
+    for episode in episodes:
+        review = latest.get(episode.pk)
+        if review is None:
+            current = current or current_checklist_version()
+            checklists[episode.pk] = EpisodeChecklist(None, current, {})
+        else:
+            checklists[episode.pk] = EpisodeChecklist(review, review.version, stored[review.pk])
+    return checklists
+
+
 def episode_assessment(
     episode: Episode,
     *,
     assessment_date: datetime.date | None = None,
     trials: Sequence[TreatmentTrial] | None = None,
     params: Params | None = None,
+    checklist: EpisodeChecklist | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
@@ -328,7 +380,7 @@ def episode_assessment(
     trials, review, the answers (or the current version when no review exists yet), and the items
     of an earlier checklist version (the current version's come from checklist_data). A caller
     that already holds the patient's trials (with episode and agent loaded) and the clinic's
-    parameters passes them and saves two.
+    parameters passes them and saves two; one that loaded the checklist saves the rest.
     """
     patient = episode.patient
     day = assessment_date or episode.end_date or timezone.localdate()
@@ -340,10 +392,10 @@ def episode_assessment(
     )
     assessments = assess_trials(history, params)
     results = stage(history, params)
-    review = _latest_review(episode)
-    version = review.version if review is not None else current_checklist_version()
+    if checklist is None:
+        checklist = _episode_checklist(episode)
+    review, version, stored = checklist.review, checklist.version, checklist.stored
     items = _version_items(version)
-    stored = _stored_answers(review)
     own_trials = sorted(
         (trial for trial in all_trials if trial.episode_id == episode.pk),
         key=lambda trial: (trial.start_date, trial.seq, trial.code),
@@ -442,6 +494,39 @@ def episode_assessment(
     )
 
 
+def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
+    """Assess many episodes, loading their patients' trials and clinics' parameters at once."""
+    episodes = list(
+        Episode.objects.filter(pk__in=list(episode_ids))
+        .select_related("patient__clinic__staging_defaults", "patient__psychiatrist")
+        .order_by("patient_id", "pk")
+    )
+    trials: dict[int, list[TreatmentTrial]] = {episode.patient_id: [] for episode in episodes}
+    for trial in TreatmentTrial.objects.filter(episode__patient_id__in=list(trials)).select_related(
+        "episode", "agent", "override_by"
+    ):
+        trials[trial.episode.patient_id].append(trial)
+    checklists = _episode_checklists(episodes)
+    return {
+        episode.pk: episode_assessment(
+            episode,
+            trials=trials[episode.patient_id],
+            params=episode_params(episode, episode.patient.clinic),
+            checklist=checklists[episode.pk],
+        )
+        for episode in episodes
+    }
+
+
+def change_assessments(change: EpisodeChange) -> dict[int, EpisodeAssessment]:
+    """Return the assessments of a change's episodes, made once for all its listeners."""
+    memo = change.memo
+    if change_assessments not in memo:
+        memo[change_assessments] = episode_assessments(change.episode_ids)
+    assessments: dict[int, EpisodeAssessment] = memo[change_assessments]
+    return assessments
+
+
 def _without(history: History, codes: set[str]) -> History:
     """Return the history without the trials the checklist removes from the counts."""
     return dataclasses.replace(
@@ -526,6 +611,9 @@ def episode_checklist(
 @dataclass(frozen=True)
 class PatientPanel:
     """What the patient page shows of the impasse work: status, case, latest review."""
+
+    # Records' page includes it by this name, so records' templates name no other app's.
+    template_name: ClassVar[str] = "pseudoresistance/_patient_panel.html"
 
     patient: Patient
     episode: Episode | None

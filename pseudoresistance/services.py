@@ -13,7 +13,6 @@ score of the episode changes, inside the same transaction.
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -21,7 +20,6 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from cohort.services import episode_snapshot_store
 from pseudoresistance.checklist_data import Answer, Scope
 from pseudoresistance.criteria import criteria_labels
 from pseudoresistance.models import (
@@ -47,7 +45,9 @@ from pseudoresistance.models.checklist import ESCALATION_NEEDS_REASON
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     EPISODE_NOT_FOUND,
+    EpisodeAssessment,
     ItemRow,
+    change_assessments,
     current_checklist_version,
     episode_assessment,
 )
@@ -58,9 +58,19 @@ from pseudoresistance.states import (
     TransitionRefused,
     next_state,
 )
-from records.access import NOT_ALLOWED_MESSAGE, Permission, access_for_user
-from records.audit import audit_event_write, created, display_value, field_changes, snapshot
-from records.models import AuditAction, Episode, Patient
+from records.access import Permission
+from records.audit import (
+    audit_event,
+    audit_events_write,
+    created,
+    display_value,
+    field_changes,
+    snapshot,
+)
+from records.extensions import EpisodeChange
+from records.models import AuditAction, AuditEvent, Episode, Patient
+from records.services.changes import episode_changed
+from records.services.common import Errors, add_error, authorise, lock_patient, non_field, when
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -92,6 +102,9 @@ STALE_REVIEW = (
 FOLLOW_UP_IN_PAST = "The follow-up date cannot be in the past."
 FACTOR_NOT_IN_CHECKLIST = "{codes}: not items of checklist version {version}."
 FLAGGED_AUTOMATICALLY = "Flagged automatically: {criteria}."
+CRITERIA_NO_LONGER_MET = (
+    "Closed automatically: none of the criteria that flagged it is met any longer."
+)
 
 ANSWER_FIELDS = (
     "item",
@@ -116,17 +129,11 @@ PSYCHIATRISTS_CHANGE = "responsible_psychiatrist_ids"
 REVIEW_FIELDS = ("findings", "factors_note", "next_steps", "follow_up_date", "signed_off_at")
 
 ANSWER_VALUES = frozenset(answer.value for answer in Answer)
-
-Errors = dict[str, list[ValidationError]]
-
-
-class ObjectType(StrEnum):
-    """What an audit event of this app is about."""
-
-    CHECKLIST_REVIEW = "checklist_review"
-    CHECKLIST_ANSWER = "checklist_answer"
-    IMPASSE_CASE = "impasse_case"
-    IMPASSE_REVIEW = "impasse_review"
+# What this app's audit events are about (records' ObjectType names records' own).
+CHECKLIST_REVIEW_OBJECT = "checklist_review"
+CHECKLIST_ANSWER_OBJECT = "checklist_answer"
+IMPASSE_CASE_OBJECT = "impasse_case"
+IMPASSE_REVIEW_OBJECT = "impasse_review"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,31 +164,6 @@ class ReviewInput:
     follow_up_date: datetime.date | None = None
 
 
-def _add(errors: Errors, key: str, message: str, code: str) -> None:
-    errors.setdefault(key, []).append(ValidationError(message, code=code))
-
-
-def _non_field(message: str, code: str) -> ValidationError:
-    return ValidationError({NON_FIELD_ERRORS: [ValidationError(message, code=code)]})
-
-
-def _authorise(
-    acting_user: "Actor", clinic_id: int, *permissions: Permission, not_found: str
-) -> "User":
-    """Return the acting user if a member of the clinic with one of the permissions."""
-    access = access_for_user(acting_user, clinic_id)
-    if access is None or access.clinic.pk != clinic_id:
-        raise Http404(not_found)
-    if not any(access.can(permission) for permission in permissions):
-        raise PermissionDenied(NOT_ALLOWED_MESSAGE.format(clinic=access.clinic.name))
-    return access.user
-
-
-def _lock_patient(patient_id: int) -> None:
-    """Lock the patient's row, as every records service does first, so writes serialise."""
-    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
-
-
 def _episode(episode_id: int) -> Episode:
     episode = (
         Episode.objects.select_related("patient__clinic", "patient__psychiatrist")
@@ -193,16 +175,17 @@ def _episode(episode_id: int) -> Episode:
     return episode
 
 
-def _audit(
-    user: "User",
+def _event(
+    user: "User | None",
     patient: Patient,
     action: AuditAction,
-    object_type: ObjectType,
+    object_type: str,
     object_id: int,
     changes: dict[str, list[str | None]],
     version: int | None = None,
-) -> None:
-    audit_event_write(
+) -> AuditEvent:
+    """Return one audit event of this app about a patient's record, not yet written."""
+    return audit_event(
         actor=user,
         action=action,
         object_type=object_type,
@@ -214,8 +197,9 @@ def _audit(
     )
 
 
-def _when(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d %b %Y %H:%M")
+def _audit(*events: AuditEvent) -> None:
+    """Write audit events in the transaction of the change they record."""
+    audit_events_write(events)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,16 +231,18 @@ def _check_answer(
     if row is None:
         if code not in per_trial:
             message = ITEM_NOT_IN_VERSION.format(code=code, version=version.label)
-            _add(errors, NON_FIELD_ERRORS, message, "item_not_in_version")
+            add_error(errors, NON_FIELD_ERRORS, message, "item_not_in_version")
         elif data.trial_id is None:
-            _add(errors, NON_FIELD_ERRORS, ITEM_NEEDS_TRIAL.format(code=code), "needs_trial")
+            add_error(errors, NON_FIELD_ERRORS, ITEM_NEEDS_TRIAL.format(code=code), "needs_trial")
         elif not per_trial[code]:
-            _add(errors, NON_FIELD_ERRORS, ITEM_NOT_PER_TRIAL.format(code=code), "not_per_trial")
+            add_error(
+                errors, NON_FIELD_ERRORS, ITEM_NOT_PER_TRIAL.format(code=code), "not_per_trial"
+            )
         else:
-            _add(errors, NON_FIELD_ERRORS, TRIAL_NOT_IN_EPISODE, "trial_not_in_episode")
+            add_error(errors, NON_FIELD_ERRORS, TRIAL_NOT_IN_EPISODE, "trial_not_in_episode")
         return None
     if key in seen:
-        _add(errors, NON_FIELD_ERRORS, ANSWERED_TWICE.format(code=code), "answered_twice")
+        add_error(errors, NON_FIELD_ERRORS, ANSWERED_TWICE.format(code=code), "answered_twice")
         return None
     seen.add(key)
     answer, evidence, source = data.answer.strip(), data.evidence.strip(), data.source.strip()
@@ -265,13 +251,13 @@ def _check_answer(
         return None
     item = row.item
     if answer not in ANSWER_VALUES:
-        _add(errors, f"answer_{code}", ANSWER_REQUIRED, "answer_required")
+        add_error(errors, f"answer_{code}", ANSWER_REQUIRED, "answer_required")
     if source and source not in EvidenceSource.values:
-        _add(errors, f"source_{code}", SOURCE_INVALID, "source_invalid")
+        add_error(errors, f"source_{code}", SOURCE_INVALID, "source_invalid")
     if data.escalated and not item.can_escalate:
-        _add(errors, NON_FIELD_ERRORS, CANNOT_ESCALATE.format(code=code), "cannot_escalate")
+        add_error(errors, NON_FIELD_ERRORS, CANNOT_ESCALATE.format(code=code), "cannot_escalate")
     elif data.escalated and not reason:
-        _add(errors, f"escalation_reason_{code}", ESCALATION_NEEDS_REASON, "escalation_reason")
+        add_error(errors, f"escalation_reason_{code}", ESCALATION_NEEDS_REASON, "escalation_reason")
     escalated = data.escalated and item.can_escalate
     pending = _Pending(row, answer, evidence, source, escalated, reason if escalated else "")
     stored = row.stored
@@ -289,9 +275,9 @@ def _check_answer(
         message = STALE_ANSWER.format(
             where=where,
             who=stored.answered_by.get_full_name() or stored.answered_by.get_username(),
-            when=_when(stored.answered_at),
+            when=when(stored.answered_at),
         )
-        _add(errors, NON_FIELD_ERRORS, message, "stale_edit")
+        add_error(errors, NON_FIELD_ERRORS, message, "stale_edit")
     return pending
 
 
@@ -339,7 +325,9 @@ def _write_answer(
             ]
         )
         action, changes = AuditAction.UPDATE, field_changes(before, after)
-    _audit(user, patient, action, ObjectType.CHECKLIST_ANSWER, answer.pk, changes, answer.version)
+    _audit(
+        _event(user, patient, action, CHECKLIST_ANSWER_OBJECT, answer.pk, changes, answer.version)
+    )
 
 
 def checklist_answers_record(
@@ -354,13 +342,13 @@ def checklist_answers_record(
     with transaction.atomic():
         episode = _episode(episode_id)
         patient = episode.patient
-        user = _authorise(
+        user = authorise(
             acting_user,
             patient.clinic_id,
             Permission.EDIT_CLINICAL_DATA,
             not_found=EPISODE_NOT_FOUND,
-        )
-        _lock_patient(patient.pk)
+        ).user
+        lock_patient(patient.pk)
         assessment = episode_assessment(episode)
         rows: dict[tuple[str, int | None], ItemRow] = {}
         for section in assessment.trial_sections:
@@ -386,12 +374,14 @@ def checklist_answers_record(
                 episode=episode, version=assessment.version, created_by=user, updated_by=user
             )
             _audit(
-                user,
-                patient,
-                AuditAction.CREATE,
-                ObjectType.CHECKLIST_REVIEW,
-                review.pk,
-                {"episode": [None, str(episode)], "version": [None, review.version.label]},
+                _event(
+                    user,
+                    patient,
+                    AuditAction.CREATE,
+                    CHECKLIST_REVIEW_OBJECT,
+                    review.pk,
+                    {"episode": [None, str(episode)], "version": [None, review.version.label]},
+                )
             )
         else:
             review.updated_by = user
@@ -399,7 +389,7 @@ def checklist_answers_record(
         items = {item.code: item for item in ChecklistItem.objects.filter(version=review.version)}
         for answer in pending:
             _write_answer(answer, review=review, items=items, user=user, patient=patient, now=now)
-        impasse_flags_refresh(episode=episode, acting_user=user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return review
 
 
@@ -415,106 +405,231 @@ def _active_case(episode: Episode) -> ImpasseCase | None:
     )
 
 
-def _case_create(
+@dataclass(frozen=True)
+class _Flag:
+    """A case to open: the episode and what flags it."""
+
+    episode: Episode
+    criteria: list[str]
+    msm_score: int | None
+
+
+def _cases_create(
+    flags: Sequence[_Flag],
     *,
-    episode: Episode,
-    user: "User",
+    user: "User | None",
     origin: CaseOrigin,
     reason: str,
-    criteria: list[str],
-    msm_score: int | None,
-) -> ImpasseCase:
+    validate_constraints: bool,
+) -> list[ImpasseCase]:
+    """Open cases, each with its first event and audit event, in three statements."""
+    # After a change the patients are locked and their cases read, so the one-case-in-progress
+    # constraint holds without a query per case (the database still enforces it).
     now = timezone.now()
-    case = ImpasseCase(
-        patient=episode.patient,
-        episode=episode,
-        state=CaseState.OPEN,
-        origin=origin,
-        flag_reason=reason,
-        criteria=criteria,
-        msm_score=msm_score,
-        flagged_at=now,
-        flagged_by=user,
-        waiting_since=now,
-    )
-    case.psychiatrist_noted()
-    case.full_clean(exclude=["patient", "episode", "flagged_by"])
-    case.save()
-    event_reason = reason or FLAGGED_AUTOMATICALLY.format(
-        criteria="; ".join(criteria_labels(criteria))
-    )
-    ImpasseCaseEvent.objects.create(
-        case=case, to_state=CaseState.OPEN, reason=event_reason, by=user, at=now
+    cases = []
+    for flag in flags:
+        case = ImpasseCase(
+            patient=flag.episode.patient,
+            episode=flag.episode,
+            state=CaseState.OPEN,
+            origin=origin,
+            flag_reason=reason,
+            criteria=flag.criteria,
+            msm_score=flag.msm_score,
+            flagged_at=now,
+            flagged_by=user,
+            waiting_since=now,
+        )
+        case.psychiatrist_noted()
+        case.full_clean(
+            exclude=["patient", "episode", "flagged_by"], validate_constraints=validate_constraints
+        )
+        cases.append(case)
+    ImpasseCase.objects.bulk_create(cases)
+    ImpasseCaseEvent.objects.bulk_create(
+        ImpasseCaseEvent(
+            case=case,
+            to_state=CaseState.OPEN,
+            reason=reason
+            or FLAGGED_AUTOMATICALLY.format(criteria="; ".join(criteria_labels(case.criteria))),
+            by=user,
+            at=now,
+        )
+        for case in cases
     )
     _audit(
-        user,
-        episode.patient,
-        AuditAction.CREATE,
-        ObjectType.IMPASSE_CASE,
-        case.pk,
-        created(snapshot(case, CASE_FIELDS)),
-        case.version,
-    )
-    return case
-
-
-def impasse_flags_refresh(*, episode: Episode, acting_user: "Actor") -> ImpasseCase | None:
-    """Re-evaluate the automatic impasse criteria of an episode; flag a case when they are met.
-
-    A case in progress keeps its state and gets the criteria met now. Without one, a case opens
-    when a criterion is met, unless the episode's last case was closed with every criterion met
-    now already met then. Returns the case in progress, if any.
-    """
-    with transaction.atomic():
-        episode = _episode(episode.pk)
-        patient = episode.patient
-        user = _authorise(
-            acting_user,
-            patient.clinic_id,
-            Permission.EDIT_CLINICAL_DATA,
-            Permission.REVIEW_IMPASSE,
-            not_found=EPISODE_NOT_FOUND,
+        *(
+            _event(
+                user,
+                case.patient,
+                AuditAction.CREATE,
+                IMPASSE_CASE_OBJECT,
+                case.pk,
+                created(snapshot(case, CASE_FIELDS)),
+                case.version,
+            )
+            for case in cases
         )
-        _lock_patient(patient.pk)
-        assessment = episode_assessment(episode)
-        episode_snapshot_store(assessment=assessment)
-        criteria = [criterion.value for criterion in assessment.criteria]
-        msm_score = assessment.msm_score
-        case = _active_case(episode)
-        if case is not None:
-            if (case.criteria, case.msm_score) != (criteria, msm_score):
-                before = snapshot(case, CASE_FIELDS)
-                case.criteria = criteria
-                case.msm_score = msm_score
-                case.version += 1
-                case.save(update_fields=["criteria", "msm_score", "version", "updated_at"])
-                _audit(
+    )
+    return cases
+
+
+def _withdraw(case: ImpasseCase, user: "User | None", now: datetime.datetime) -> None:
+    """Close an automatic case still waiting whose criteria no longer hold; audited."""
+    before = snapshot(case, CASE_FIELDS)
+    case.state = next_state(Transition.WITHDRAW, case.current_state)
+    case.version += 1
+    case.save(update_fields=["state", "version", "updated_at"])
+    ImpasseCaseEvent.objects.create(
+        case=case,
+        transition=Transition.WITHDRAW,
+        from_state=CaseState.OPEN,
+        to_state=CaseState.CLOSED,
+        reason=CRITERIA_NO_LONGER_MET,
+        by=user,
+        at=now,
+    )
+    changes = field_changes(before, snapshot(case, CASE_FIELDS))
+    changes["reason"] = [None, CRITERIA_NO_LONGER_MET]
+    _audit(
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_CASE_OBJECT,
+            case.pk,
+            changes,
+            case.version,
+        )
+    )
+
+
+def _flags_apply(
+    assessment: EpisodeAssessment,
+    case: ImpasseCase | None,
+    last_closed: ImpasseCase | None,
+    user: "User | None",
+) -> _Flag | None:
+    """Bring one episode's case in progress in line with its criteria; return a case to open."""
+    episode, patient = assessment.episode, assessment.patient
+    criteria = [criterion.value for criterion in assessment.criteria]
+    msm_score = assessment.msm_score
+    if case is not None:
+        if (case.criteria, case.msm_score) != (criteria, msm_score):
+            before = snapshot(case, CASE_FIELDS)
+            case.criteria = criteria
+            case.msm_score = msm_score
+            case.version += 1
+            case.save(update_fields=["criteria", "msm_score", "version", "updated_at"])
+            _audit(
+                _event(
                     user,
                     patient,
                     AuditAction.UPDATE,
-                    ObjectType.IMPASSE_CASE,
+                    IMPASSE_CASE_OBJECT,
                     case.pk,
                     field_changes(before, snapshot(case, CASE_FIELDS)),
                     case.version,
                 )
-            return case
-        if not criteria or patient.archived_at is not None:
-            return None
-        last_closed = (
-            ImpasseCase.objects.filter(episode=episode, state=CaseState.CLOSED)
-            .order_by("-flagged_at", "-pk")
-            .first()
+            )
+        waiting = case.current_state is CaseState.OPEN and case.origin == CaseOrigin.AUTOMATIC
+        if waiting and not criteria:
+            _withdraw(case, user, timezone.now())
+        return None
+    if not criteria or patient.archived_at is not None:
+        return None
+    if last_closed is not None and set(criteria) <= set(last_closed.criteria):
+        return None
+    return _Flag(episode, criteria, msm_score)
+
+
+def impasse_flags_after_change(change: EpisodeChange) -> None:
+    """Bring the impasse cases of a change's episodes in line with the criteria met now.
+
+    Registered with records (records.extensions), so it runs at the end of every change, in its
+    transaction, for the user already authorised for the change (None: the system). A case in
+    progress gets the criteria met now; an automatic one still waiting for a reviewer is closed
+    when none is met any longer. Without a case, one opens when a criterion is met, unless the
+    patient is archived or the episode's last case was closed with every criterion met now
+    already met then.
+    """
+    assessments = change_assessments(change)
+    if not assessments:
+        return
+    patient_ids = sorted({assessment.patient.pk for assessment in assessments.values()})
+    # Every write under a patient locks its row first; in order, so batches cannot deadlock.
+    list(
+        Patient.objects.select_for_update()
+        .filter(pk__in=patient_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    episode_ids = list(assessments)
+    active = {
+        case.episode_id: case
+        for case in ImpasseCase.objects.select_for_update().filter(
+            episode_id__in=episode_ids, state__in=[state.value for state in ACTIVE_STATES]
         )
-        if last_closed is not None and set(criteria) <= set(last_closed.criteria):
-            return None
-        return _case_create(
-            episode=episode,
-            user=user,
-            origin=CaseOrigin.AUTOMATIC,
-            reason="",
-            criteria=criteria,
-            msm_score=msm_score,
+    }
+    last_closed: dict[int, ImpasseCase] = {}
+    for case in ImpasseCase.objects.filter(
+        episode_id__in=episode_ids, state=CaseState.CLOSED
+    ).order_by("episode_id", "-flagged_at", "-pk"):
+        last_closed.setdefault(case.episode_id, case)
+    user = change.acting_user
+    flags = [
+        flag
+        for episode_id, assessment in assessments.items()
+        if (
+            flag := _flags_apply(
+                assessment, active.get(episode_id), last_closed.get(episode_id), user
+            )
         )
+    ]
+    _cases_create(
+        flags, user=user, origin=CaseOrigin.AUTOMATIC, reason="", validate_constraints=False
+    )
+
+
+def impasse_flags_refresh(*, episode: Episode, acting_user: "Actor") -> ImpasseCase | None:
+    """Re-evaluate the automatic impasse criteria of an episode (and its patient's others).
+
+    The same rules as after any change (`impasse_flags_after_change`), through records' one
+    change path, so the staging snapshots follow too. Returns the episode's case in progress.
+    """
+    with transaction.atomic():
+        episode = _episode(episode.pk)
+        user = authorise(
+            acting_user,
+            episode.patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            Permission.REVIEW_IMPASSE,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        lock_patient(episode.patient_id)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
+        return _active_case(episode)
+
+
+def patient_impasse_records_erase(patient: Patient) -> dict[str, int]:
+    """Delete what this app holds about a patient being erased; return the rows, counted.
+
+    Registered with records' erasure (records.extensions): runs in its transaction.
+    """
+    reviews = ImpasseReview.objects.filter(case__patient=patient)
+    cases = ImpasseCase.objects.filter(patient=patient)
+    checklist_reviews = ChecklistReview.objects.filter(episode__patient=patient)
+    counts = {
+        "impasse_reviews": reviews.count(),
+        "impasse_cases": cases.count(),
+        "checklist_reviews": checklist_reviews.count(),
+    }
+    reviews.delete()
+    ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
+    cases.delete()
+    ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
+    checklist_reviews.delete()
+    return counts
 
 
 def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> ImpasseCase:
@@ -522,30 +637,31 @@ def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> 
     with transaction.atomic():
         episode = _episode(episode_id)
         patient = episode.patient
-        user = _authorise(
+        user = authorise(
             acting_user,
             patient.clinic_id,
             Permission.EDIT_CLINICAL_DATA,
             Permission.REVIEW_IMPASSE,
             not_found=EPISODE_NOT_FOUND,
-        )
-        _lock_patient(patient.pk)
+        ).user
+        lock_patient(patient.pk)
         reason = reason.strip()
         if not reason:
             raise ValidationError({"reason": ValidationError(FLAG_NEEDS_REASON, code="reason")})
         active = _active_case(episode)
         if active is not None:
             message = CASE_IN_PROGRESS.format(state=active.get_state_display().lower())
-            raise _non_field(message, "case_in_progress")
+            raise non_field(message, "case_in_progress")
         assessment = episode_assessment(episode)
-        return _case_create(
-            episode=episode,
+        criteria = [criterion.value for criterion in assessment.criteria]
+        [case] = _cases_create(
+            [_Flag(episode, criteria, assessment.msm_score)],
             user=user,
             origin=CaseOrigin.MANUAL,
             reason=reason,
-            criteria=[criterion.value for criterion in assessment.criteria],
-            msm_score=assessment.msm_score,
+            validate_constraints=True,
         )
+        return case
 
 
 def _case_for_action(
@@ -555,8 +671,10 @@ def _case_for_action(
     case = ImpasseCase.objects.select_related("patient").filter(pk=case_id).first()
     if case is None:
         raise Http404(CASE_NOT_FOUND)
-    user = _authorise(acting_user, case.patient.clinic_id, *permissions, not_found=CASE_NOT_FOUND)
-    _lock_patient(case.patient_id)
+    user = authorise(
+        acting_user, case.patient.clinic_id, *permissions, not_found=CASE_NOT_FOUND
+    ).user
+    lock_patient(case.patient_id)
     locked = (
         ImpasseCase.objects.select_for_update(of=("self",))
         .select_related("patient__psychiatrist", "episode")
@@ -573,7 +691,7 @@ def _transition(
     try:
         new = next_state(transition, old)
     except TransitionRefused as refused:
-        raise _non_field(str(refused), "transition_refused") from None
+        raise non_field(str(refused), "transition_refused") from None
     case.state = new
     case.version += 1
     fields = ["state", "version", "updated_at"]
@@ -600,13 +718,15 @@ def _transition(
         at=now,
     )
     _audit(
-        user,
-        case.patient,
-        AuditAction.UPDATE,
-        ObjectType.IMPASSE_CASE,
-        case.pk,
-        changes,
-        case.version,
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_CASE_OBJECT,
+            case.pk,
+            changes,
+            case.version,
+        )
     )
 
 
@@ -626,7 +746,7 @@ def _refuse_self_review(case: ImpasseCase, user: "User") -> None:
 def impasse_cases_reassigned(*, patient: Patient, acting_user: "User") -> None:
     """Note the patient's new psychiatrist on their cases in progress: they may never review them.
 
-    Called by records' patient_update in the transaction of the reassignment (patient locked).
+    Run from records' patient_update in the transaction of the reassignment (patient locked).
     """
     cases = ImpasseCase.objects.select_for_update().filter(
         patient=patient, state__in=[state.value for state in ACTIVE_STATES]
@@ -639,14 +759,21 @@ def impasse_cases_reassigned(*, patient: Patient, acting_user: "User") -> None:
         case.version += 1
         case.save(update_fields=[PSYCHIATRISTS_CHANGE, "version", "updated_at"])
         _audit(
-            acting_user,
-            patient,
-            AuditAction.UPDATE,
-            ObjectType.IMPASSE_CASE,
-            case.pk,
-            {PSYCHIATRISTS_CHANGE: [before, display_value(case.responsible_psychiatrist_ids)]},
-            case.version,
+            _event(
+                acting_user,
+                patient,
+                AuditAction.UPDATE,
+                IMPASSE_CASE_OBJECT,
+                case.pk,
+                {PSYCHIATRISTS_CHANGE: [before, display_value(case.responsible_psychiatrist_ids)]},
+                case.version,
+            )
         )
+
+
+def impasse_cases_reassigned_listener(patient: Patient, acting_user: "User") -> None:
+    """Note a reassignment on the patient's cases (records.extensions.on_patient_reassigned)."""
+    impasse_cases_reassigned(patient=patient, acting_user=acting_user)
 
 
 def impasse_review_start(*, acting_user: "Actor", case_id: int) -> ImpasseReview:
@@ -660,13 +787,15 @@ def impasse_review_start(*, acting_user: "Actor", case_id: int) -> ImpasseReview
         review.full_clean(exclude=["case", "reviewer"])
         review.save()
         _audit(
-            user,
-            case.patient,
-            AuditAction.CREATE,
-            ObjectType.IMPASSE_REVIEW,
-            review.pk,
-            {"case": [None, str(case.pk)], "reviewer": [None, user.get_username()]},
-            review.version,
+            _event(
+                user,
+                case.patient,
+                AuditAction.CREATE,
+                IMPASSE_REVIEW_OBJECT,
+                review.pk,
+                {"case": [None, str(case.pk)], "reviewer": [None, user.get_username()]},
+                review.version,
+            )
         )
     return review
 
@@ -691,13 +820,15 @@ def impasse_review_release(*, acting_user: "Actor", case_id: int, reason: str) -
         review.version += 1
         review.save(update_fields=["withdrawn_at", "version", "updated_at"])
         _audit(
-            user,
-            case.patient,
-            AuditAction.UPDATE,
-            ObjectType.IMPASSE_REVIEW,
-            review.pk,
-            {"withdrawn_at": [None, now.isoformat(timespec="seconds")]},
-            review.version,
+            _event(
+                user,
+                case.patient,
+                AuditAction.UPDATE,
+                IMPASSE_REVIEW_OBJECT,
+                review.pk,
+                {"withdrawn_at": [None, now.isoformat(timespec="seconds")]},
+                review.version,
+            )
         )
     return case
 
@@ -725,15 +856,15 @@ def _review_write(
     state = case.current_state
     if state is not CaseState.UNDER_REVIEW:
         if sign_off:
-            raise _non_field(str(TransitionRefused(Transition.SIGN_OFF, state)), "refused")
+            raise non_field(str(TransitionRefused(Transition.SIGN_OFF, state)), "refused")
         message = REVIEW_NOT_IN_PROGRESS.format(state=state.label.lower())
-        raise _non_field(message, "review_not_in_progress")
+        raise non_field(message, "review_not_in_progress")
     review = _review_in_progress(case)
     if review.reviewer_id != user.pk:
         name = review.reviewer.get_full_name() or review.reviewer.get_username()
-        raise _non_field(NOT_THE_REVIEWER.format(reviewer=name), "not_the_reviewer")
+        raise non_field(NOT_THE_REVIEWER.format(reviewer=name), "not_the_reviewer")
     if review.version != expected_version:
-        raise _non_field(STALE_REVIEW.format(when=_when(review.updated_at)), "stale_edit")
+        raise non_field(STALE_REVIEW.format(when=when(review.updated_at)), "stale_edit")
     errors: Errors = {}
     version = _checklist_version(case.episode)
     codes = sorted({code.strip() for code in data.factors if code.strip()})
@@ -741,14 +872,14 @@ def _review_write(
     unknown = sorted(set(codes) - {item.code for item in factors})
     if unknown:
         message = FACTOR_NOT_IN_CHECKLIST.format(codes=", ".join(unknown), version=version.label)
-        _add(errors, "factors", message, "factor_unknown")
+        add_error(errors, "factors", message, "factor_unknown")
     if data.follow_up_date is not None and data.follow_up_date < timezone.localdate():
-        _add(errors, "follow_up_date", FOLLOW_UP_IN_PAST, "follow_up_in_past")
+        add_error(errors, "follow_up_date", FOLLOW_UP_IN_PAST, "follow_up_in_past")
     findings, next_steps = data.findings.strip(), data.next_steps.strip()
     if sign_off and not findings:
-        _add(errors, "findings", SIGN_OFF_NEEDS_FINDINGS, "findings_required")
+        add_error(errors, "findings", SIGN_OFF_NEEDS_FINDINGS, "findings_required")
     if sign_off and not next_steps:
-        _add(errors, "next_steps", SIGN_OFF_NEEDS_NEXT_STEPS, "next_steps_required")
+        add_error(errors, "next_steps", SIGN_OFF_NEEDS_NEXT_STEPS, "next_steps_required")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -767,13 +898,15 @@ def _review_write(
     after = snapshot(review, REVIEW_FIELDS)
     after["factors"] = ", ".join(item.code for item in sorted(factors, key=_position)) or None
     _audit(
-        user,
-        case.patient,
-        AuditAction.UPDATE,
-        ObjectType.IMPASSE_REVIEW,
-        review.pk,
-        field_changes(before, after),
-        review.version,
+        _event(
+            user,
+            case.patient,
+            AuditAction.UPDATE,
+            IMPASSE_REVIEW_OBJECT,
+            review.pk,
+            field_changes(before, after),
+            review.version,
+        )
     )
     if sign_off:
         _transition(case, Transition.SIGN_OFF, user, "", now)
@@ -833,6 +966,6 @@ def impasse_case_reopen(*, acting_user: "Actor", case_id: int, reason: str) -> I
         other = _active_case(case.episode)
         if other is not None and other.pk != case.pk:
             message = CASE_IN_PROGRESS.format(state=other.get_state_display().lower())
-            raise _non_field(message, "case_in_progress")
+            raise non_field(message, "case_in_progress")
         _transition(case, Transition.REOPEN, user, reason, timezone.now())
     return case

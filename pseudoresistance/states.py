@@ -27,6 +27,8 @@ class Transition(StrEnum):
     SIGN_OFF = "sign_off"
     CLOSE = "close"
     REOPEN = "reopen"
+    # The system closes an automatic case still waiting once none of its criteria is met.
+    WITHDRAW = "withdraw"
 
 
 # transition: (the states it may start from, the state it leads to)
@@ -41,6 +43,7 @@ TRANSITIONS: Mapping[Transition, tuple[frozenset[CaseState], CaseState]] = Mappi
             frozenset({CaseState.REVIEWED, CaseState.CLOSED}),
             CaseState.OPEN,
         ),
+        Transition.WITHDRAW: (frozenset({CaseState.OPEN}), CaseState.CLOSED),
     }
 )
 
@@ -50,6 +53,7 @@ REFUSED = {
     Transition.SIGN_OFF: "Only a case under review can be signed off; this case is {state}.",
     Transition.CLOSE: "Only a reviewed case can be closed; this case is {state}.",
     Transition.REOPEN: "Only a reviewed or closed case can be reopened; this case is {state}.",
+    Transition.WITHDRAW: "Only a case waiting for review closes on its own; this case is {state}.",
 }
 
 

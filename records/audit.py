@@ -8,9 +8,9 @@ recorded". Logs get the event type and ids only, never the values.
 import datetime
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
 
 from django.db import models
 from django.utils import timezone
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Changes = dict[str, list[str | None]]
+# Events per INSERT on bulk paths (CSV import, a change to many episodes).
+AUDIT_BATCH = 1_000
 
 
 def display_value(value: object) -> str | None:
@@ -73,35 +75,52 @@ def deleted(values: Mapping[str, str | None]) -> Changes:
     return {name: [value, None] for name, value in values.items() if value is not None}
 
 
-def audit_event_write(
-    *,
-    actor: "User | None",
-    action: AuditAction,
-    object_type: str,
-    object_id: int | None,
-    clinic_id: int | None,
-    patient_id: int | None = None,
-    changes: Changes | None = None,
-    object_version: int | None = None,
+class AuditFields(TypedDict):
+    """What an audit event says: who did what to which record, in which clinic."""
+
+    actor: "User | None"
+    action: AuditAction
+    object_type: str
+    object_id: int | None
+    clinic_id: int | None
+    patient_id: NotRequired[int | None]
+    changes: NotRequired[Changes | None]
+    object_version: NotRequired[int | None]
+
+
+def audit_event(
+    *, at: datetime.datetime | None = None, **fields: Unpack[AuditFields]
 ) -> AuditEvent:
-    """Append one audit event; call inside the transaction of the change it records."""
-    event = AuditEvent.objects.create(
-        occurred_at=timezone.now(),
+    """Return one audit event, not yet written (`audit_events_write` writes many at once)."""
+    actor = fields["actor"]
+    return AuditEvent(
+        occurred_at=at or timezone.now(),
         actor_id=None if actor is None else actor.pk,
         actor_username="" if actor is None else actor.get_username(),
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=object_id,
-        action=action,
-        changes=changes or {},
-        object_version=object_version,
+        clinic_id=fields["clinic_id"],
+        patient_id=fields.get("patient_id"),
+        object_type=fields["object_type"],
+        object_id=fields["object_id"],
+        action=fields["action"],
+        changes=fields.get("changes") or {},
+        object_version=fields.get("object_version"),
     )
-    logger.debug("audit %s %s %s", action, object_type, object_id)
+
+
+def audit_event_write(**fields: Unpack[AuditFields]) -> AuditEvent:
+    """Append one audit event; call inside the transaction of the change it records."""
+    event = audit_event(**fields)
+    audit_events_write([event])
     return event
 
 
-def audit_events_write(
+def audit_events_write(events: Sequence[AuditEvent]) -> None:
+    """Append many audit events in a few statements (bulk paths); inside their change."""
+    AuditEvent.objects.bulk_create(events, batch_size=AUDIT_BATCH)
+    logger.debug("audit %d events", len(events))
+
+
+def audit_access_events_write(
     *,
     actor: "User | None",
     action: AuditAction,
@@ -110,26 +129,24 @@ def audit_events_write(
     patient_ids: Iterable[int],
     changes: Changes | None = None,
 ) -> list[AuditEvent]:
-    """Append one event per patient, all in one INSERT: patients a list or an export showed."""
+    """Append one event per patient, all at once: patients a list or an export showed."""
     now = timezone.now()
     events = [
-        AuditEvent(
-            occurred_at=now,
-            actor_id=None if actor is None else actor.pk,
-            actor_username="" if actor is None else actor.get_username(),
-            clinic_id=clinic_id,
-            patient_id=patient_id,
+        audit_event(
+            at=now,
+            actor=actor,
+            action=action,
             object_type=object_type,
             object_id=patient_id,
-            action=action,
-            changes=changes or {},
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            changes=changes,
         )
         for patient_id in patient_ids
     ]
-    if not events:
-        return []
-    logger.debug("audit %s %s x%d", action, object_type, len(events))
-    return AuditEvent.objects.bulk_create(events)
+    if events:
+        audit_events_write(events)
+    return events
 
 
 def changes_since(*, object_type: str, object_id: int, version: int) -> list[AuditEvent]:

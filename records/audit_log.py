@@ -1,44 +1,26 @@
-"""The clinic admin's audit log: a patient's or a user's events, on screen and exported as CSV.
+"""Selectors of the clinic admin's audit log: a patient's or a user's events, read only.
 
 HIPAA 164.312(b) (audit controls) and ASVS 7.1.3, 8.3.x: a clinic admin reviews who did what to
-a patient's record and what a user did in the clinic; the export itself is audited.
+a patient's record and what a user did in the clinic; the audited CSV export is a service
+(records/services/audit_log.py).
 """
 
-import csv
-import io
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.audit import audit_event_write, describe_changes
+from records.audit import describe_changes
 from records.models import AuditAction, AuditEvent, Patient
 from records.services.accounts import ACCOUNT_OBJECT, MEMBERSHIP_OBJECT
 from records.services.clinic_settings import CLINIC_OBJECT
 from records.services.common import ObjectType
 from records.services.staging_defaults import OBJECT_TYPE as STAGING_DEFAULTS_OBJECT
-from records.spreadsheet import spreadsheet_text
 
 USER_NOT_FOUND = "No such user in your clinic."
-AUDIT_LOG_OBJECT = "audit_log"
 PATIENT_OBJECT = "patient"
-CSV_COLUMNS = (
-    "occurred_at",
-    "actor_username",
-    "actor_id",
-    "action",
-    "object_type",
-    "object_id",
-    "patient_id",
-    "object_version",
-    "changes",
-)
 
 
 @dataclass(frozen=True)
@@ -112,53 +94,3 @@ def change_summary(event: AuditEvent) -> str:
         for name, value in changes.items()
     }
     return describe_changes(pairs, {})
-
-
-def _cell(value: object) -> str:
-    return spreadsheet_text("" if value is None else str(value))
-
-
-def audit_log_csv(events: Iterable[AuditEvent]) -> str:
-    """Return the events as CSV, one row per event, the values as JSON."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        writer.writerow(
-            _cell(value)
-            for value in (
-                timezone.localtime(event.occurred_at).isoformat(timespec="seconds"),
-                event.actor_username,
-                event.actor_id,
-                event.action,
-                event.object_type,
-                event.object_id,
-                event.patient_id,
-                event.object_version,
-                json.dumps(event.changes, sort_keys=True, ensure_ascii=False),
-            )
-        )
-    return out.getvalue()
-
-
-def audit_log_export(*, access: ClinicAccess, subject: AuditSubject) -> str:
-    """Return the subject's events as CSV and record the export in the audit trail."""
-    access.require(Permission.VIEW_AUDIT)
-    if subject.patient is not None:
-        kind, object_id, patient_id = "patient", subject.patient.pk, subject.patient.pk
-    elif subject.user is not None:
-        kind, object_id, patient_id = "user", subject.user.pk, None
-    else:
-        raise ValueError("An audit log export names a patient or a user.")
-    with transaction.atomic():
-        events = list(subject.events)
-        audit_event_write(
-            actor=access.user,
-            action=AuditAction.EXPORT,
-            object_type=AUDIT_LOG_OBJECT,
-            object_id=object_id,
-            clinic_id=access.clinic.pk,
-            patient_id=patient_id,
-            changes={"subject": [None, kind], "events": [None, str(len(events))]},
-        )
-    return audit_log_csv(events)

@@ -1,7 +1,5 @@
 from django.http import HttpRequest
 
-from pseudoresistance.selectors import impasse_queue_count
-
 from .access import Permission, request_access
 
 
@@ -17,7 +15,4 @@ def clinic_navigation(request: HttpRequest) -> dict[str, object]:
         "manage_clinic": access.can(Permission.MANAGE_CLINIC),
         "audit_log": access.can(Permission.VIEW_AUDIT),
     }
-    if nav["impasse_queue"]:
-        # One count query, for reviewers only: the queue's badge.
-        nav["impasse_queue_count"] = impasse_queue_count(access=access)
     return {"clinic_access": access, "nav": nav}

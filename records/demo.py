@@ -14,10 +14,10 @@ from django.db import transaction
 from records import scales
 
 from .access import access_for_user
-from .exchange import patient_history_import
 from .history import scale_code_for_name
 from .models import Clinic, Diagnosis, Episode, Membership, Patient, Role, Sex
 from .services import PatientInput, ScaleInput, patient_create, scale_record
+from .services.exchange import patient_history_import
 from .two_factor import ALWAYS_TWO_FACTOR_ROLES
 
 DEMO_CLINIC_NAME = "Demo Clinic"

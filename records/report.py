@@ -19,9 +19,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pseudoresistance.checklist_data import Answer
-from pseudoresistance.selectors import EpisodeAssessment, ItemRow, impasse_panel_for
 from records import scales
+from records.extensions import impasse_panel_for
 
 from .access import ClinicAccess
 from .audit import audit_event_write
@@ -85,7 +84,12 @@ IMPASSE_UNAVAILABLE = (
     "The pseudo-resistance checklist could not be loaded for this episode, so its status, "
     "concerns and data gaps are not shown."
 )
-ANSWER_WORDS = {Answer.YES: "yes", Answer.NO: "no", Answer.UNKNOWN: "unknown"}
+# A checklist answer's words (the checklist's answer codes are these words).
+ANSWER_WORDS = {"yes": "yes", "no": "no", "unknown": "unknown"}
+# The episode's assessment and its checklist rows come from pseudoresistance through
+# records.extensions: records never imports that app (docs/adr/0007), so they are typed loosely.
+EpisodeAssessment = Any
+ItemRow = Any
 FROM_RECORDS = "from the records: {reason}"
 GENERATED_BY = "{name} ({username})"
 LEVEL = "ATHF {level}"
@@ -538,7 +542,7 @@ def _report_trial(row: TrialRow) -> ReportTrial:
 
 def _evidence(row: ItemRow) -> str:
     if row.stored is not None and row.stored.evidence:
-        return row.stored.evidence
+        return str(row.stored.evidence)
     if row.derived is not None and row.stored is None:
         return FROM_RECORDS.format(reason=_clinic_words(row.derived.reason))
     return ""

@@ -20,6 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from staging.adequacy import (
+    PARTIAL_RESPONSE_FROM,
+    RESPONSE_FROM,
+    OutcomeCategory,
+)
+from staging.adequacy import outcome_category as staging_outcome_category
+from staging.history import SeverityCategory, severity_category
+
 Items = Mapping[str, float | None]
 
 TOTAL_OUT_OF_RANGE = "{scale} total must be between {low} and {high}"
@@ -96,23 +104,19 @@ class Comparison(StrEnum):
     EQUAL = "="
 
 
+# How a change between two scores reads; None: the scores cannot be compared.
+OUTCOME_LABELS: Mapping[OutcomeCategory | None, str] = {
+    OutcomeCategory.RESPONSE: "response",
+    OutcomeCategory.PARTIAL_RESPONSE: "partial response",
+    OutcomeCategory.NON_RESPONSE: "non-response",
+    OutcomeCategory.NOT_RECORDED: "not recorded",
+    None: "not evaluable",
+}
+
+
 class AlertLevel(StrEnum):
     ALERT = "alert"
     URGENT = "urgent"
-
-
-class OutcomeCategory(StrEnum):
-    RESPONSE = "response"
-    PARTIAL_RESPONSE = "partial response"
-    NON_RESPONSE = "non-response"
-    NOT_EVALUABLE = "not evaluable"
-
-
-class StagingSeverity(StrEnum):
-    SUBSYNDROMAL = "subsyndromal"
-    MILD = "mild"
-    MODERATE = "moderate"
-    SEVERE = "severe"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,13 +286,19 @@ class SafetyAlert:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    category: OutcomeCategory
+    # staging's categories (one owner of the 25 % and 50 % thresholds); None: not evaluable.
+    category: OutcomeCategory | None
     percent_change: float | None
     # Remission is a state of the current score, independent of the percent change (1.3).
     remission: bool | None
     worsening: bool
     insufficient_response: bool
     reason: str = ""
+
+    @property
+    def label(self) -> str:
+        """Return the category as the clinic reads it."""
+        return OUTCOME_LABELS[self.category]
 
 
 def _uniform(low: float, high: float, *labels: str) -> tuple[Item, ...]:
@@ -309,8 +319,11 @@ LOCAL = Provenance.LOCAL
 SUGGESTED_ALERT = "Proposed alert rule (not a published cut-off)"
 
 # Response, partial response and non-response by percent reduction from baseline (1.3).
-RESPONSE = Threshold(50, "Frank 1991; Rush 2006 ACNP; CANMAT 2023 Q7.a", CHECKED)
-PARTIAL_RESPONSE = Threshold(25, "Sforzini 2022 (partially responsive depression)", SIGN_OFF)
+# The numbers are staging's (staging.adequacy, 1.3.7): a score change and a trial judged alike.
+RESPONSE = Threshold(RESPONSE_FROM, "Frank 1991; Rush 2006 ACNP; CANMAT 2023 Q7.a", CHECKED)
+PARTIAL_RESPONSE = Threshold(
+    PARTIAL_RESPONSE_FROM, "Sforzini 2022 (partially responsive depression)", SIGN_OFF
+)
 # Below 50 % is "insufficient response" in the broad sense of Rybak 2021, shown alongside.
 INSUFFICIENT_RESPONSE = Threshold(50, "Rybak 2021 Canadian consensus", CHECKED)
 
@@ -754,18 +767,8 @@ SCALES: Mapping[ScaleCode, ScaleDefinition] = {
     for scale in (HAMD17, MADRS, QIDS_SR16, PHQ9, BDI_II, CGI_S, WSAS, QLES_Q_SF, WPAI)
 }
 
-# Staging severity (staging-models.md 8.6 and clarification 18): lower bounds of mild, moderate
-# and severe; anything below mild, the remission range included, is subsyndromal, so CGI-S 1 maps
-# like 2. HAM-D17 Zimmerman 2013 [R], MADRS Snaith 1986 [R], QIDS-SR16 Rush 2003 [R], PHQ-9 Kroenke
-# 2001 with 15-19 as moderate [R], CGI-S [I]. This table, not the display bands, governs staging;
-# other scales have no staging mapping.
-STAGING_SEVERITY_LOWER_BOUNDS: Mapping[ScaleCode, tuple[float, float, float]] = {
-    ScaleCode.HAMD17: (8, 17, 24),
-    ScaleCode.MADRS: (7, 20, 35),
-    ScaleCode.QIDS_SR16: (6, 11, 16),
-    ScaleCode.PHQ9: (5, 10, 20),
-    ScaleCode.CGI_S: (3, 4, 5),
-}
+# Staging severity (8.6) is staging's table (staging.history.SEVERITY_LOWER_BOUNDS), not the
+# display bands here; other scales have no staging mapping.
 
 # Percent totals are entered to one decimal place, so half of that is the same score.
 PERCENT_ROUNDING = 0.05
@@ -1009,7 +1012,7 @@ def outcome_category(
         reason = NOT_EVALUABLE_DIFFERENT_SCALES.format(
             baseline_scale=scale.name, current_scale=current_scale.name
         )
-        return Outcome(OutcomeCategory.NOT_EVALUABLE, None, remission, False, False, reason)
+        return Outcome(None, None, remission, False, False, reason)
     worse = current > baseline if scale.higher_is_worse else current < baseline
     rule = scale.remission_rule(variant)
     reason = ""
@@ -1022,16 +1025,10 @@ def outcome_category(
             scale=scale.name, score=_num(baseline), rule=rule.label
         )
     if reason:
-        return Outcome(OutcomeCategory.NOT_EVALUABLE, None, remission, worse, False, reason)
+        return Outcome(None, None, remission, worse, False, reason)
     change = (baseline - current) / baseline * 100
-    if change >= RESPONSE.percent:
-        category = OutcomeCategory.RESPONSE
-    elif change >= PARTIAL_RESPONSE.percent:
-        category = OutcomeCategory.PARTIAL_RESPONSE
-    else:
-        category = OutcomeCategory.NON_RESPONSE
     return Outcome(
-        category=category,
+        category=staging_outcome_category(change),
         percent_change=change,
         remission=remission,
         worsening=change < 0,
@@ -1039,17 +1036,7 @@ def outcome_category(
     )
 
 
-def severity_for_staging(code: ScaleCode, score: float) -> StagingSeverity | None:
-    """Map a score to the staging severity of 8.6, or None for a scale staging does not map."""
-    bounds = STAGING_SEVERITY_LOWER_BOUNDS.get(code)
-    if bounds is None:
-        return None
+def severity_for_staging(code: ScaleCode, score: float) -> SeverityCategory | None:
+    """Map a score to the staging severity of 8.6 (staging's table), or None for another scale."""
     _require_score(SCALES[code], score)
-    mild, moderate, severe = bounds
-    if score >= severe:
-        return StagingSeverity.SEVERE
-    if score >= moderate:
-        return StagingSeverity.MODERATE
-    if score >= mild:
-        return StagingSeverity.MILD
-    return StagingSeverity.SUBSYNDROMAL
+    return severity_category(SCALES[code].name, score)

@@ -14,28 +14,21 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
-from staging import souery, thase_rush
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
 from staging.history import trial_end as staged_trial_end
-from staging.jsonio import results_to_json
-from staging.registry import ENGINES, stage_all
+from staging.registry import BY_KEY, ENGINES, stage_all
 from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
-from .audit import audit_event_write
 from .history import default_params
-from .models import AuditAction, Clinic, ClinicStagingDefaults
+from .models import Clinic, ClinicStagingDefaults
 from .models.staging_defaults import (
     SPEC_DEFAULTS,
     parameter_label,
     parameter_value_text,
 )
 from .selectors import PatientDetail, patient_detail
-from .services.common import ObjectType
 
 NOT_APPLICABLE = "not applicable"
 MET = "definition met"
@@ -53,7 +46,6 @@ YES, NO = "yes", "no"
 MET_WORD, NOT_MET_WORD = "met", "not met"
 NO_EPISODE = "No episode is recorded yet, so there is nothing to stage."
 DATE_BEFORE_ONSET = "{day} is before the episode onset ({onset}); staged as of {used} instead."
-EXPORT_BEFORE_ONSET = "{day} is before the episode onset ({onset}): choose a later date."
 ASSESSED = "assessed"
 # Characters kept in a download's file name; the rest become "-".
 UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -257,12 +249,8 @@ def staging_results(
     )
 
 
-# Chart encoding: ordinal stages as their rank, yes/no definitions as 0/1, scores as they are.
-STAGE_ORDERS: dict[str, tuple[str, ...]] = {
-    "thase_rush": thase_rush.STAGES,
-    "conway": ("0", "1", "2"),
-    "souery": ("none", "nonresponder", *(f"TRD{n}" for n in range(1, souery.MAX_TRD + 1))),
-}
+# Chart encoding: ordinal stages as their rank on the registry's order, yes/no definitions as
+# 0/1, scores as they are.
 MET_TICKS = (NO, YES)
 # The response profile gives labels, not a stage, so it has no line over time.
 CHARTED_ENGINES = tuple(engine for engine in ENGINES if engine.key != "response_profile")
@@ -273,7 +261,7 @@ def _chart_value(key: str, result: ModelResult, names: tuple[str, ...]) -> float
     if not result.applicable:
         return None
     if "stage" in names:
-        return float(STAGE_ORDERS[key].index(str(result.stage)))
+        return float(BY_KEY[key].stages.index(str(result.stage)))
     if "score" in names:
         return result.score
     return 1.0 if result.met else 0.0
@@ -281,7 +269,7 @@ def _chart_value(key: str, result: ModelResult, names: tuple[str, ...]) -> float
 
 def _axis(key: str, names: tuple[str, ...]) -> dict[str, Any]:
     if "stage" in names:
-        order = STAGE_ORDERS[key]
+        order = BY_KEY[key].stages
         return {"kind": "stage", "tickvals": list(range(len(order))), "ticktext": list(order)}
     if "score" in names:
         return {"kind": "score"}
@@ -462,54 +450,3 @@ def clinic_staging_defaults_for(access: ClinicAccess) -> ClinicStagingDefaults:
     """Return the active clinic's staging defaults for its settings page (clinic admins)."""
     access.require(Permission.MANAGE_CLINIC)
     return ClinicStagingDefaults.objects.for_clinic(access.clinic)
-
-
-@dataclass(frozen=True)
-class StagingExport:
-    """A download of the results in `manage.py stage`'s output format."""
-
-    document: dict[str, dict[str, Any]]
-    filename: str
-
-
-def export_filename(record_number: str, day: datetime.date, variant: Variant) -> str:
-    """Return the download's name: record number and date, never the patient's name."""
-    safe = UNSAFE_FILENAME_CHARACTERS.sub("-", record_number).strip("-.") or "patient"
-    suffix = "-strict" if variant is Variant.STRICT else ""
-    return f"staging-{safe}-{day.isoformat()}{suffix}.json"
-
-
-def staging_results_export(
-    *,
-    access: ClinicAccess,
-    patient_id: int,
-    variant: Variant = Variant.CLINIC,
-    assessment_date: datetime.date | None = None,
-) -> StagingExport | None:
-    """Return the current episode's results as `manage.py stage` prints them (audited export)."""
-    # None when the patient has no episode yet.
-    with transaction.atomic():
-        detail = patient_detail(
-            access=access, patient_id=patient_id, assessment_date=assessment_date
-        )
-        if detail.history is None or detail.episode is None:
-            return None
-        onset = detail.episode.onset_date
-        if detail.assessment_date < onset:
-            message = EXPORT_BEFORE_ONSET.format(
-                day=detail.assessment_date.isoformat(), onset=onset.isoformat()
-            )
-            raise ValidationError(message, code="before_onset")
-        params = variant_params(detail.params, variant)
-        document = results_to_json(stage_all(detail.history, params))
-        audit_event_write(
-            actor=access.user,
-            action=AuditAction.EXPORT,
-            object_type=ObjectType.EPISODE,
-            object_id=detail.episode.pk,
-            clinic_id=access.clinic.pk,
-            patient_id=detail.patient.pk,
-            object_version=detail.episode.version,
-        )
-    filename = export_filename(detail.patient.record_number, detail.assessment_date, variant)
-    return StagingExport(document=document, filename=filename)

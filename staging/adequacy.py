@@ -144,8 +144,8 @@ def is_nonresponse(percent: float | None, rule: NonresponseRule) -> bool:
     if percent is None:
         return False
     if rule is NonresponseRule.LE25:
-        return percent <= 25
-    return percent < 50
+        return percent <= PARTIAL_RESPONSE_FROM
+    return percent < RESPONSE_FROM
 
 
 def is_dose_optimised(trial: Trial, minimum: float, params: Params) -> bool:

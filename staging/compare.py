@@ -11,15 +11,9 @@ from staging.registry import ENGINES
 from staging.result import ModelResult
 
 LABELS = {engine.key: engine.info.label for engine in ENGINES}
-# The definitions that say whether a history has reached treatment resistance.
+# The definitions that say whether a history has reached treatment resistance (the registry's).
 VERDICTS: dict[str, Callable[[ModelResult], bool]] = {
-    "thase_rush": lambda result: result.stage not in ("0", "I"),
-    "conway": lambda result: result.stage != 0,
-    "fda": lambda result: bool(result.met),
-    "ema": lambda result: bool(result.met),
-    "canadian": lambda result: bool(result.met),
-    "souery": lambda result: str(result.stage).startswith("TRD"),
-    "markowitz": lambda result: bool(result.met),
+    engine.key: engine.reaches_trd for engine in ENGINES if engine.reaches_trd is not None
 }
 AGENT_COUNTERS = ("fda", "ema", "canadian")
 CLASS_COUNTERS = ("thase_rush", "conway")

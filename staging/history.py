@@ -215,22 +215,25 @@ def known_scale(scale: str | None) -> str | None:
     return name if name in SEVERITY_LOWER_BOUNDS else None
 
 
+def severity_category(scale: str | None, score: float | None) -> SeverityCategory | None:
+    """Return the category a score of a scale of 8.6 falls in; None for another scale or none."""
+    name = known_scale(scale)
+    if name is None or score is None:
+        return None
+    mild, moderate, severe = SEVERITY_LOWER_BOUNDS[name]
+    if score >= severe:
+        return SeverityCategory.SEVERE
+    if score >= moderate:
+        return SeverityCategory.MODERATE
+    return SeverityCategory.MILD if score >= mild else SeverityCategory.SUBSYNDROMAL
+
+
 def severity_points(severity: BaselineSeverity) -> int | None:
     """Score baseline severity 1-5 (8.6, 12.18); None when the record cannot decide it."""
     if severity.psychotic_features:
         return PSYCHOTIC_SEVERITY_POINTS
-    if severity.category is not None:
-        return _CATEGORY_POINTS[severity.category]
-    scale = known_scale(severity.scale)
-    if scale is None or severity.score is None:
-        return None
-    mild, moderate, severe = SEVERITY_LOWER_BOUNDS[scale]
-    score = severity.score
-    if score >= severe:
-        return 4
-    if score >= moderate:
-        return 3
-    return 2 if score >= mild else 1
+    category = severity.category or severity_category(severity.scale, severity.score)
+    return None if category is None else _CATEGORY_POINTS[category]
 
 
 # Treatments whose amount is a count of sessions (psychotherapy 12.7; readings 3 of

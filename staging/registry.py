@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 from staging import (
     canadian,
@@ -28,6 +30,11 @@ class Engine:
     info: ModelInfo
     stage: Callable[[History, Params], ModelResult]
     evaluate: Callable[[Context], ModelResult]
+    # The model's stages, lowest first, as `str(result.stage)` gives them; () without stages.
+    stages: tuple[str, ...] = ()
+    # Whether a result reaches the model's definition of treatment resistance; None for the
+    # models without one (MGH-s, MSM and DM-TRD are scores, the response profile gives labels).
+    reaches_trd: Callable[[ModelResult], bool] | None = None
 
     @property
     def key(self) -> str:
@@ -35,22 +42,38 @@ class Engine:
         return self.info.key
 
 
-ENGINES: tuple[Engine, ...] = tuple(
-    Engine(module.INFO, module.stage, module.evaluate)
-    for module in (
+def _met(result: ModelResult) -> bool:
+    return bool(result.met)
+
+
+def _engine(module: ModuleType, **ranking: Any) -> Engine:
+    return Engine(module.INFO, module.stage, module.evaluate, **ranking)
+
+
+ENGINES: tuple[Engine, ...] = (
+    # Stage II and above: at least two adequate failures (staging-models.md 2).
+    _engine(
         thase_rush,
-        mgh_s,
-        msm,
-        dm_trd,
-        conway,
-        fda,
-        ema,
-        markowitz,
+        stages=thase_rush.STAGES,
+        reaches_trd=lambda result: result.stage not in thase_rush.STAGES[:2],
+    ),
+    _engine(mgh_s),
+    _engine(msm),
+    _engine(dm_trd),
+    # Conway's stage is the count of failed strategies beyond the first, 0-2 (section 6).
+    _engine(conway, stages=("0", "1", "2"), reaches_trd=lambda result: result.stage != 0),
+    _engine(fda, reaches_trd=_met),
+    _engine(ema, reaches_trd=_met),
+    _engine(markowitz, reaches_trd=_met),
+    _engine(
         souery,
-        canadian,
-        response_profile,
-    )
+        stages=("none", "nonresponder", *(f"TRD{n}" for n in range(1, souery.MAX_TRD + 1))),
+        reaches_trd=lambda result: str(result.stage).startswith("TRD"),
+    ),
+    _engine(canadian, reaches_trd=_met),
+    _engine(response_profile),
 )
+BY_KEY: dict[str, Engine] = {engine.key: engine for engine in ENGINES}
 
 
 _EVALUATORS = tuple((engine.info.key, engine.evaluate) for engine in ENGINES)

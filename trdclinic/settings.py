@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "records.context_processors.clinic_navigation",
+                "pseudoresistance.context_processors.impasse_queue_badge",
                 "csp.context_processors.nonce",
             ],
         },

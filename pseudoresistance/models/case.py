@@ -37,8 +37,9 @@ class ImpasseCase(models.Model):
     # The MSM total when last evaluated: the queue's severity (None when the MSM gives none).
     msm_score = models.PositiveSmallIntegerField(null=True, blank=True)
     flagged_at = models.DateTimeField()
+    # None: flagged by the system (a scheduled restage), not after a person's change.
     flagged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     # Since when the case has waited for a reviewer: set when flagged, reopened or handed back.
     waiting_since = models.DateTimeField()
@@ -108,7 +109,10 @@ class ImpasseCaseEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=CaseState.choices)
     reason = models.TextField(blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the system (a scheduled restage).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     at = models.DateTimeField()
 
     class Meta:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from records.exchange import read_integer
+from records.services.exchange import read_integer
 
 UPLOAD_MAX_BYTES = 1024 * 1024
 FILE_TOO_LARGE = "The file is larger than 1 MB: a treatment history is far smaller."

@@ -4,6 +4,7 @@ from django.db.models import CharField, Func
 from django.db.models.lookups import Exact
 
 from records import scales
+from staging import history as staging
 
 from .base import Tracked, choices_valid
 from .patient import Patient
@@ -15,29 +16,30 @@ SCORE_NEEDS_SCALE = "Choose the scale the baseline score was rated on."
 ONE_CURRENT_EPISODE = "This patient already has a current episode."
 
 
+# The codes are staging's (staging.history); records adds the words the forms show.
 class SeverityCategory(models.TextChoices):
-    SUBSYNDROMAL = "subsyndromal", "Subsyndromal"
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
+    SUBSYNDROMAL = staging.SeverityCategory.SUBSYNDROMAL.value, "Subsyndromal"
+    MILD = staging.SeverityCategory.MILD.value, "Mild"
+    MODERATE = staging.SeverityCategory.MODERATE.value, "Moderate"
+    SEVERE = staging.SeverityCategory.SEVERE.value, "Severe"
 
 
 class FunctionalImpairment(models.TextChoices):
-    NONE = "none", "None"
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
+    NONE = staging.FunctionalImpairment.NONE.value, "None"
+    MILD = staging.FunctionalImpairment.MILD.value, "Mild"
+    MODERATE = staging.FunctionalImpairment.MODERATE.value, "Moderate"
+    SEVERE = staging.FunctionalImpairment.SEVERE.value, "Severe"
 
 
 class Presence(models.TextChoices):
-    NONE = "none", "None"
-    PRESENT = "present", "Present"
+    NONE = staging.Presence.NONE.value, "None"
+    PRESENT = staging.Presence.PRESENT.value, "Present"
 
 
 class PersonalityDisorder(models.TextChoices):
-    NONE = "none", "None"
-    TRAITS = "traits", "Traits"
-    DISORDER = "disorder", "Disorder"
+    NONE = staging.PersonalityDisorder.NONE.value, "None"
+    TRAITS = staging.PersonalityDisorder.TRAITS.value, "Traits"
+    DISORDER = staging.PersonalityDisorder.DISORDER.value, "Disorder"
 
 
 class Episode(Tracked):

@@ -34,6 +34,13 @@ PERCENT_OR_SCORES = "Give the outcome as a percent reduction or as scale scores,
 SCORES_NEED_SCALE = "Choose the scale these outcome scores were rated on."
 OVERRIDE_NEEDS_REASON = "Say why the adequacy is overridden."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
+# What was given, as the patient page and the report both show it (amount_text).
+DOSE_PER_DAY = "{dose} mg/day"
+SERUM_LEVEL = "serum {level} mmol/L"
+DOSE_PER_SESSION = "{dose} mg/session"
+SESSIONS = "{sessions} sessions"
+WEEKS = "{weeks} weeks"
+AMOUNT_SEPARATOR = " · "
 
 
 def validate_positive(value: Decimal) -> None:
@@ -372,6 +379,21 @@ class TreatmentTrial(Tracked):
         if errors:
             raise ValidationError(errors)
 
+    def amount_text(self, *, weeks: bool) -> str:
+        """Return what was given (dose, serum level, sessions; weeks when asked); "" for none."""
+        parts = []
+        if self.dose_mg_per_day is not None:
+            parts.append(DOSE_PER_DAY.format(dose=_plain(self.dose_mg_per_day)))
+        if self.serum_level_mmol_per_l is not None:
+            parts.append(SERUM_LEVEL.format(level=_plain(self.serum_level_mmol_per_l)))
+        if self.dose_mg_per_session is not None:
+            parts.append(DOSE_PER_SESSION.format(dose=_plain(self.dose_mg_per_session)))
+        if self.sessions is not None:
+            parts.append(SESSIONS.format(sessions=self.sessions))
+        if weeks and self.weeks is not None:
+            parts.append(WEEKS.format(weeks=_plain(self.weeks)))
+        return AMOUNT_SEPARATOR.join(parts)
+
     @property
     def agent_label(self) -> str:
         """Return the agent's name as the clinic sees it, catalogued or typed."""
@@ -405,3 +427,8 @@ class TreatmentTrial(Tracked):
             return float(self.percent_symptom_reduction)
         outcome = self.outcome_from_scores
         return None if outcome is None else outcome.percent_change
+
+
+def _plain(value: Decimal) -> str:
+    """Return a decimal without trailing zeros or exponent (8.50 → 8.5)."""
+    return f"{Decimal(value).normalize():f}"

@@ -6,6 +6,7 @@ outside the acting user's clinic.
 """
 
 from .agents import AgentInput, agent_create, agent_delete, agent_update, agent_validate
+from .changes import episode_changed
 from .common import ObjectType, StaleEditError
 from .episodes import (
     EpisodeInput,
@@ -48,6 +49,7 @@ __all__ = [
     "agent_delete",
     "agent_update",
     "agent_validate",
+    "episode_changed",
     "episode_create",
     "episode_staging_parameters_update",
     "episode_update",

@@ -13,6 +13,7 @@ from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
 from records.models import Agent, AuditAction, Clinic
 
+from .changes import episode_changed
 from .common import Errors, ObjectType, add_error, authorise, found, non_field, validate
 
 SPACES = re.compile(" {2,}")
@@ -147,6 +148,10 @@ def agent_update(*, acting_user: "Actor", agent_id: int, data: AgentInput) -> Ag
         agent.updated_by = user
         agent.save(update_fields=[*AGENT_FIELDS, "updated_by", "updated_at"])
         _audit(user, agent, AuditAction.UPDATE, changes)
+        # An agent's class is what staging reads of it, so its trials' episodes restage.
+        episode_changed(
+            episode_ids=agent.trials.values_list("episode_id", flat=True), acting_user=user
+        )
     return agent
 
 

@@ -5,13 +5,13 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from records.access import ClinicAccess, Permission, access_for_user
+from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, access_for_user
 from records.audit import changes_since, describe_changes
 from records.models import (
     AuditEvent,
@@ -61,13 +61,14 @@ class StaleEditError(ValidationError):
 
 
 def authorise(
-    user: "Actor", clinic_id: int, permission: Permission, *, not_found: str
+    user: "Actor", clinic_id: int, *permissions: Permission, not_found: str
 ) -> ClinicAccess:
-    """Return the user's access in the clinic: 404 outside it, 403 when the role may not act."""
+    """Return the user's access in the clinic: 404 outside it, 403 without one of `permissions`."""
     access = access_for_user(user, clinic_id)
     if access is None or access.clinic.pk != clinic_id:
         raise Http404(not_found)
-    access.require(permission)
+    if not any(access.can(permission) for permission in permissions):
+        raise PermissionDenied(NOT_ALLOWED_MESSAGE.format(clinic=access.clinic.name))
     return access
 
 
@@ -81,24 +82,14 @@ def found(queryset: "QuerySet[M]", pk: int, *, not_found: str, lock: bool = Fals
     return instance
 
 
-def impasse_flags_refresh_after_change(episode: Episode, user: "User") -> None:
-    """Re-evaluate the episode's impasse flags in the same transaction as the change."""
-    # pseudoresistance builds on records, so the call reaches up only at run time.
-    from pseudoresistance.services import impasse_flags_refresh
-
-    impasse_flags_refresh(episode=episode, acting_user=user)
-
-
-def impasse_cases_reassigned_after_change(patient: Patient, user: "User") -> None:
-    """Note a reassigned patient's psychiatrist on their impasse cases, in the same transaction."""
-    from pseudoresistance.services import impasse_cases_reassigned
-
-    impasse_cases_reassigned(patient=patient, acting_user=user)
-
-
 def lock_patient(patient_id: int) -> None:
     """Lock the patient's row: every write under one patient takes this lock first, in order."""
     list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+
+
+def when(moment: datetime.datetime) -> str:
+    """Return a moment as the clinic reads it in messages (local time, to the minute)."""
+    return timezone.localtime(moment).strftime("%d %b %Y %H:%M")
 
 
 def today() -> datetime.date:
@@ -157,7 +148,7 @@ def check_version(
     described = [
         STALE_CHANGE.format(
             who=event.actor_username or "the system",
-            when=timezone.localtime(event.occurred_at).strftime("%d %b %Y %H:%M"),
+            when=when(event.occurred_at),
             what=describe_changes(event.changes, labels) or event.get_action_display().lower(),
         )
         for event in events

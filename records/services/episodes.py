@@ -14,6 +14,7 @@ from records.models import AuditAction, ClinicStagingDefaults, Episode, Patient,
 from records.models.staging_defaults import own_parameters, own_parameters_text
 from staging.history import Params
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -22,7 +23,6 @@ from .common import (
     check_version,
     found,
     future_date_errors,
-    impasse_flags_refresh_after_change,
     lock_patient,
     today,
     validate,
@@ -152,6 +152,7 @@ def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput)
             changes=created(snapshot(episode, EPISODE_FIELDS)),
             object_version=episode.version,
         )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode
 
 
@@ -187,7 +188,7 @@ def episode_update(
             changes=changes,
             object_version=episode.version,
         )
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode
 
 
@@ -231,5 +232,5 @@ def episode_staging_parameters_update(
             changes={"staging_parameters": [before, after]},
             object_version=episode.version,
         )
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode

@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write
+from records.extensions import erasure_listeners
 from records.models import (
     AuditAction,
     AuditEvent,
@@ -63,15 +64,6 @@ def _blank_audit_values(patient_id: int) -> int:
 
 def patient_erase(*, acting_user: "Actor", patient_id: int, reason: str) -> AuditEvent:
     """Erase the patient's record and the values of its audit trail; return the erasure event."""
-    # pseudoresistance builds on records, so its models are reached only at run time.
-    from pseudoresistance.models import (
-        ChecklistAnswer,
-        ChecklistReview,
-        ImpasseCase,
-        ImpasseCaseEvent,
-        ImpasseReview,
-    )
-
     if reason not in ErasureReason.values:
         raise ValidationError({"reason": REASON_REQUIRED}, code="reason_required")
     reason_label = ErasureReason(reason).label
@@ -88,23 +80,20 @@ def patient_erase(*, acting_user: "Actor", patient_id: int, reason: str) -> Audi
         )
         episodes = Episode.objects.filter(patient=patient)
         trials = TreatmentTrial.objects.filter(episode__patient=patient)
-        cases = ImpasseCase.objects.filter(patient=patient)
-        reviews = ChecklistReview.objects.filter(episode__patient=patient)
+        # What the apps built on records hold about the patient goes first (records.extensions);
+        # with the episodes gone there is nothing left to restage, so no change is told.
         preparations = ReportPreparation.objects.filter(episode__patient=patient)
-        counts = {
-            "impasse_reviews": ImpasseReview.objects.filter(case__patient=patient).count(),
-            "impasse_cases": cases.count(),
-            "checklist_reviews": reviews.count(),
-            "trials": trials.count(),
-            "scores": ScaleAdministration.objects.filter(episode__patient=patient).count(),
-            "report_preparations": preparations.count(),
-            "episodes": episodes.count(),
-        }
-        ImpasseReview.objects.filter(case__patient=patient).delete()
-        ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
-        cases.delete()
-        ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
-        reviews.delete()
+        counts: dict[str, int] = {}
+        for listener in erasure_listeners():
+            counts.update(listener(patient))
+        counts.update(
+            {
+                "trials": trials.count(),
+                "scores": ScaleAdministration.objects.filter(episode__patient=patient).count(),
+                "report_preparations": preparations.count(),
+                "episodes": episodes.count(),
+            }
+        )
         # Augmentations point at the trial they add to; unhook them so no order is needed.
         trials.exclude(augments=None).update(augments=None)
         trials.delete()

@@ -13,15 +13,17 @@ from django.http import Http404
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import (
     Changes,
+    audit_access_events_write,
     audit_event_write,
-    audit_events_write,
     created,
     field_changes,
     snapshot,
 )
+from records.extensions import reassignment_listeners
 from records.identity import RECORD_NUMBER
 from records.models import AuditAction, Clinic, Diagnosis, Membership, Patient, Role, Sex
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -30,7 +32,6 @@ from .common import (
     check_version,
     found,
     future_date_errors,
-    impasse_cases_reassigned_after_change,
     today,
     validate,
 )
@@ -213,7 +214,10 @@ def patient_update(
             object_version=patient.version,
         )
         if "psychiatrist" in changes:
-            impasse_cases_reassigned_after_change(patient, user)
+            for listener in reassignment_listeners():
+                listener(patient, user)
+        # The diagnosis and archiving change what the patient's episodes stage and flag.
+        episode_changed(episode_ids=patient.episodes.values_list("pk", flat=True), acting_user=user)
     return patient
 
 
@@ -243,7 +247,7 @@ def patient_records_opened(
             changes=changes,
         )
         return
-    audit_events_write(
+    audit_access_events_write(
         actor=access.user,
         action=AuditAction.VIEW,
         object_type=ObjectType.PATIENT,

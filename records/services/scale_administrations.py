@@ -17,6 +17,7 @@ from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
 from records.models import AuditAction, Episode, ScaleAdministration
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -24,7 +25,6 @@ from .common import (
     check_version,
     found,
     future_date_errors,
-    impasse_flags_refresh_after_change,
     lock_patient,
     today,
     validate,
@@ -128,7 +128,7 @@ def scale_record(*, acting_user: "Actor", episode_id: int, data: ScaleInput) -> 
             AuditAction.CREATE,
             created(snapshot(administration, SCALE_FIELDS)),
         )
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return administration
 
 
@@ -167,7 +167,7 @@ def scale_update(
         administration.updated_by = user
         administration.save(update_fields=[*SCALE_FIELDS, "version", "updated_by", "updated_at"])
         _audit(user, administration, AuditAction.UPDATE, changes)
-        impasse_flags_refresh_after_change(administration.episode, user)
+        episode_changed(episode_ids=[administration.episode.pk], acting_user=user)
     return administration
 
 
@@ -184,4 +184,4 @@ def scale_delete(*, acting_user: "Actor", administration_id: int, expected_versi
         changes = deleted(snapshot(administration, SCALE_FIELDS))
         _audit(user, administration, AuditAction.DELETE, changes)
         administration.delete()
-        impasse_flags_refresh_after_change(administration.episode, user)
+        episode_changed(episode_ids=[administration.episode.pk], acting_user=user)

@@ -3,9 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 
-from cohort.services import snapshots_mark_stale
 from records.access import Permission
 from records.audit import (
     audit_event_write,
@@ -14,11 +12,20 @@ from records.audit import (
     field_changes,
     snapshot,
 )
-from records.models import AuditAction, Clinic, ClinicStagingDefaults
+from records.models import AuditAction, Clinic, ClinicStagingDefaults, Episode
 from records.models.staging_defaults import PARAMETER_NAMES
 from staging.history import Params
 
-from .common import STALE_CHANGE, STALE_EDIT, StaleEditError, authorise, field_labels, validate
+from .changes import episode_changed
+from .common import (
+    STALE_CHANGE,
+    STALE_EDIT,
+    StaleEditError,
+    authorise,
+    field_labels,
+    validate,
+    when,
+)
 
 if TYPE_CHECKING:
     from .common import Actor
@@ -44,7 +51,7 @@ def _check_version(defaults: ClinicStagingDefaults, expected_version: int) -> No
     described = [
         STALE_CHANGE.format(
             who=event.actor_username or "the system",
-            when=timezone.localtime(event.occurred_at).strftime("%d %b %Y %H:%M"),
+            when=when(event.occurred_at),
             what=describe_changes(event.changes, labels),
         )
         for event in events
@@ -100,5 +107,8 @@ def clinic_staging_defaults_update(
             changes=changes,
             object_version=defaults.version,
         )
-        snapshots_mark_stale(clinic_id=clinic.pk)
+        episode_changed(
+            episode_ids=Episode.objects.filter(patient__clinic=clinic).values_list("pk", flat=True),
+            acting_user=user,
+        )
     return defaults

@@ -18,6 +18,7 @@ from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 
+from .changes import episode_changed
 from .common import (
     Errors,
     ObjectType,
@@ -26,7 +27,6 @@ from .common import (
     check_version,
     found,
     future_date_errors,
-    impasse_flags_refresh_after_change,
     lock_patient,
     non_field,
     today,
@@ -260,7 +260,7 @@ def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> 
         validate_trial(trial, episode=episode, patient=patient)
         trial.save()
         _audit(user, trial, patient, AuditAction.CREATE, created(snapshot(trial, TRIAL_FIELDS)))
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return trial
 
 
@@ -304,7 +304,7 @@ def trial_update(
         trial.updated_by = user
         trial.save(update_fields=[*TRIAL_FIELDS, "version", "updated_by", "updated_at"])
         _audit(user, trial, episode.patient, AuditAction.UPDATE, changes)
-        impasse_flags_refresh_after_change(episode, user)
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return trial
 
 
@@ -320,7 +320,7 @@ def trial_delete(*, acting_user: "Actor", trial_id: int, expected_version: int) 
         changes = deleted(snapshot(trial, TRIAL_FIELDS))
         _audit(user, trial, trial.episode.patient, AuditAction.DELETE, changes)
         trial.delete()
-        impasse_flags_refresh_after_change(trial.episode, user)
+        episode_changed(episode_ids=[trial.episode.pk], acting_user=user)
 
 
 def trial_adequacy_override(
@@ -367,4 +367,5 @@ def _save_override(
     trial.updated_by = user
     trial.save(update_fields=[*OVERRIDE_FIELDS, "version", "updated_by", "updated_at"])
     _audit(user, trial, trial.episode.patient, action, changes)
+    episode_changed(episode_ids=[trial.episode_id], acting_user=user)
     return trial

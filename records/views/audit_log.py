@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from records.access import Permission, clinic_access
 from records.audit_log import (
     AuditSubject,
-    audit_log_export,
     audit_log_for_patient,
     audit_log_for_user,
     change_summary,
@@ -22,6 +21,7 @@ from records.audit_log import (
 from records.forms.audit_log import RecordNumberForm
 from records.reauth import PasswordReentryForm
 from records.services import RecordPage, patient_record_opened
+from records.services.audit_log import audit_log_export
 
 from .common import record_opened
 

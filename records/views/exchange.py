@@ -12,7 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access, patient_for_user
-from records.exchange import (
+from records.forms import HistoryUploadForm
+from records.forms.exchange import HistoryConfirmForm
+from records.reauth import PasswordReentryForm
+from records.services import RecordPage
+from records.services.exchange import (
     PREVIEW_INVALID,
     history_upload_sign,
     history_upload_unsign,
@@ -20,10 +24,6 @@ from records.exchange import (
     patient_history_import,
     patient_history_import_preview,
 )
-from records.forms import HistoryUploadForm
-from records.forms.exchange import HistoryConfirmForm
-from records.reauth import PasswordReentryForm
-from records.services import RecordPage
 
 from .common import patient_url, record_opened
 

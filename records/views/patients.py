@@ -1,7 +1,6 @@
 """Patient pages: the list, create and edit, and the patient page itself."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pseudoresistance.selectors import impasse_panel_for, patients_with_active_impasse_case
 from records import scales
 from records.access import Permission, clinic_access, patient_for_user
 from records.charts import score_charts
+from records.extensions import impasse_panel_for, patients_with_active_impasse_case
 from records.forms import PatientFilterForm, PatientForm
-from records.models import Patient, TreatmentTrial
+from records.models import Patient
 from records.selectors import ScaleRow, TrialRow, patient_detail, patient_search
 from records.services import (
     RecordPage,
@@ -44,11 +43,6 @@ CHANGE_BETTER = "{percent:.0f} % reduction · {category}"
 CHANGE_WORSE = "{percent:.0f} % worse · {category}"
 CHANGE_BASELINE = "first score (baseline)"
 CHANGE_NONE = "—"
-DOSE_PER_DAY = "{dose} mg/day"
-SERUM_LEVEL = "serum {level} mmol/L"
-DOSE_PER_SESSION = "{dose} mg/session"
-SESSIONS = "{sessions} sessions"
-WEEKS = "{weeks} weeks"
 REDUCTION = "{percent:g} % reduction"
 
 
@@ -76,26 +70,6 @@ class ScoreLine:
     highlighted: bool
 
 
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
-def _amount(trial: TreatmentTrial) -> str:
-    """Return what was given: dose, serum level, sessions, as the table shows it."""
-    parts = []
-    if trial.dose_mg_per_day is not None:
-        parts.append(DOSE_PER_DAY.format(dose=_plain(trial.dose_mg_per_day)))
-    if trial.serum_level_mmol_per_l is not None:
-        parts.append(SERUM_LEVEL.format(level=_plain(trial.serum_level_mmol_per_l)))
-    if trial.dose_mg_per_session is not None:
-        parts.append(DOSE_PER_SESSION.format(dose=_plain(trial.dose_mg_per_session)))
-    if trial.sessions is not None:
-        parts.append(SESSIONS.format(sessions=trial.sessions))
-    if trial.weeks is not None:
-        parts.append(WEEKS.format(weeks=_plain(trial.weeks)))
-    return " · ".join(parts) or CHANGE_NONE
-
-
 def _trial_lines(rows: tuple[TrialRow, ...], patient_id: int, *, can_edit: bool) -> list[TrialLine]:
     lines = []
     for row in rows:
@@ -111,7 +85,11 @@ def _trial_lines(rows: tuple[TrialRow, ...], patient_id: int, *, can_edit: bool)
             if can_edit
             else ("", "")
         )
-        lines.append(TrialLine(row, _amount(trial), label, css, reduction, *urls))
+        lines.append(
+            TrialLine(
+                row, trial.amount_text(weeks=True) or CHANGE_NONE, label, css, reduction, *urls
+            )
+        )
     return lines
 
 
@@ -120,9 +98,9 @@ def _change_label(row: ScaleRow, first_of_scale: bool) -> str:
     if change is None:
         return CHANGE_BASELINE if first_of_scale else CHANGE_NONE
     if change.percent_change is None:
-        return str(change.category)
+        return change.label
     template = CHANGE_WORSE if change.percent_change < 0 else CHANGE_BETTER
-    return template.format(percent=abs(change.percent_change), category=change.category)
+    return template.format(percent=abs(change.percent_change), category=change.label)
 
 
 def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine]:

@@ -29,6 +29,7 @@ from records.services import (
     patient_record_opened,
 )
 from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
+from records.services.staging_export import staging_results_export
 from records.staging import (
     NO_EPISODE,
     VARIANT_LABELS,
@@ -36,7 +37,6 @@ from records.staging import (
     clinic_staging_defaults_for,
     own_parameter_rows,
     staging_page,
-    staging_results_export,
 )
 from staging.history import Params
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from records.access import access_for_user
-from records.exchange import patient_history_import
 from records.models import Clinic, ClinicStagingDefaults
+from records.services.exchange import patient_history_import
 from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
 from staging.bench import generate_history
 from staging.history import NonresponseRule, Params

@@ -1,4 +1,8 @@
-"""manage.py restage: recompute the cohort's staging snapshots, in batches, with progress."""
+"""manage.py restage: restage episodes through records' one change path, in batches, with progress.
+
+Snapshots are stored and impasse cases opened or closed as after any change (by the system), so
+a nightly run fires the criteria that depend on the date (docs/cohort.md shows how to schedule).
+"""
 
 import time
 from argparse import ArgumentParser
@@ -14,8 +18,10 @@ NO_SUCH_CLINIC = "No clinic with id {clinic}."
 
 class Command(BaseCommand):
     help = (
-        "Recompute the staging snapshots the cohort page reads: every episode (after a new "
-        "engine version), or only the stale ones (--stale), of every clinic or one (--clinic)."
+        "Restage episodes as a change by the system: store the staging snapshots the cohort page "
+        "reads and open or close impasse cases by the date-dependent criteria. Every episode "
+        "(nightly, or after a new engine version), or only the stale ones (--stale), of every "
+        "clinic or one (--clinic)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Snapshots follow every change in its transaction, go stale on bulk changes, and restage."""
+"""Snapshots follow every change in its transaction, bulk changes too, and restage."""
 
 import datetime
 import io
@@ -10,7 +10,6 @@ from django.db import transaction
 
 from cohort.models import EpisodeSnapshot
 from cohort.selectors import stale_episodes
-from cohort.services import snapshots_restage
 from pseudoresistance.services import AnswerInput, checklist_answers_record
 from records.csv_sample import sample_csv
 from records.models import Episode, TrialKind
@@ -105,23 +104,27 @@ def test_answering_the_checklist_refreshes_concerns_and_gaps(make_episode, psych
     assert "B1" not in snapshot.data_gaps
 
 
-def test_csv_import_marks_the_episodes_it_adds_to_stale(clinic, psychiatrist, restage):
+def test_csv_import_stores_the_snapshots_of_the_episodes_it_adds(clinic, psychiatrist, restage):
     csv_import(
         acting_user=psychiatrist, clinic=clinic, data=sample_csv(rows=6, patients=2).encode()
     )
-    restage()
+    assert EpisodeSnapshot.objects.filter(clinic=clinic, stale=False).count() == 2
     assert not stale_episodes(clinic).exists()
+    first = {
+        snapshot.episode_id: snapshot.computed_at for snapshot in EpisodeSnapshot.objects.all()
+    }
     more = sample_csv(rows=6, patients=2)
     for number in (1, 2, 3):
         more = more.replace(f",T{number},", f",T1{number},")
     csv_import(acting_user=psychiatrist, clinic=clinic, data=more.encode())
-    assert EpisodeSnapshot.objects.filter(stale=True).exists()
-    assert stale_episodes(clinic).exists()
-    snapshots_restage(stale_only=True)
     assert not stale_episodes(clinic).exists()
+    again = {
+        snapshot.episode_id: snapshot.computed_at for snapshot in EpisodeSnapshot.objects.all()
+    }
+    assert all(again[episode] > computed for episode, computed in first.items())
 
 
-def test_changing_the_clinics_staging_defaults_marks_its_snapshots_stale(
+def test_changing_the_clinics_staging_defaults_restages_its_episodes_at_once(
     clinic, clinic_admin, make_episode, other_clinic, member, restage
 ):
     from records.models import Role
@@ -131,17 +134,17 @@ def test_changing_the_clinics_staging_defaults_marks_its_snapshots_stale(
         in_clinic=other_clinic, psychiatrist_user=member(Role.PSYCHIATRIST, in_clinic=other_clinic)
     )
     restage()
+    untouched = snapshot_of(elsewhere).computed_at
     clinic_staging_defaults_update(
         acting_user=clinic_admin,
         clinic_id=clinic.pk,
         data=Params(ad_min_weeks=8),
         expected_version=0,
     )
-    assert snapshot_of(episode).stale is True
-    assert snapshot_of(elsewhere).stale is False
-    snapshots_restage(stale_only=True)
     refreshed = snapshot_of(episode)
     assert (refreshed.stale, refreshed.params["ad_min_weeks"]) == (False, 8)
+    assert snapshot_of(elsewhere).computed_at == untouched
+    assert not stale_episodes(clinic).exists()
 
 
 def test_a_snapshot_of_another_engine_version_counts_as_stale(clinic, make_episode, restage):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from pseudoresistance.models import ImpasseCase, ImpasseReview
-from pseudoresistance.services import ObjectType, impasse_review_start
+from pseudoresistance.services import IMPASSE_REVIEW_OBJECT, impasse_review_start
 from pseudoresistance.states import CaseState
 from records.models import AuditEvent, Episode
 from tests.factories import ImpasseCaseFactory
@@ -46,4 +46,4 @@ def test_two_reviews_started_at_once_one_is_refused(
     case.refresh_from_db()
     assert case.state == CaseState.UNDER_REVIEW
     assert ImpasseReview.objects.filter(case=case).count() == 1
-    assert AuditEvent.objects.filter(object_type=ObjectType.IMPASSE_REVIEW).count() == 1
+    assert AuditEvent.objects.filter(object_type=IMPASSE_REVIEW_OBJECT).count() == 1

@@ -13,8 +13,9 @@ from django.utils import timezone
 from pseudoresistance.models import ImpasseCase, ImpasseCaseEvent, ImpasseReview
 from pseudoresistance.services import (
     FOLLOW_UP_IN_PAST,
+    IMPASSE_CASE_OBJECT,
+    IMPASSE_REVIEW_OBJECT,
     OWN_PATIENT,
-    ObjectType,
     ReviewInput,
     impasse_case_close,
     impasse_case_flag,
@@ -42,9 +43,7 @@ REVIEW = ReviewInput(
 
 def case_events(case: ImpasseCase) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type=ObjectType.IMPASSE_CASE, object_id=case.pk).order_by(
-            "id"
-        )
+        AuditEvent.objects.filter(object_type=IMPASSE_CASE_OBJECT, object_id=case.pk).order_by("id")
     )
 
 
@@ -235,7 +234,7 @@ def test_a_supervisor_starts_a_review(case: ImpasseCase, supervisor: User) -> No
     assert transition.changes["state"] == ["Open", "Under review"]
     assert transition.actor_id == supervisor.pk
     assert AuditEvent.objects.filter(
-        object_type=ObjectType.IMPASSE_REVIEW, object_id=review.pk, action=AuditAction.CREATE
+        object_type=IMPASSE_REVIEW_OBJECT, object_id=review.pk, action=AuditAction.CREATE
     ).exists()
 
 
@@ -388,7 +387,7 @@ def test_sign_off_records_the_review_and_marks_the_case_reviewed(
     assert sorted(item.code for item in signed.factors.all()) == ["A5", "B1"]
     assert (signed.findings, signed.next_steps) == (REVIEW.findings, REVIEW.next_steps)
     review_update = AuditEvent.objects.filter(
-        object_type=ObjectType.IMPASSE_REVIEW, action=AuditAction.UPDATE
+        object_type=IMPASSE_REVIEW_OBJECT, action=AuditAction.UPDATE
     ).get()
     assert review_update.changes["factors"] == [None, "A5, B1"]
     assert case_events(case)[-1].changes["state"] == ["Under review", "Reviewed"]
@@ -459,7 +458,7 @@ def test_a_draft_is_saved_without_signing_off_and_a_stale_save_is_refused(
     )
     assert (saved.findings, saved.version, saved.signed_off_at) == ("First impressions.", 2, None)
     draft_event = AuditEvent.objects.get(
-        object_type=ObjectType.IMPASSE_REVIEW, object_id=review.pk, action=AuditAction.UPDATE
+        object_type=IMPASSE_REVIEW_OBJECT, object_id=review.pk, action=AuditAction.UPDATE
     )
     assert draft_event.changes == {"findings": [None, "First impressions."]}
     case.refresh_from_db()

@@ -11,8 +11,9 @@ from pseudoresistance.models import ChecklistAnswer, ChecklistReview, ImpasseCas
 from pseudoresistance.selectors import episode_assessment
 from pseudoresistance.services import (
     ANSWER_REQUIRED,
+    CHECKLIST_ANSWER_OBJECT,
+    CHECKLIST_REVIEW_OBJECT,
     AnswerInput,
-    ObjectType,
     checklist_answers_record,
 )
 from records.models import AuditAction, AuditEvent, Episode, TreatmentTrial
@@ -26,7 +27,7 @@ def record(user: User, episode: Episode, *answers: AnswerInput) -> ChecklistRevi
 
 
 def answer_events() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(object_type=ObjectType.CHECKLIST_ANSWER).order_by("id"))
+    return list(AuditEvent.objects.filter(object_type=CHECKLIST_ANSWER_OBJECT).order_by("id"))
 
 
 def refused(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
@@ -42,7 +43,7 @@ def test_first_answer_starts_a_review_on_the_current_version_with_audit(
     answer = ChecklistAnswer.objects.get(review=review)
     assert (answer.item.code, answer.answer, answer.answered_by) == ("B3", "no", psychiatrist)
     assert answer.derived_answer == ""
-    review_event = AuditEvent.objects.get(object_type=ObjectType.CHECKLIST_REVIEW)
+    review_event = AuditEvent.objects.get(object_type=CHECKLIST_REVIEW_OBJECT)
     assert review_event.action == AuditAction.CREATE
     [event] = answer_events()
     assert (event.action, event.actor_id, event.patient_id) == (

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from records.demo import DEMO_CLINIC_NAME, vignette_record_number, vignettes
-from records.exchange import patient_history_export, patient_history_import
 from records.models import (
     AuditAction,
     AuditEvent,
@@ -22,6 +21,7 @@ from records.models import (
     ScaleAdministration,
     TreatmentTrial,
 )
+from records.services.exchange import patient_history_export, patient_history_import
 from staging.history import History
 from staging.jsonio import parse_history
 from staging.registry import stage_all

@@ -21,12 +21,12 @@ from pypdf import PdfReader
 from records.access import ClinicAccess, access_for_user
 from records.charts_export import ChartExporter, default_browser_path
 from records.demo import DEMO_CLINIC_NAME, demo_clinic_create, vignettes
-from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Clinic, Patient
 from records.models.clinic import PaperSize
 from records.report import patient_report, patient_report_pdf
 from records.report_charts import CHART_CACHE
 from records.report_render import pdf_filename
+from records.services.exchange import patient_history_import
 from tests.factories import PatientFactory, ScaleAdministrationFactory
 
 PDFTOPPM = "/usr/bin/pdftoppm"

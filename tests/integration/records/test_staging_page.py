@@ -14,12 +14,12 @@ from django.utils.html import escape
 
 from records.access import ClinicAccess
 from records.demo import vignettes
-from records.exchange import patient_history_import
 from records.models import AuditAction, AuditEvent, Patient
 from records.selectors import patient_detail
+from records.services.exchange import patient_history_import
+from records.services.staging_export import export_filename
 from records.staging import (
     Variant,
-    export_filename,
     stage_over_time,
     staging_page,
     staging_panel_for,

@@ -41,7 +41,6 @@ from records import services
 from records.access import access_for_user
 from records.csv_sample import sample_csv
 from records.demo import vignettes
-from records.exchange import patient_history_import
 from records.models import (
     ACCESS_ACTIONS,
     Agent,
@@ -60,6 +59,7 @@ from records.models import (
 )
 from records.services.csv_import import csv_import
 from records.services.erasure import ErasureReason, patient_erase
+from records.services.exchange import patient_history_import
 from records.services.report_preparation import (
     LETTER_FIELDS,
     LetterInput,

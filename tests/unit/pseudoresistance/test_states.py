@@ -20,6 +20,7 @@ ALLOWED = {
     (Transition.CLOSE, CaseState.REVIEWED): CaseState.CLOSED,
     (Transition.REOPEN, CaseState.REVIEWED): CaseState.OPEN,
     (Transition.REOPEN, CaseState.CLOSED): CaseState.OPEN,
+    (Transition.WITHDRAW, CaseState.OPEN): CaseState.CLOSED,
 }
 REFUSED = [pair for pair in itertools.product(Transition, CaseState) if pair not in ALLOWED]
 
@@ -50,7 +51,7 @@ def test_a_closed_case_cannot_be_reviewed_until_reopened() -> None:
 def test_every_state_has_a_way_on_and_closed_only_reopens() -> None:
     ways = {state: {t for t in Transition if can(t, state)} for state in CaseState}
     assert ways == {
-        CaseState.OPEN: {Transition.START_REVIEW},
+        CaseState.OPEN: {Transition.START_REVIEW, Transition.WITHDRAW},
         CaseState.UNDER_REVIEW: {Transition.RELEASE, Transition.SIGN_OFF},
         CaseState.REVIEWED: {Transition.CLOSE, Transition.REOPEN},
         CaseState.CLOSED: {Transition.REOPEN},

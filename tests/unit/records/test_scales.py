@@ -13,12 +13,10 @@ from records.scales import (
     SCALES,
     AlertLevel,
     LicenceStatus,
-    OutcomeCategory,
     Provenance,
     Rater,
     ScaleCode,
     ScaleError,
-    StagingSeverity,
     band,
     is_remission,
     outcome_category,
@@ -28,6 +26,8 @@ from records.scales import (
     total_from_items,
     validate,
 )
+from staging.adequacy import OutcomeCategory
+from staging.history import SeverityCategory
 
 H, M, Q, P, B = (
     ScaleCode.HAMD17,
@@ -694,7 +694,7 @@ def test_outcome_category_remission_is_a_separate_state():
 
 def test_outcome_category_baseline_zero_not_evaluable():
     outcome = outcome_category(P, 0, 6)
-    assert outcome.category is OutcomeCategory.NOT_EVALUABLE
+    assert outcome.category is None
     assert outcome.percent_change is None
     assert outcome.reason == "Not evaluable: the baseline PHQ-9 is 0 (not symptomatic)"
     assert outcome.worsening is True
@@ -703,7 +703,7 @@ def test_outcome_category_baseline_zero_not_evaluable():
 def test_outcome_category_baseline_in_remission_range_not_evaluable():
     # 1.3: a baseline in the remission range (PHQ-9 <5, CMS159) is not symptomatic.
     outcome = outcome_category(P, 4, 1)
-    assert outcome.category is OutcomeCategory.NOT_EVALUABLE
+    assert outcome.category is None
     assert outcome.reason == (
         "Not evaluable: the baseline PHQ-9 of 4 is in the remission range (<5), "
         "so it was not symptomatic"
@@ -716,13 +716,13 @@ def test_outcome_category_baseline_remission_follows_chosen_variant():
     # MADRS 11 is outside Hawley's <10 but inside TRANSFORM's ≤12.
     assert outcome_category(M, 11, 5).category is OutcomeCategory.RESPONSE
     outcome = outcome_category(M, 11, 5, variant="TRANSFORM")
-    assert outcome.category is OutcomeCategory.NOT_EVALUABLE
+    assert outcome.category is None
 
 
 def test_outcome_category_cross_instrument_not_evaluable():
     # 1.3: percent change across instruments is invalid.
     outcome = outcome_category(H, 24, 8, current_code=M)
-    assert outcome.category is OutcomeCategory.NOT_EVALUABLE
+    assert outcome.category is None
     assert outcome.percent_change is None
     assert outcome.remission is True  # MADRS 8 <10, judged on its own scale
     assert outcome.reason == (
@@ -734,7 +734,7 @@ def test_outcome_category_cross_instrument_not_evaluable():
 @pytest.mark.parametrize(("code", "baseline", "current"), [(CGI, 6, 2), (WSAS, 30, 10)])
 def test_outcome_category_not_evaluable_outside_symptom_scales(code, baseline, current):
     outcome = outcome_category(code, baseline, current)
-    assert outcome.category is OutcomeCategory.NOT_EVALUABLE
+    assert outcome.category is None
     assert outcome.reason.startswith("Not evaluable: response by percent change")
 
 
@@ -750,42 +750,42 @@ def test_outcome_category_rejects_score_outside_range():
     ("code", "score", "severity"),
     [
         # staging-models.md 8.6 and clarification 18 (remission range → subsyndromal).
-        (H, 0, StagingSeverity.SUBSYNDROMAL),
-        (H, 7, StagingSeverity.SUBSYNDROMAL),
-        (H, 8, StagingSeverity.MILD),
-        (H, 16, StagingSeverity.MILD),
-        (H, 16.5, StagingSeverity.MILD),  # non-integer: compared with lower bounds
-        (H, 17, StagingSeverity.MODERATE),
-        (H, 23, StagingSeverity.MODERATE),
-        (H, 23.9, StagingSeverity.MODERATE),
-        (H, 24, StagingSeverity.SEVERE),
-        (H, 52, StagingSeverity.SEVERE),
-        (M, 6, StagingSeverity.SUBSYNDROMAL),
-        (M, 7, StagingSeverity.MILD),
-        (M, 9, StagingSeverity.MILD),  # below MADRS remission <10, still mild for staging
-        (M, 19, StagingSeverity.MILD),
-        (M, 20, StagingSeverity.MODERATE),
-        (M, 34, StagingSeverity.MODERATE),
-        (M, 35, StagingSeverity.SEVERE),
-        (Q, 5, StagingSeverity.SUBSYNDROMAL),
-        (Q, 6, StagingSeverity.MILD),
-        (Q, 10, StagingSeverity.MILD),
-        (Q, 11, StagingSeverity.MODERATE),
-        (Q, 15, StagingSeverity.MODERATE),
-        (Q, 16, StagingSeverity.SEVERE),
-        (Q, 27, StagingSeverity.SEVERE),
-        (P, 4, StagingSeverity.SUBSYNDROMAL),
-        (P, 5, StagingSeverity.MILD),
-        (P, 9, StagingSeverity.MILD),
-        (P, 10, StagingSeverity.MODERATE),
-        (P, 19, StagingSeverity.MODERATE),  # 15-19 is moderate for staging
-        (P, 20, StagingSeverity.SEVERE),
-        (CGI, 1, StagingSeverity.SUBSYNDROMAL),  # CGI-S 1 maps like 2
-        (CGI, 2, StagingSeverity.SUBSYNDROMAL),
-        (CGI, 3, StagingSeverity.MILD),
-        (CGI, 4, StagingSeverity.MODERATE),
-        (CGI, 5, StagingSeverity.SEVERE),
-        (CGI, 7, StagingSeverity.SEVERE),
+        (H, 0, SeverityCategory.SUBSYNDROMAL),
+        (H, 7, SeverityCategory.SUBSYNDROMAL),
+        (H, 8, SeverityCategory.MILD),
+        (H, 16, SeverityCategory.MILD),
+        (H, 16.5, SeverityCategory.MILD),  # non-integer: compared with lower bounds
+        (H, 17, SeverityCategory.MODERATE),
+        (H, 23, SeverityCategory.MODERATE),
+        (H, 23.9, SeverityCategory.MODERATE),
+        (H, 24, SeverityCategory.SEVERE),
+        (H, 52, SeverityCategory.SEVERE),
+        (M, 6, SeverityCategory.SUBSYNDROMAL),
+        (M, 7, SeverityCategory.MILD),
+        (M, 9, SeverityCategory.MILD),  # below MADRS remission <10, still mild for staging
+        (M, 19, SeverityCategory.MILD),
+        (M, 20, SeverityCategory.MODERATE),
+        (M, 34, SeverityCategory.MODERATE),
+        (M, 35, SeverityCategory.SEVERE),
+        (Q, 5, SeverityCategory.SUBSYNDROMAL),
+        (Q, 6, SeverityCategory.MILD),
+        (Q, 10, SeverityCategory.MILD),
+        (Q, 11, SeverityCategory.MODERATE),
+        (Q, 15, SeverityCategory.MODERATE),
+        (Q, 16, SeverityCategory.SEVERE),
+        (Q, 27, SeverityCategory.SEVERE),
+        (P, 4, SeverityCategory.SUBSYNDROMAL),
+        (P, 5, SeverityCategory.MILD),
+        (P, 9, SeverityCategory.MILD),
+        (P, 10, SeverityCategory.MODERATE),
+        (P, 19, SeverityCategory.MODERATE),  # 15-19 is moderate for staging
+        (P, 20, SeverityCategory.SEVERE),
+        (CGI, 1, SeverityCategory.SUBSYNDROMAL),  # CGI-S 1 maps like 2
+        (CGI, 2, SeverityCategory.SUBSYNDROMAL),
+        (CGI, 3, SeverityCategory.MILD),
+        (CGI, 4, SeverityCategory.MODERATE),
+        (CGI, 5, SeverityCategory.SEVERE),
+        (CGI, 7, SeverityCategory.SEVERE),
     ],
 )
 def test_severity_for_staging_at_each_boundary(code, score, severity):
@@ -794,7 +794,7 @@ def test_severity_for_staging_at_each_boundary(code, score, severity):
 
 def test_severity_for_staging_values_match_staging_categories():
     # staging-models.md 1.1: category in subsyndromal, mild, moderate, severe.
-    assert [member.value for member in StagingSeverity] == [
+    assert [member.value for member in SeverityCategory] == [
         "subsyndromal",
         "mild",
         "moderate",

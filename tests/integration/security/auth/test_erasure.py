@@ -23,7 +23,7 @@ from records.models import (
 )
 from records.services import EpisodeInput, PatientInput, episode_create, patient_create
 from records.services.erasure import ERASURE_SETTING, ErasureReason, patient_erase
-from tests.factories import ScaleAdministrationFactory, TrialFactory
+from tests.factories import ScaleAdministrationFactory, TrialFactory, recent_onset
 from tests.factories.clinic import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,8 @@ def full_record(clinic, psychiatrist, supervisor):
     episode = episode_create(
         acting_user=psychiatrist,
         patient_id=patient.pk,
-        data=EpisodeInput(onset_date=datetime.date(2024, 1, 10)),
+        # Recent, so no criterion flags it before the clinician does.
+        data=EpisodeInput(onset_date=recent_onset()),
     )
     first = TrialFactory(episode=episode)
     TrialFactory(episode=episode, kind="augmentation", augments=first)

@@ -1,6 +1,6 @@
 """Time `manage.py backup` and `manage.py restore` on a synthetic clinic (docs/backup.md).
 
-    python -m records.management.backup_timing --patients 10000
+    python -m bench.backup_timing --patients 10000
 
 Builds bench/clinic.py's seeded clinic in a throw-away database (`trdclinic_backup_timing`,
 created and destroyed like the benchmark's), dumps it, restores it into a second throw-away

@@ -24,6 +24,7 @@ from records.audit import audit_event_write, created, snapshot
 from records.history import default_params, episode_history, episode_params, scale_code_for_name
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
+from records.services.changes import episode_changed
 from records.services.common import Errors, ObjectType, authorise, lock_patient
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
@@ -446,6 +447,7 @@ def patient_history_import(
                 changes=created(snapshot(trial, TRIAL_FIELDS)),
                 object_version=trial.version,
             )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode
 
 

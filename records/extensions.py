@@ -1,0 +1,123 @@
+"""What the apps built on records plug into it: records calls them, never imports them.
+
+The apps depend one way, staging ← records ← pseudoresistance ← cohort (docs/adr/0007). An app
+above records registers its functions here from its `AppConfig.ready()`; records calls whatever
+is registered, in registration order, and works (with nothing added) when nothing is.
+
+- `on_episode_change`: runs at the end of every change to episodes' clinical content, in its
+  transaction (`records.services.changes.episode_changed`).
+- `on_patient_reassigned`: runs when a patient's responsible psychiatrist changes, in the
+  transaction of the change (the impasse cases note every psychiatrist of their life).
+- `on_patient_erasure`: removes what an app holds about a patient being erased, in its
+  transaction, before records deletes the patient's own rows; returns what it removed, counted.
+- `provide(Slot...)`: one function per slot, for the pages records shows with another app's part
+  (the impasse panel of the patient page and the report, the patient list's "flagged" filter).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from records.access import ClinicAccess
+    from records.models import Patient
+    from records.selectors import PatientDetail
+
+
+@dataclass(frozen=True)
+class EpisodeChange:
+    """Episodes whose clinical content changed, told to the listeners inside the change.
+
+    `acting_user` is who made the change (already authorised for it), None for the system (a
+    scheduled restage). `memo` holds what one listener computed for the others of the same
+    change (keyed by the function that computed it), so an assessment is made once per change.
+    """
+
+    episode_ids: tuple[int, ...]
+    acting_user: "User | None"
+    memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+EpisodeChangeListener = Callable[[EpisodeChange], None]
+ErasureListener = Callable[["Patient"], dict[str, int]]
+ReassignmentListener = Callable[["Patient", "User"], None]
+
+
+class Slot(StrEnum):
+    """A part of a records page that another app provides."""
+
+    # The impasse panel of the patient page, from the page's loaded detail.
+    IMPASSE_PANEL = "impasse_panel"
+    # The impasse panel of a patient, for the report (access, patient id).
+    PATIENT_IMPASSE_PANEL = "patient_impasse_panel"
+    # Which patients have an impasse case in progress, as a filter on patients.
+    FLAGGED_PATIENTS = "flagged_patients"
+
+
+_episode_change_listeners: list[EpisodeChangeListener] = []
+_erasure_listeners: list[ErasureListener] = []
+_reassignment_listeners: list[ReassignmentListener] = []
+_providers: dict[Slot, Callable[..., Any]] = {}
+
+
+def on_episode_change(listener: EpisodeChangeListener) -> None:
+    """Run `listener` at the end of every change to episodes (once, however often registered)."""
+    if listener not in _episode_change_listeners:
+        _episode_change_listeners.append(listener)
+
+
+def episode_change_listeners() -> tuple[EpisodeChangeListener, ...]:
+    """Return the registered change listeners, in registration order."""
+    return tuple(_episode_change_listeners)
+
+
+def on_patient_reassigned(listener: ReassignmentListener) -> None:
+    """Run `listener` when a patient's responsible psychiatrist changes."""
+    if listener not in _reassignment_listeners:
+        _reassignment_listeners.append(listener)
+
+
+def reassignment_listeners() -> tuple[ReassignmentListener, ...]:
+    """Return the registered reassignment listeners, in registration order."""
+    return tuple(_reassignment_listeners)
+
+
+def on_patient_erasure(listener: ErasureListener) -> None:
+    """Run `listener` when a patient is erased, before records deletes the patient's rows."""
+    if listener not in _erasure_listeners:
+        _erasure_listeners.append(listener)
+
+
+def erasure_listeners() -> tuple[ErasureListener, ...]:
+    """Return the registered erasure listeners, in registration order."""
+    return tuple(_erasure_listeners)
+
+
+def provide(slot: Slot, function: Callable[..., Any]) -> None:
+    """Make `function` the provider of a slot."""
+    _providers[slot] = function
+
+
+def impasse_panel_for(detail: "PatientDetail") -> Any:
+    """Return the impasse panel of the patient page, or None when no app provides one."""
+    provider = _providers.get(Slot.IMPASSE_PANEL)
+    return None if provider is None else provider(detail)
+
+
+def patient_impasse_panel(*, access: "ClinicAccess", patient_id: int) -> Any:
+    """Return a patient's impasse panel for the report; LookupError when no app provides one."""
+    provider = _providers.get(Slot.PATIENT_IMPASSE_PANEL)
+    if provider is None:
+        raise LookupError(Slot.PATIENT_IMPASSE_PANEL)
+    return provider(access=access, patient_id=patient_id)
+
+
+def patients_with_active_impasse_case() -> Q:
+    """Return the filter of patients with a case in progress (none when no app provides it)."""
+    provider = _providers.get(Slot.FLAGGED_PATIENTS)
+    return Q(pk__in=[]) if provider is None else provider()
