@@ -97,16 +97,25 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     sign_in(page, psychiatrist)
     page.goto(f"/impasse/episodes/{episode.pk}/")
     status = page.get_by_test_id("case-status-text")
-    expect(status).to_contain_text("Unverified: data gaps (9)")
+    expect(status).to_contain_text("Unverified: data gaps (5)")
     expect(page.get_by_test_id("data-gaps")).to_contain_text("A4 on T1: not yet answered")
-    for trial in episode.trials.order_by("start_date", "seq"):
-        answer_no(page, f"t{trial.pk}", "A4", "A14", "A17")
-        page.get_by_role("button", name=f"Save answers for {trial.code}").click()
-        expect(page.get_by_role("alert")).to_contain_text(
-            f"Answers saved: domain A for {trial.code}"
-        )
+    # Answers in three sections and more, one Save: none discards another (issue 17).
+    trials = list(episode.trials.order_by("start_date", "seq"))
+    for trial in trials:
+        answer_no(page, f"t{trial.pk}", "A4", "A14")
     answer_no(page, "dB", "B1", "B3", "B9")
-    page.get_by_role("button", name="Save domain B").click()
+    page.get_by_role("button", name="Save all answers").last.click()
+    expect(page.get_by_test_id("checklist-save-bar")).to_contain_text("Answers saved.")
+    assert page.url.endswith("#checklist-saved")
+    page.reload()
+    for section, code in [(f"t{t.pk}", c) for t in trials for c in ("A4", "A14")] + [
+        ("dB", "B1"),
+        ("dB", "B3"),
+        ("dB", "B9"),
+    ]:
+        expect(
+            page.get_by_test_id(f"item-{section}-{code}").get_by_label("No", exact=True)
+        ).to_be_checked()
     expect(status).to_contain_text(
         "The treatments tried meet a common definition of treatment resistance"
     )
