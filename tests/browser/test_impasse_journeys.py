@@ -22,6 +22,7 @@ from tests.factories import (
     ImpasseCaseFactory,
     MembershipFactory,
     PatientFactory,
+    ScaleAdministrationFactory,
     UserFactory,
     builtin_agent,
 )
@@ -175,3 +176,29 @@ def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist
     expect(latest.get_by_test_id("review-next-steps")).to_have_text(
         "Refer for CBT; repeat HAM-D17 in four weeks."
     )
+
+
+def test_sign_off_waits_for_an_open_suicide_alert_to_be_addressed(
+    page: Page, transactional_db: None
+) -> None:
+    clinic = ClinicFactory(name="Riverside Clinic")
+    supervisor = clinician(clinic, Role.SUPERVISOR, "Sam")
+    case = ImpasseCaseFactory(episode=EpisodeFactory(patient=PatientFactory(clinic=clinic)))
+    ScaleAdministrationFactory(
+        episode=case.episode, scale="HAMD17", items={"3": 2}, administered_on=timezone.localdate()
+    )
+    sign_in(page, supervisor)
+    page.goto(f"/impasse/cases/{case.pk}/")
+    page.get_by_role("button", name="Start the review").click()
+    form = page.get_by_test_id("review-form")
+    form.get_by_label("Findings").fill("Two adequate trials.")
+    form.get_by_label("Agreed next steps").fill("Refer for CBT.")
+    form.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("case-state")).to_have_text("Under review")
+    form = page.get_by_test_id("review-form")
+    expect(form).to_contain_text("record how it was addressed")
+    note = "C-SSRS screen today: passive wish only, low risk; safety plan agreed."
+    form.get_by_label("How the suicide-item alert was addressed").fill(note)
+    form.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("case-state")).to_have_text("Reviewed")
+    expect(page.get_by_test_id("review-safety-note")).to_have_text(note)
