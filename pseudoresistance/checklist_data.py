@@ -64,6 +64,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from staging.history import TrialKind
+
 CHECKLIST_VERSION = "2026.11-1"
 CHECKLIST_SOURCE = (
     "TRD as impasse: reference material, Part 2 (pseudo-resistance checklist), research snapshot "
@@ -200,6 +202,26 @@ PROVENANCE_LABELS: Mapping[Provenance, str] = MappingProxyType(
         Provenance.PROPOSED: "Local convention: proposed by the reference material, not published",
     }
 )
+# The spec's symbols in words: some browsers draw 🔶 as an empty box (issue 17).
+SYMBOL_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "✅": "(verified)",
+        "🔶": "(established, not re-verified)",
+        "⚠️": "(proposed locally)",
+        "🔴": "RED",
+        "🟠": "AMBER",
+        "⚪": "process",
+    }
+)
+
+
+def in_words(text: str) -> str:
+    """Return a text of the checklist with its symbols written as words."""
+    for symbol, words in SYMBOL_WORDS.items():
+        text = text.replace(symbol, words)
+    return text
+
+
 # Section 2.0 marks both the escalation mechanism and the case-status logic ⚠️.
 ESCALATION_PROVENANCE = Provenance.PROPOSED
 STATUS_LOGIC_PROVENANCE = Provenance.PROPOSED
@@ -222,6 +244,8 @@ class DerivedRuleKey(StrEnum):
     PSYCHOTHERAPY_NEVER_TRIED = "psychotherapy_never_tried"
     EPISODE_PSYCHOTHERAPY_TOO_FEW_SESSIONS = "episode_psychotherapy_too_few_sessions"
     NO_SCALE_BASED_OUTCOME = "no_scale_based_outcome"
+    STOPPED_FOR_ADVERSE_EFFECTS = "stopped_for_adverse_effects"
+    PSYCHOTIC_FEATURES_RECORDED = "psychotic_features_recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +361,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         screen="Reason-for-stop field; side-effect history",
         source="Sforzini 2022; ATHF (adequacy reduced if stopped for intolerance/non-adherence) ✅",
         provenance=Provenance.VERIFIED,
+        derived_from=DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS,
     ),
     ChecklistItem(
         code="A5",
@@ -677,6 +702,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
             "1; ECT for very severe) ✅"
         ),
         provenance=Provenance.VERIFIED,
+        derived_from=DerivedRuleKey.PSYCHOTIC_FEATURES_RECORDED,
     ),
     ChecklistItem(
         code="B4",
@@ -1680,6 +1706,23 @@ def items_in(domain: Domain) -> tuple[ChecklistItem, ...]:
     return tuple(item for item in ITEMS if item.domain == domain)
 
 
+# Trial-level items that ask about one kind of treatment only (their own wording: "If
+# psychotherapy is counted as failed...", "If an ECT/rTMS/ketamine course..."); they are neither
+# asked nor counted as gaps of other trials. Every other trial-level item concerns every trial.
+NEUROMODULATION_KINDS = frozenset(
+    {TrialKind.ECT, TrialKind.RTMS, TrialKind.ESKETAMINE, TrialKind.KETAMINE}
+)
+TRIAL_KINDS_BY_ITEM: Mapping[str, frozenset[TrialKind]] = MappingProxyType(
+    {"A15": frozenset({TrialKind.PSYCHOTHERAPY}), "A17": NEUROMODULATION_KINDS}
+)
+
+
+def item_applies(code: str, kind: str | None) -> bool:
+    """Return whether a trial-level item concerns a trial of this kind (unknown kind: yes)."""
+    kinds = TRIAL_KINDS_BY_ITEM.get(code)
+    return kinds is None or kind is None or kind in kinds
+
+
 def item_for(code: str) -> ChecklistItem:
     """Return the item with this code; raise KeyError for an unknown code."""
     return ITEMS_BY_CODE[code]
@@ -1747,6 +1790,19 @@ DERIVED_RULES: tuple[DerivedRule, ...] = (
             "current episode's onset)."
         ),
         reads="trial episode, start date; episode onset",
+        pre_answer_otherwise=Answer.NO,
+    ),
+    DerivedRule(
+        key=DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS,
+        item_code="A4",
+        scope=Scope.TRIAL,
+        pre_answer=Answer.YES,
+        fires_when=(
+            "The trial's recorded reason for stopping is adverse effects and staging does not "
+            "rate it adequate (stopped before adequate dose and duration)."
+        ),
+        reads="reason stopped; staging's adequacy of the trial",
+        pre_answer_otherwise=Answer.NO,
     ),
     DerivedRule(
         key=DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS,
@@ -1810,6 +1866,14 @@ DERIVED_RULES: tuple[DerivedRule, ...] = (
             "reduction, no baseline and end scores)."
         ),
         reads="trial outcome: percent reduction or baseline and end scale scores",
+    ),
+    DerivedRule(
+        key=DerivedRuleKey.PSYCHOTIC_FEATURES_RECORDED,
+        item_code="B3",
+        scope=Scope.EPISODE,
+        pre_answer=Answer.YES,
+        fires_when="The episode records psychotic features.",
+        reads="episode psychotic features",
     ),
 )
 

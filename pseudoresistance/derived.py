@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pseudoresistance.checklist_data import (
     DERIVED_RULES_BY_KEY,
+    NEUROMODULATION_KINDS,
     NOT_A_FAILURE_WEEKS,
     PSYCHOTHERAPY_MIN_SESSIONS,
     SHORT_TRIAL_WEEKS,
@@ -31,9 +32,6 @@ from staging.history import (
 )
 
 MEDICATION_KINDS = DRUG_KINDS | {TrialKind.AUGMENTATION}
-NEUROMODULATION_KINDS = frozenset(
-    {TrialKind.ECT, TrialKind.RTMS, TrialKind.ESKETAMINE, TrialKind.KETAMINE}
-)
 # staging.adequacy rates a session course below its minimum (or with none attended) at level 0-1.
 SHORT_COURSE_MAX_LEVEL = 1
 BIPOLAR_DIAGNOSES = frozenset({Diagnosis.MDD_BIPOLARITY_SUSPECTED, Diagnosis.BIPOLAR})
@@ -120,7 +118,8 @@ def _adherence_poor(trial: Trial) -> DerivedAnswer | None:
 
 def _previous_episode(trial: Trial, onset: datetime.date) -> DerivedAnswer | None:
     if is_current(trial, onset):
-        return None
+        reason = "Recorded in this episode; answer Yes if it was given for another indication."
+        return _answer(DerivedRuleKey.PREVIOUS_EPISODE, False, reason)
     reason = (
         "Recorded as given in an earlier episode."
         if trial.episode is not None
@@ -146,6 +145,25 @@ def _neuromodulation_course_short(
     short = assessment.level <= SHORT_COURSE_MAX_LEVEL
     reason = f"{trial.sessions} sessions; staging rates the course: {assessment.summary}."
     return _answer(DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, short, reason)
+
+
+# records.ReasonStopped's code for a trial stopped because of adverse effects.
+STOPPED_FOR_ADVERSE_EFFECTS = "adverse_effects"
+
+
+def stopped_for_adverse_effects(
+    reason_stopped: str, assessment: TrialAssessment
+) -> DerivedAnswer | None:
+    """A4 from the recorded reason for stopping (staging's verdict says if it was adequate)."""
+    if not reason_stopped:
+        return None
+    fired = reason_stopped == STOPPED_FOR_ADVERSE_EFFECTS and not assessment.adequate
+    reason = (
+        "Recorded as stopped for adverse effects before an adequate trial."
+        if fired
+        else "The recorded reason for stopping is not adverse effects before an adequate trial."
+    )
+    return _answer(DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, fired, reason)
 
 
 def trial_pre_answers(
@@ -220,12 +238,20 @@ def _no_scale_based_outcome(current: list[Trial]) -> DerivedAnswer | None:
     return _answer(DerivedRuleKey.NO_SCALE_BASED_OUTCOME, True, reason)
 
 
+def _psychotic_features(history: History) -> DerivedAnswer | None:
+    if not history.baseline_severity.psychotic_features:
+        return None
+    reason = "The episode records psychotic features."
+    return _answer(DerivedRuleKey.PSYCHOTIC_FEATURES_RECORDED, True, reason)
+
+
 def episode_pre_answers(history: History) -> dict[str, DerivedAnswer]:
-    """Return the pre-answers of the episode-level items (B1, E8, E10, F4), by item code."""
+    """Return the pre-answers of the episode-level items (B1, B3, E8, E10, F4), by item code."""
     onset = history.episode_onset_date
     current = [trial for trial in history.trials if is_current(trial, onset)]
     candidates = [
         _bipolarity_suspected(history),
+        _psychotic_features(history),
         *_psychotherapy_answers(current),
         _no_scale_based_outcome(current),
     ]

@@ -111,6 +111,7 @@ class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
                 expected_version=data.get(f"version_{row.code}") or 0,
             )
             for row in self.rows
+            if not self._untouched_pre_answer(row)
         ]
         known = {row.code for row in self.rows}
         prefix = self.add_prefix(ANSWER_PREFIX)
@@ -121,6 +122,20 @@ class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
                     AnswerInput(item_code=code, trial_id=trial_id, answer=self.data.get(key, ""))
                 )
         return inputs
+
+    def _untouched_pre_answer(self, row: ItemRow) -> bool:
+        """A pre-answer from the records posted as shown is not the clinician's answer.
+
+        The whole page is one form, so every pre-answer is posted with it; recording them would
+        turn them into answers that no longer follow the records.
+        """
+        if row.stored is not None or row.derived is None:
+            return False
+        data, shown = self.cleaned_data, _initial(row)
+        return all(
+            (data.get(name) or "") == (shown.get(name) or "")
+            for name in (f"answer_{row.code}", f"source_{row.code}", f"evidence_{row.code}")
+        ) and bool(data.get(f"escalate_{row.code}")) == bool(shown.get(f"escalate_{row.code}"))
 
 
 def _initial(row: ItemRow) -> dict[str, object]:
@@ -178,6 +193,13 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    safety_note = forms.CharField(
+        label="How the suicide-item alert was addressed",
+        help_text="Needed to sign off while a suicide-item alert of the last 90 days is open.",
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def __init__(
@@ -194,6 +216,7 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
             factors_note=data["factors_note"],
             next_steps=data["next_steps"],
             follow_up_date=data["follow_up_date"],
+            safety_note=data["safety_note"],
         )
 
 

@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
 from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
-from pseudoresistance.derived import DerivedAnswer, episode_pre_answers, pre_answers_by_trial
+from pseudoresistance.derived import (
+    DerivedAnswer,
+    episode_pre_answers,
+    pre_answers_by_trial,
+    stopped_for_adverse_effects,
+)
 from pseudoresistance.models import (
     ChecklistAnswer,
     ChecklistItem,
@@ -94,6 +99,32 @@ class ItemRow:
         return self.item.flag is data.FlagLevel.RED or (
             self.effective.escalated and self.item.can_escalate
         )
+
+    @property
+    def raises_concern(self) -> bool:
+        """Return whether the answer that stands is the one that raises the item's flag."""
+        answer = self.effective.answer
+        return answer is not None and self.item.raises_concern(answer)
+
+    @property
+    def source_text(self) -> str:
+        return data.in_words(self.item.source)
+
+    @property
+    def question_text(self) -> str:
+        return data.in_words(self.item.question)
+
+    @property
+    def why_text(self) -> str:
+        return data.in_words(self.item.why_it_matters)
+
+    @property
+    def screen_text(self) -> str:
+        return data.in_words(self.item.screen)
+
+    @property
+    def flag_as_published_text(self) -> str:
+        return data.in_words(self.item.flag_as_published)
 
     @property
     def records_now_differ(self) -> bool:
@@ -412,9 +443,14 @@ def episode_assessment(
     for trial in own_trials:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = derived_by_trial.get(trial.code, {})
+        derived = dict(derived_by_trial.get(trial.code, {}))
+        # The reason for stopping is a record field that staging's history does not carry.
+        if stopped := stopped_for_adverse_effects(trial.reason_stopped, assessment):
+            derived[data.DERIVED_RULES_BY_KEY[stopped.rule].item_code] = stopped
         rows = []
         for item in trial_items:
+            if not data.item_applies(item.code, staged_trial.kind):
+                continue
             row = ItemRow(
                 item,
                 trial,
@@ -427,7 +463,7 @@ def episode_assessment(
         current = is_current(staged_trial, history.episode_onset_date)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
         sections.append(TrialSection(trial, assessment, current, claimed, tuple(rows)))
-        facts.append(TrialFacts(trial.code, claimed))
+        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
     domain_sections = []
     for domain in data.Domain:
         if domain is data.Domain.A:
@@ -715,7 +751,7 @@ def case_review_page(*, access: ClinicAccess, case_id: int) -> ReviewPage:
 @dataclass(frozen=True)
 class QueueRow:
     case: ImpasseCase
-    safety_alert: str | None
+    safety_alerts: tuple[str, ...]
     days_waiting: int
 
     @property
@@ -727,18 +763,33 @@ class QueueRow:
         return criteria_labels(self.case.criteria)
 
 
-def _open_safety_alerts(episode_ids: Iterable[int]) -> dict[int, str]:
-    """Return, per episode, the alert of the latest score of a scale that raises one."""
+# Issue 17: a suicide-item alert of the last 90 days must be addressed before a review is signed
+# off (the same window as the report's, records/report.py STALE_DAYS).
+RECENT_ALERT_DAYS = 90
+
+
+def _open_safety_alerts(
+    episode_ids: Iterable[int], *, since: datetime.date | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Return, per episode, every open alert: the latest score of each scale, if it raises one."""
     latest: dict[tuple[int, str], ScaleAdministration] = {}
     administrations = ScaleAdministration.objects.filter(episode_id__in=list(episode_ids))
     for administration in administrations.order_by("administered_on", "pk"):
         latest[(administration.episode_id, administration.scale)] = administration
-    alerts: dict[int, str] = {}
-    for (episode_id, _scale), administration in latest.items():
+    alerts: dict[int, list[str]] = {}
+    for (episode_id, _scale), administration in sorted(
+        latest.items(), key=lambda item: item[1].administered_on, reverse=True
+    ):
         alert = administration.safety_alert
-        if alert is not None:
-            alerts.setdefault(episode_id, alert.message)
-    return alerts
+        if alert is not None and (since is None or administration.administered_on >= since):
+            alerts.setdefault(episode_id, []).append(alert.message)
+    return {episode_id: tuple(messages) for episode_id, messages in alerts.items()}
+
+
+def episode_recent_safety_alerts(*, episode_id: int) -> tuple[str, ...]:
+    """Return the episode's open suicide-item alerts rated in the last 90 days."""
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_ALERT_DAYS)
+    return _open_safety_alerts([episode_id], since=since).get(episode_id, ())
 
 
 def impasse_queue(
@@ -762,16 +813,17 @@ def impasse_queue(
     rows = [
         QueueRow(
             case,
-            alerts.get(case.episode_id),
-            (today - timezone.localdate(case.waiting_since)).days,
+            alerts.get(case.episode_id, ()),
+            # Issue 17: from when the case opened, not from its last return to the queue.
+            (today - timezone.localdate(case.flagged_at)).days,
         )
         for case in found
     ]
     rows.sort(
         key=lambda row: (
-            row.safety_alert is None,
+            not row.safety_alerts,
             -(row.severity if row.severity is not None else -1),
-            row.case.waiting_since,
+            row.case.flagged_at,
         )
     )
     return rows

@@ -37,6 +37,7 @@ from pseudoresistance.models.case import (
     FLAG_NEEDS_REASON,
     SIGN_OFF_NEEDS_FINDINGS,
     SIGN_OFF_NEEDS_NEXT_STEPS,
+    SIGN_OFF_NEEDS_SAFETY_NOTE,
 )
 from pseudoresistance.models.case import (
     OWN_PATIENT as OWN_PATIENT,
@@ -50,6 +51,7 @@ from pseudoresistance.selectors import (
     change_assessments,
     current_checklist_version,
     episode_assessment,
+    episode_recent_safety_alerts,
 )
 from pseudoresistance.states import (
     ACTIVE_STATES,
@@ -126,7 +128,14 @@ CASE_FIELDS = (
 )
 # The audit name of the users who may not review a case, having been its psychiatrist.
 PSYCHIATRISTS_CHANGE = "responsible_psychiatrist_ids"
-REVIEW_FIELDS = ("findings", "factors_note", "next_steps", "follow_up_date", "signed_off_at")
+REVIEW_FIELDS = (
+    "findings",
+    "factors_note",
+    "next_steps",
+    "follow_up_date",
+    "safety_note",
+    "signed_off_at",
+)
 
 ANSWER_VALUES = frozenset(answer.value for answer in Answer)
 # What this app's audit events are about (records' ObjectType names records' own).
@@ -162,6 +171,7 @@ class ReviewInput:
     factors_note: str = ""
     next_steps: str = ""
     follow_up_date: datetime.date | None = None
+    safety_note: str = ""
 
 
 def _episode(episode_id: int) -> Episode:
@@ -880,6 +890,9 @@ def _review_write(
         add_error(errors, "findings", SIGN_OFF_NEEDS_FINDINGS, "findings_required")
     if sign_off and not next_steps:
         add_error(errors, "next_steps", SIGN_OFF_NEEDS_NEXT_STEPS, "next_steps_required")
+    safety_note = data.safety_note.strip()
+    if sign_off and not safety_note and episode_recent_safety_alerts(episode_id=case.episode_id):
+        add_error(errors, "safety_note", SIGN_OFF_NEEDS_SAFETY_NOTE, "safety_note_required")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -889,6 +902,7 @@ def _review_write(
     review.factors_note = data.factors_note.strip()
     review.next_steps = next_steps
     review.follow_up_date = data.follow_up_date
+    review.safety_note = safety_note
     if sign_off:
         review.signed_off_at = now
     review.version += 1

@@ -23,6 +23,7 @@ from pseudoresistance.checklist_data import (
     Scope,
     case_status,
     case_status_text,
+    item_applies,
 )
 
 # Section 2.0: "case_red_yes = any RED item in B, C, D answered with the concern".
@@ -46,6 +47,7 @@ class TrialFacts:
 
     code: str
     claimed_failure: bool
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ def case_status_report(
         findings = [
             _finding(item, trial.code, answers.get((item.code, trial.code), none))
             for item in trial_items
+            if item_applies(item.code, trial.kind)
         ]
         red_yes = tuple(f for f in findings if f.red and _is_concern(f))
         trial_gaps = [f for f in findings if _is_gap(f)]

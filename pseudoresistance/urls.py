@@ -8,14 +8,9 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("episodes/<int:episode_id>/", views.episode_page, name="episode"),
     path(
-        "episodes/<int:episode_id>/trials/<int:trial_id>/answers/",
-        views.trial_answers_save,
-        name="trial-answers",
-    ),
-    path(
-        "episodes/<int:episode_id>/domains/<str:domain>/answers/",
-        views.domain_answers_save,
-        name="domain-answers",
+        "episodes/<int:episode_id>/answers/",
+        views.checklist_answers_save,
+        name="checklist-answers",
     ),
     path("episodes/<int:episode_id>/flag/", views.case_flag, name="case-flag"),
     path("cases/<int:case_id>/", views.case_page, name="case"),

@@ -16,7 +16,6 @@ from pseudoresistance.checklist_data import (
     PRE_ANSWERED_NOTE,
     SCREENS_NOTE,
     STATUS_CONFIRMATION_NOTE,
-    Domain,
 )
 from pseudoresistance.forms import (
     ChecklistSectionForm,
@@ -40,7 +39,8 @@ from pseudoresistance.states import Transition, can
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic_access
 from records.services import RecordPage, patient_record_opened, patient_records_opened
 
-ANSWERS_SAVED = "Answers saved: {section}."
+ANSWERS_SAVED = "Answers saved."
+CHECKLIST_SAVED_ANCHOR = "checklist-saved"
 CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
 REVIEW_STARTED = "You are reviewing this case."
 REVIEW_RELEASED = "The case is back in the queue."
@@ -48,9 +48,6 @@ REVIEW_SAVED = "Review saved as a draft."
 REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient's page."
 CASE_CLOSED = "The case is closed."
 CASE_REOPENED = "The case is reopened and back in the queue."
-SECTION_NOT_FOUND = "No such checklist section."
-TRIAL_SECTION = "domain A for {trial}"
-DOMAIN_SECTION = "domain {domain}"
 RETURN_TO_EPISODE = "episode"
 
 
@@ -84,22 +81,10 @@ def _render_episode(
     """Render the episode's checklist page; `bound` holds forms that carry errors."""
     assessment = page.assessment
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
-    trial_blocks = [
-        (
-            section,
-            bound.get(f"trial_{section.trial.pk}")
-            or ChecklistSectionForm(rows=section.rows, prefix=f"t{section.trial.pk}"),
-        )
-        for section in assessment.trial_sections
-    ]
-    domain_blocks = [
-        (
-            section,
-            bound.get(f"domain_{section.domain}")
-            or ChecklistSectionForm(rows=section.rows, prefix=f"d{section.domain}"),
-        )
-        for section in assessment.domain_sections
-    ]
+    forms = bound.get("forms") or _section_forms(page)
+    trial_blocks = [(s, forms[f"t{s.trial.pk}"]) for s in assessment.trial_sections]
+    domain_blocks = [(s, forms[f"d{s.domain}"]) for s in assessment.domain_sections]
+    errors = [error for form in forms.values() for error in form.non_field_errors()]
     case = page.cases.case
     context = {
         "page": page,
@@ -107,6 +92,8 @@ def _render_episode(
         "cases": page.cases,
         "trial_blocks": trial_blocks,
         "domain_blocks": domain_blocks,
+        "checklist_errors": errors,
+        "saved_anchor": CHECKLIST_SAVED_ANCHOR,
         "can_edit": can_edit,
         "can_flag": access.can(Permission.EDIT_CLINICAL_DATA)
         or access.can(Permission.REVIEW_IMPASSE),
@@ -132,69 +119,84 @@ def episode_page(request: HttpRequest, episode_id: int) -> HttpResponse:
     return _render_episode(request, access, page)
 
 
-def _save_section(
-    request: HttpRequest,
-    episode_id: int,
-    *,
-    key: str,
-    label: Callable[[EpisodePage], str],
-    find: Callable[[EpisodePage], Any],
-    prefix: str,
-    trial_id: int | None,
-) -> HttpResponse:
+def _section_forms(page: EpisodePage, data: Any = None) -> dict[str, ChecklistSectionForm]:
+    """Every section of the page keyed by its prefix, bound to `data` when given."""
+    assessment = page.assessment
+    forms: dict[str, ChecklistSectionForm] = {}
+    for trial_section in assessment.trial_sections:
+        prefix = f"t{trial_section.trial.pk}"
+        forms[prefix] = ChecklistSectionForm(data, rows=trial_section.rows, prefix=prefix)
+    for domain_section in assessment.domain_sections:
+        prefix = f"d{domain_section.domain}"
+        forms[prefix] = ChecklistSectionForm(data, rows=domain_section.rows, prefix=prefix)
+    return forms
+
+
+def _trial_of(prefix: str) -> int | None:
+    return int(prefix[1:]) if prefix.startswith("t") else None
+
+
+def _posted(data: Any, prefix: str, code: str = "") -> bool:
+    """Whether the section `prefix` (for item `code`, when given) carries anything written."""
+    return any(
+        key.startswith(f"{prefix}-") and key.endswith(f"_{code}" if code else "") and data.get(key)
+        for key in data
+    )
+
+
+@require_POST
+def checklist_answers_save(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Save the whole checklist in one form: an answer in one section never discards another."""
     access = clinic_access(request)
     episode_for_user(access=access, episode_id=episode_id)
     access.require(Permission.EDIT_CLINICAL_DATA)
     page = episode_checklist(access=access, episode_id=episode_id)
-    section = find(page)
-    if section is None:
-        raise Http404(SECTION_NOT_FOUND)
-    form = ChecklistSectionForm(request.POST, rows=section.rows, prefix=prefix)
-    if form.is_valid():
+    forms = _section_forms(page, request.POST)
+    # Validate every section (no short cut), so each shows its own errors.
+    valid = [form.is_valid() for form in forms.values()]
+    if all(valid):
+        answers = [
+            answer
+            for prefix, form in forms.items()
+            for answer in form.answer_inputs(_trial_of(prefix))
+        ]
         try:
             services.checklist_answers_record(
-                acting_user=request.user,
-                episode_id=episode_id,
-                answers=form.answer_inputs(trial_id),
+                acting_user=request.user, episode_id=episode_id, answers=answers
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            _place_errors(error, forms, request.POST)
         else:
-            messages.success(request, ANSWERS_SAVED.format(section=label(page)))
-            return redirect(_episode_url(episode_id, prefix))
-    return _render_episode(request, access, page, **{key: form})
+            messages.success(request, ANSWERS_SAVED)
+            # The message shows above the save button the clinician just pressed.
+            return redirect(_episode_url(episode_id, CHECKLIST_SAVED_ANCHOR))
+    return _render_episode(request, access, page, forms=forms)
 
 
-@require_POST
-def trial_answers_save(request: HttpRequest, episode_id: int, trial_id: int) -> HttpResponse:
-    return _save_section(
-        request,
-        episode_id,
-        key=f"trial_{trial_id}",
-        label=lambda page: TRIAL_SECTION.format(
-            trial=next(
-                s.trial.code for s in page.assessment.trial_sections if s.trial.pk == trial_id
-            )
-        ),
-        find=lambda page: page.assessment.rows_for(trial_id),
-        prefix=f"t{trial_id}",
-        trial_id=trial_id,
+def _place_errors(
+    error: ValidationError, forms: dict[str, ChecklistSectionForm], data: Any
+) -> None:
+    """Put each service error next to the field of the section that posted it, the rest on top."""
+    unplaced: list[ValidationError] = []
+    by_field = (
+        error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
     )
-
-
-@require_POST
-def domain_answers_save(request: HttpRequest, episode_id: int, domain: str) -> HttpResponse:
-    if domain not in Domain.__members__ or domain == Domain.A:
-        raise Http404(SECTION_NOT_FOUND)
-    return _save_section(
-        request,
-        episode_id,
-        key=f"domain_{domain}",
-        label=lambda page: DOMAIN_SECTION.format(domain=domain),
-        find=lambda page: page.assessment.domain(Domain(domain)),
-        prefix=f"d{domain}",
-        trial_id=None,
-    )
+    for name, errors in by_field.items():
+        code = name.rsplit("_", 1)[-1]
+        owner = next(
+            (
+                form
+                for prefix, form in forms.items()
+                if name in form.fields and _posted(data, prefix, code)
+            ),
+            None,
+        )
+        if owner is None:
+            unplaced.extend(errors)
+        else:
+            owner.add_error(name, errors)
+    if unplaced:
+        next(iter(forms.values())).add_error(None, unplaced)
 
 
 @require_POST
@@ -251,6 +253,7 @@ def _render_case(
                 "factors_note": review.factors_note,
                 "next_steps": review.next_steps,
                 "follow_up_date": review.follow_up_date,
+                "safety_note": review.safety_note,
                 "version": review.version,
             },
             factor_choices=_factor_choices(page),

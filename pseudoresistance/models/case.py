@@ -12,6 +12,10 @@ from .checklist import ChecklistItem
 FLAG_NEEDS_REASON = "Say why this episode is flagged as an impasse case."
 SIGN_OFF_NEEDS_FINDINGS = "Record the findings before signing off."
 SIGN_OFF_NEEDS_NEXT_STEPS = "Record the agreed next steps before signing off."
+SIGN_OFF_NEEDS_SAFETY_NOTE = (
+    "A suicide-item alert of the last 90 days is open: record how it was addressed (for example "
+    "the C-SSRS screen and the risk level it gave) before signing off."
+)
 OWN_PATIENT = (
     "You are this patient's responsible psychiatrist, or were while this case was open, so "
     "another supervisor reviews this case."
@@ -146,6 +150,10 @@ class ImpasseReview(models.Model):
     factors_note = models.TextField(blank=True, verbose_name="other factors to address")
     next_steps = models.TextField(blank=True, verbose_name="agreed next steps")
     follow_up_date = models.DateField(null=True, blank=True)
+    # Issue 17: how an open suicide-item alert was addressed, required to sign off over one.
+    safety_note = models.TextField(
+        blank=True, verbose_name="how the suicide-item alert was addressed"
+    )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     # Set when the reviewer handed the case back before signing off.
     withdrawn_at = models.DateTimeField(null=True, blank=True)

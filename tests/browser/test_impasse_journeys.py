@@ -22,6 +22,7 @@ from tests.factories import (
     ImpasseCaseFactory,
     MembershipFactory,
     PatientFactory,
+    ScaleAdministrationFactory,
     UserFactory,
     builtin_agent,
 )
@@ -97,16 +98,25 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     sign_in(page, psychiatrist)
     page.goto(f"/impasse/episodes/{episode.pk}/")
     status = page.get_by_test_id("case-status-text")
-    expect(status).to_contain_text("Unverified: data gaps (9)")
+    expect(status).to_contain_text("Unverified: data gaps (5)")
     expect(page.get_by_test_id("data-gaps")).to_contain_text("A4 on T1: not yet answered")
-    for trial in episode.trials.order_by("start_date", "seq"):
-        answer_no(page, f"t{trial.pk}", "A4", "A14", "A17")
-        page.get_by_role("button", name=f"Save answers for {trial.code}").click()
-        expect(page.get_by_role("alert")).to_contain_text(
-            f"Answers saved: domain A for {trial.code}"
-        )
+    # Answers in three sections and more, one Save: none discards another (issue 17).
+    trials = list(episode.trials.order_by("start_date", "seq"))
+    for trial in trials:
+        answer_no(page, f"t{trial.pk}", "A4", "A14")
     answer_no(page, "dB", "B1", "B3", "B9")
-    page.get_by_role("button", name="Save domain B").click()
+    page.get_by_role("button", name="Save all answers").last.click()
+    expect(page.get_by_test_id("checklist-save-bar")).to_contain_text("Answers saved.")
+    assert page.url.endswith("#checklist-saved")
+    page.reload()
+    for section, code in [(f"t{t.pk}", c) for t in trials for c in ("A4", "A14")] + [
+        ("dB", "B1"),
+        ("dB", "B3"),
+        ("dB", "B9"),
+    ]:
+        expect(
+            page.get_by_test_id(f"item-{section}-{code}").get_by_label("No", exact=True)
+        ).to_be_checked()
     expect(status).to_contain_text(
         "The treatments tried meet a common definition of treatment resistance"
     )
@@ -166,3 +176,29 @@ def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist
     expect(latest.get_by_test_id("review-next-steps")).to_have_text(
         "Refer for CBT; repeat HAM-D17 in four weeks."
     )
+
+
+def test_sign_off_waits_for_an_open_suicide_alert_to_be_addressed(
+    page: Page, transactional_db: None
+) -> None:
+    clinic = ClinicFactory(name="Riverside Clinic")
+    supervisor = clinician(clinic, Role.SUPERVISOR, "Sam")
+    case = ImpasseCaseFactory(episode=EpisodeFactory(patient=PatientFactory(clinic=clinic)))
+    ScaleAdministrationFactory(
+        episode=case.episode, scale="HAMD17", items={"3": 2}, administered_on=timezone.localdate()
+    )
+    sign_in(page, supervisor)
+    page.goto(f"/impasse/cases/{case.pk}/")
+    page.get_by_role("button", name="Start the review").click()
+    form = page.get_by_test_id("review-form")
+    form.get_by_label("Findings").fill("Two adequate trials.")
+    form.get_by_label("Agreed next steps").fill("Refer for CBT.")
+    form.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("case-state")).to_have_text("Under review")
+    form = page.get_by_test_id("review-form")
+    expect(form).to_contain_text("record how it was addressed")
+    note = "C-SSRS screen today: passive wish only, low risk; safety plan agreed."
+    form.get_by_label("How the suicide-item alert was addressed").fill(note)
+    form.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("case-state")).to_have_text("Reviewed")
+    expect(page.get_by_test_id("review-safety-note")).to_have_text(note)

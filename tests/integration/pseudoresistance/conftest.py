@@ -67,6 +67,7 @@ RED_CASE_ITEMS = ("B1", "B3", "B9")
 @pytest.fixture
 def verify_red_items() -> Callable[..., None]:
     """Answer every RED item No: per trial of the episode and for the case."""
+    from pseudoresistance.checklist_data import item_applies
     from pseudoresistance.services import AnswerInput, checklist_answers_record
 
     def answer(episode: Episode, user: User) -> None:
@@ -74,6 +75,7 @@ def verify_red_items() -> Callable[..., None]:
             AnswerInput(item_code=code, trial_id=trial.pk, answer="no")
             for trial in episode.trials.all()
             for code in RED_TRIAL_ITEMS
+            if item_applies(code, trial.kind)
         ]
         answers += [AnswerInput(item_code=code, answer="no") for code in RED_CASE_ITEMS]
         checklist_answers_record(acting_user=user, episode_id=episode.pk, answers=answers)

@@ -120,8 +120,8 @@ def test_the_queue_puts_safety_alerts_first_then_severity_then_the_longest_wait(
     )
     rows = impasse_queue(access=access_of(supervisor))
     assert [row.case for row in rows] == [alert, severe_older, severe_recent, mild_long, settled]
-    assert rows[0].safety_alert is not None
-    assert rows[-1].safety_alert is None
+    assert rows[0].safety_alerts
+    assert not rows[-1].safety_alerts
     assert [row.days_waiting for row in rows][1:4] == [5, 2, 10]
 
 
@@ -238,3 +238,23 @@ def test_a_trial_marked_dose_optimised_marks_dose_optimisation_tried(
     failed_trial("citalopram", 40, dose_optimised=True, weeks=Decimal(10))
     numbers = {row.number for g in episode_assessment(episode).not_yet_tried for row in g.rows}
     assert 1 not in numbers
+
+
+def test_days_waiting_count_from_when_the_case_opened(
+    clinic: Clinic, supervisor: User, access_of: Callable[[User], ClinicAccess]
+) -> None:
+    case = queued(clinic, days=12, msm=None)
+    case.waiting_since = timezone.now()
+    case.save(update_fields=["waiting_since"])
+    [row] = impasse_queue(access=access_of(supervisor))
+    assert row.days_waiting == 12
+
+
+def test_the_queue_shows_every_open_safety_alert(
+    clinic: Clinic, supervisor: User, access_of: Callable[[User], ClinicAccess]
+) -> None:
+    case = queued(clinic, days=1, msm=None)
+    ScaleAdministrationFactory(episode=case.episode, scale="HAMD17", items={"3": 2})
+    ScaleAdministrationFactory(episode=case.episode, scale="PHQ9", items={"9": 2})
+    [row] = impasse_queue(access=access_of(supervisor))
+    assert len(row.safety_alerts) == 2

@@ -29,7 +29,7 @@ from pseudoresistance.services import (
 from pseudoresistance.states import CaseState
 from records.models import AuditAction, AuditEvent, Episode, Patient, SeverityCategory
 from records.services import PatientInput, TrialInput, patient_update, trial_record
-from tests.factories import EpisodeFactory, ImpasseCaseFactory, builtin_agent
+from tests.factories import EpisodeFactory, ImpasseCaseFactory, builtin_agent, recent_onset
 
 pytestmark = pytest.mark.django_db
 
@@ -332,7 +332,10 @@ def test_a_psychiatrist_before_the_case_opened_may_review(
 ) -> None:
     """The rule covers the case's life: handing a patient over before it opens is no conflict."""
     me = supervising_psychiatrist
-    episode = EpisodeFactory(patient__clinic=clinic, patient__psychiatrist=me)
+    # A recent episode: a long one would be flagged by the reassignment's own change path.
+    episode = EpisodeFactory(
+        patient__clinic=clinic, patient__psychiatrist=me, onset_date=recent_onset()
+    )
     reassign(episode.patient, psychiatrist, me)
     episode.patient.refresh_from_db()
     case = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)

@@ -18,6 +18,7 @@ from tests.factories import (
     EpisodeFactory,
     ImpasseCaseFactory,
     PatientFactory,
+    ScaleAdministrationFactory,
     TrialFactory,
     UserFactory,
 )
@@ -106,6 +107,31 @@ def test_the_checklist_page_shows_status_staging_and_not_yet_tried(
     assert "From the records" in page
 
 
+def test_the_likely_badge_shows_only_where_the_answer_indicates_it_and_no_emoji(
+    signed_in: Callable[[User], Client],
+    psychiatrist: User,
+    episode: Episode,
+    failed_trial: Callable[..., TreatmentTrial],
+) -> None:
+    trial = failed_trial()
+    client = signed_in(psychiatrist)
+    client.post(
+        url("checklist-answers", episode.pk),
+        {f"t{trial.pk}-answer_A4": "yes", "dB-answer_B3": "no", "dB-source_B3": "interview"},
+    )
+    response = client.get(url("episode", episode.pk))
+    page = response.content.decode()
+    unanswered = page.split('data-testid="item-dB-B9"')[1].split("</legend>")[0]
+    assert 'data-testid="concern-badge"' not in unanswered
+    badge = page.split(f'data-testid="item-t{trial.pk}-A4"')[1].split("</legend>")[0]
+    assert "Pseudo-resistance likely" in badge
+    b3 = page.split('data-testid="item-dB-B3"')[1].split("</legend>")[0]
+    assert "Pseudo-resistance likely" not in b3
+    checklist = page.split('id="checklist"')[1].split("</form>")[0]
+    assert "🔶" not in checklist
+    assert "established, not re-verified" in checklist
+
+
 def test_the_checklist_page_of_another_clinic_is_not_found(
     signed_in: Callable[[User], Client], stranger: User, episode: Episode
 ) -> None:
@@ -123,7 +149,7 @@ def test_a_supervisor_reads_the_checklist_without_a_save_button(
 ) -> None:
     page = signed_in(supervisor).get(url("episode", episode.pk)).content.decode()
     assert "<fieldset disabled>" in page
-    assert "Save domain B" not in page
+    assert "Save all answers" not in page
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -138,20 +164,47 @@ def test_saving_a_trials_answers_records_them_and_returns_to_the_section(
     trial = failed_trial()
     prefix = f"t{trial.pk}"
     response = signed_in(psychiatrist).post(
-        url("trial-answers", episode.pk, trial.pk),
+        url("checklist-answers", episode.pk),
         {f"{prefix}-answer_A4": "no", f"{prefix}-evidence_A4": "Tolerated well."},
     )
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#{prefix}")
+    assert response["Location"].endswith("#checklist-saved")
     answer = ChecklistAnswer.objects.get(item__code="A4", trial=trial)
     assert (answer.answer, answer.evidence) == ("no", "Tolerated well.")
+
+
+def test_answers_in_three_sections_saved_at_once_are_all_kept(
+    signed_in: Callable[[User], Client],
+    psychiatrist: User,
+    episode: Episode,
+    failed_trial: Callable[..., TreatmentTrial],
+) -> None:
+    trial = failed_trial()
+    client = signed_in(psychiatrist)
+    response = client.post(
+        url("checklist-answers", episode.pk),
+        {
+            f"t{trial.pk}-answer_A4": "no",
+            "dB-answer_B3": "yes",
+            "dB-source_B3": "interview",
+            "dC-answer_C2": "unknown",
+        },
+    )
+    assert response.status_code == 302
+    reloaded = client.get(url("episode", episode.pk))
+    forms = {form.prefix: form for _, form in reloaded.context["trial_blocks"]}
+    forms |= {form.prefix: form for _, form in reloaded.context["domain_blocks"]}
+    assert forms[f"t{trial.pk}"]["answer_A4"].value() == "no"
+    assert forms["dB"]["answer_B3"].value() == "yes"
+    assert forms["dC"]["answer_C2"].value() == "unknown"
+    assert "Answers saved." in reloaded.content.decode()
 
 
 def test_saving_a_domain_records_its_answers(
     signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode
 ) -> None:
     response = signed_in(psychiatrist).post(
-        url("domain-answers", episode.pk, "B"), {"dB-answer_B3": "no", "dB-source_B3": "interview"}
+        url("checklist-answers", episode.pk), {"dB-answer_B3": "no", "dB-source_B3": "interview"}
     )
     assert response.status_code == 302
     assert ChecklistAnswer.objects.get(item__code="B3").source == "interview"
@@ -161,7 +214,7 @@ def test_an_answer_error_shows_next_to_its_field_and_saves_nothing(
     signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode
 ) -> None:
     response = signed_in(psychiatrist).post(
-        url("domain-answers", episode.pk, "C"),
+        url("checklist-answers", episode.pk),
         {"dC-evidence_C2": "STOP-Bang 6", "dC-escalate_C1": "on", "dC-answer_C1": "yes"},
     )
     assert response.status_code == 200
@@ -175,7 +228,7 @@ def test_an_answer_to_an_item_outside_the_version_is_refused_with_a_message(
     signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode
 ) -> None:
     response = signed_in(psychiatrist).post(
-        url("domain-answers", episode.pk, "B"), {"dB-answer_B3": "no", "dB-answer_B99": "yes"}
+        url("checklist-answers", episode.pk), {"dB-answer_B3": "no", "dB-answer_B99": "yes"}
     )
     assert response.status_code == 200
     assert "B99 is not an item of checklist version 2026.11-1" in response.content.decode()
@@ -195,38 +248,33 @@ def test_an_answer_to_an_item_outside_the_version_is_refused_with_a_message(
 def test_malformed_answers_are_form_errors_never_a_crash(
     signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode, data: dict[str, str]
 ) -> None:
-    response = signed_in(psychiatrist).post(url("domain-answers", episode.pk, "B"), data)
+    response = signed_in(psychiatrist).post(url("checklist-answers", episode.pk), data)
     assert response.status_code == 200
     assert not ChecklistAnswer.objects.exists()
 
 
-@pytest.mark.parametrize("domain", ["A", "Z", "b"])
-def test_a_section_that_does_not_exist_is_not_found(
-    signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode, domain: str
-) -> None:
-    response = signed_in(psychiatrist).post(url("domain-answers", episode.pk, domain), {})
-    assert response.status_code == 404
-
-
-def test_answers_for_a_trial_of_another_episode_are_not_found(
+def test_answers_for_a_trial_of_another_episode_are_ignored(
     signed_in: Callable[[User], Client], psychiatrist: User, episode: Episode, clinic: Clinic
 ) -> None:
     elsewhere = TrialFactory(episode=EpisodeFactory(patient=PatientFactory(clinic=clinic)))
-    response = signed_in(psychiatrist).post(url("trial-answers", episode.pk, elsewhere.pk), {})
-    assert response.status_code == 404
+    response = signed_in(psychiatrist).post(
+        url("checklist-answers", episode.pk), {f"t{elsewhere.pk}-answer_A4": "yes"}
+    )
+    assert response.status_code == 302
+    assert not ChecklistAnswer.objects.exists()
 
 
 def test_answers_to_another_clinics_episode_are_not_found(
     signed_in: Callable[[User], Client], stranger: User, episode: Episode
 ) -> None:
-    response = signed_in(stranger).post(url("domain-answers", episode.pk, "B"), {})
+    response = signed_in(stranger).post(url("checklist-answers", episode.pk), {})
     assert response.status_code == 404
 
 
 def test_a_supervisor_may_not_answer_the_checklist(
     signed_in: Callable[[User], Client], supervisor: User, episode: Episode
 ) -> None:
-    response = signed_in(supervisor).post(url("domain-answers", episode.pk, "B"), {})
+    response = signed_in(supervisor).post(url("checklist-answers", episode.pk), {})
     assert response.status_code == 403
 
 
@@ -310,6 +358,25 @@ def test_the_review_page_of_an_own_patient_says_who_reviews(
 # --- review actions ----------------------------------------------------------------------------
 
 
+def test_an_automatic_flag_names_its_date_and_criterion_and_no_person(
+    signed_in: Callable[[User], Client], supervisor: User, clinic: Clinic
+) -> None:
+    flagger = UserFactory(first_name="Dana", last_name="Psychiatrist")
+    automatic = ImpasseCaseFactory(
+        episode=EpisodeFactory(patient=PatientFactory(clinic=clinic)),
+        origin="automatic",
+        flag_reason="",
+        flagged_by=flagger,
+        criteria=["msm_at_least_7"],
+    )
+    client = signed_in(supervisor)
+    expected = f"Flagged automatically on {automatic.flagged_at:%-d %b %Y} because Maudsley"
+    for page in (client.get(url("queue")), client.get(url("case", automatic.pk))):
+        html = page.content.decode()
+        assert expected in html
+        assert "Dana Psychiatrist" not in html
+
+
 def test_a_supervisor_starts_and_signs_off_a_review(
     signed_in: Callable[[User], Client], supervisor: User, case: ImpasseCase
 ) -> None:
@@ -332,6 +399,53 @@ def test_a_supervisor_starts_and_signs_off_a_review(
     case.refresh_from_db()
     assert case.state == CaseState.REVIEWED
     assert ImpasseReview.objects.get(case=case).follow_up_date == follow_up
+
+
+def test_sign_off_is_refused_over_an_open_suicide_alert_until_it_is_addressed(
+    signed_in: Callable[[User], Client], supervisor: User, case: ImpasseCase
+) -> None:
+    ScaleAdministrationFactory(
+        episode=case.episode, scale="HAMD17", items={"3": 2}, administered_on=timezone.localdate()
+    )
+    client = signed_in(supervisor)
+    client.post(url("review-start", case.pk))
+    review = {
+        "findings": "Dose never optimised.",
+        "next_steps": "Titrate.",
+        "version": "1",
+        "action": "sign_off",
+    }
+    refused = client.post(url("review-save", case.pk), review)
+    assert refused.status_code == 200
+    assert "safety_note" in refused.context["review_form"].errors
+    case.refresh_from_db()
+    assert case.state == CaseState.UNDER_REVIEW
+    note = "C-SSRS screen today: passive wish only, low risk; safety plan agreed."
+    accepted = client.post(url("review-save", case.pk), {**review, "safety_note": note})
+    assert accepted.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.REVIEWED
+    shown = client.get(url("case", case.pk)).content.decode()
+    assert 'data-testid="review-safety-note"' in shown
+    assert note in shown
+
+
+def test_an_alert_older_than_90_days_does_not_hold_the_sign_off(
+    signed_in: Callable[[User], Client], supervisor: User, case: ImpasseCase
+) -> None:
+    ScaleAdministrationFactory(
+        episode=case.episode,
+        scale="HAMD17",
+        items={"3": 2},
+        administered_on=timezone.localdate() - datetime.timedelta(days=91),
+    )
+    client = signed_in(supervisor)
+    client.post(url("review-start", case.pk))
+    response = client.post(
+        url("review-save", case.pk),
+        {"findings": "F.", "next_steps": "N.", "version": "1", "action": "sign_off"},
+    )
+    assert response.status_code == 302
 
 
 def test_a_draft_save_keeps_the_case_under_review(

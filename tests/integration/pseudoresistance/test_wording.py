@@ -133,7 +133,7 @@ def test_no_page_calls_a_patient_treatment_resistant(
 
     verified_login(client, psychiatrist)
     errors = client.post(
-        reverse("pseudoresistance:domain-answers", args=[inadequate.pk, "B"]),
+        reverse("pseudoresistance:checklist-answers", args=[inadequate.pk]),
         {"dB-evidence_B2": "x"},
     )
     assert errors.status_code == 200

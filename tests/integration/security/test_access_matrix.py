@@ -136,15 +136,11 @@ EXPECTED: dict[str, Row] = {
     ),
     "impasse/cases/<int:case_id>/review/start/": ((L, 405, 405, 405, 405), (L, 404, 403, 302, 403)),
     "impasse/episodes/<int:episode_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
-    "impasse/episodes/<int:episode_id>/domains/<str:domain>/answers/": (
+    "impasse/episodes/<int:episode_id>/answers/": (
         (L, 405, 405, 405, 405),
         (L, 404, 302, 403, 403),
     ),
     "impasse/episodes/<int:episode_id>/flag/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
-    "impasse/episodes/<int:episode_id>/trials/<int:trial_id>/answers/": (
-        (L, 405, 405, 405, 405),
-        (L, 404, 302, 403, 403),
-    ),
     "patients/<int:patient_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/changes/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/edit/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),

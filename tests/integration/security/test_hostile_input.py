@@ -302,15 +302,10 @@ FORMS: dict[str, Endpoint] = {
         url("records:clinic-staging-defaults"),
         url("records:clinic-staging-defaults"),
     ),
-    "trial-answers": Endpoint(
+    "checklist-answers": Endpoint(
         "psychiatrist",
         lambda w: w.urls["episode_page"],
-        url("pseudoresistance:trial-answers", "episode", "trial_id"),
-    ),
-    "domain-answers": Endpoint(
-        "psychiatrist",
-        lambda w: w.urls["episode_page"],
-        lambda w: reverse("pseudoresistance:domain-answers", args=[w.episode.pk, "B"]),
+        url("pseudoresistance:checklist-answers", "episode"),
     ),
     "review-save": Endpoint(
         "supervisor",

@@ -65,6 +65,8 @@ DERIVED_ITEMS = {
     "psychotherapy_never_tried": "E8",
     "episode_psychotherapy_too_few_sessions": "E10",
     "no_scale_based_outcome": "F4",
+    "stopped_for_adverse_effects": "A4",
+    "psychotic_features_recorded": "B3",
 }
 PATIENT_LABEL = re.compile(r"treatment[- ]resistant|\bTRD\b|resistant", re.IGNORECASE)
 

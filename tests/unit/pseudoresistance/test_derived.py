@@ -6,7 +6,11 @@ import datetime
 import pytest
 
 from pseudoresistance.checklist_data import DERIVED_RULES_BY_KEY, Answer, DerivedRuleKey
-from pseudoresistance.derived import episode_pre_answers, trial_pre_answers
+from pseudoresistance.derived import (
+    episode_pre_answers,
+    stopped_for_adverse_effects,
+    trial_pre_answers,
+)
 from staging.adequacy import assess_trial, index_history
 from staging.history import (
     Adherence,
@@ -61,11 +65,12 @@ def pre_answers(trial: Trial) -> dict[str, tuple[Answer, bool]]:
     }
 
 
-def test_adequate_failed_trial_is_pre_answered_no_for_dose_duration_and_adherence() -> None:
+def test_adequate_failed_trial_is_pre_answered_no_for_dose_duration_adherence_and_episode() -> None:
     assert pre_answers(drug()) == {
         "A1": (Answer.NO, False),
         "A3": (Answer.NO, False),
         "A5": (Answer.NO, False),
+        "A14": (Answer.NO, False),
     }
 
 
@@ -139,9 +144,9 @@ def test_unrecorded_adherence_leaves_a5_to_the_clinician() -> None:
     assert "A5" not in pre_answers(drug(adherence=None))
 
 
-def test_a_previous_episode_trial_answers_a14_yes_and_a_current_one_gives_nothing() -> None:
+def test_a_previous_episode_trial_answers_a14_yes_and_a_current_one_no() -> None:
     assert pre_answers(drug(episode=Episode.PREVIOUS))["A14"] == (Answer.YES, False)
-    assert "A14" not in pre_answers(drug())
+    assert pre_answers(drug())["A14"] == (Answer.NO, False)
 
 
 def test_a_trial_without_an_episode_started_before_onset_is_previous() -> None:
@@ -246,3 +251,24 @@ def test_a_trial_without_a_scale_outcome_answers_f4_no() -> None:
     assert derived.answer is Answer.NO
     assert "T2" in derived.reason
     assert "F4" not in episode_answers(drug())
+
+
+def test_recorded_psychotic_features_answer_b3_yes_and_their_absence_leaves_it_open() -> None:
+    psychotic = dataclasses.replace(
+        history(drug()),
+        baseline_severity=BaselineSeverity(scale="HAM-D17", score=20, psychotic_features=True),
+    )
+    assert episode_pre_answers(psychotic)["B3"].answer is Answer.YES
+    assert "B3" not in episode_answers(drug())
+
+
+def test_a4_follows_the_recorded_reason_for_stopping() -> None:
+    adequate = drug()
+    short = drug(weeks=2.0)
+    params = Params()
+    judged = assess_trial(adequate, index_history(history(adequate)), params)
+    too_short = assess_trial(short, index_history(history(short)), params)
+    assert stopped_for_adverse_effects("adverse_effects", too_short).answer is Answer.YES
+    assert stopped_for_adverse_effects("adverse_effects", judged).answer is Answer.NO
+    assert stopped_for_adverse_effects("ineffective", too_short).answer is Answer.NO
+    assert stopped_for_adverse_effects("", too_short) is None
