@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import F, Q
 
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
+from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
 from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
 from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
@@ -176,6 +177,16 @@ class TrialForm(ServiceErrorsForm):
             "augments": trial.augments_id,
             "version": trial.version,
         }
+
+    def clean(self) -> dict[str, Any]:
+        """Check the outcome scores against their scale's range before anything scores them."""
+        data = super().clean()
+        scale = data.get("outcome_scale")
+        if scale in SCALE_CODES:
+            for name in ("outcome_baseline_score", "outcome_end_score"):
+                for message in score_errors(scale, data.get(name)):
+                    self.add_error(name, message)
+        return data
 
     @property
     def offers_previous_episode(self) -> bool:

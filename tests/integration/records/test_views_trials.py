@@ -296,3 +296,46 @@ def test_trial_of_another_patients_episode_is_404(signed_in, psychiatrist, trial
     assert client.get(foreign_trial).status_code == 404
     url = reverse("records:trial-create", args=[trial.episode.patient_id, other.pk])
     assert client.get(url).status_code == 404
+
+
+OUT_OF_RANGE_END = {
+    "percent_symptom_reduction": "",
+    "outcome_scale": "MADRS",
+    "outcome_baseline_score": "30",
+    "outcome_end_score": "80",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "headers"),
+    [({}, {"HTTP_HX_REQUEST": "true"}), ({"preview": "1"}, {}), ({"save": "1"}, {})],
+    ids=["live", "check", "save"],
+)
+def test_out_of_range_end_score_is_a_field_error_with_everything_kept(
+    signed_in, psychiatrist, create_url, extra, headers
+):
+    data = trial_data(**OUT_OF_RANGE_END)
+    response = signed_in(psychiatrist).post(create_url, {**data, **extra}, **headers)
+    assert response.status_code == 200
+    assert response.context["form"].errors["outcome_end_score"] == [
+        "MADRS total must be between 0 and 60"
+    ]
+    if not headers:
+        assert field_error(response, "outcome_end_score") == "MADRS total must be between 0 and 60"
+        assert input_value(response, "outcome_end_score") == "80"
+        assert input_value(response, "agent_text") == "Sertraline"
+    assert not TreatmentTrial.objects.exists()
+
+
+def test_out_of_range_end_score_on_an_edit_is_a_field_error(signed_in, psychiatrist, trial):
+    url = reverse("records:trial-update", args=[trial.episode.patient_id, trial.pk])
+    data = trial_data(**OUT_OF_RANGE_END, version="1")
+    client = signed_in(psychiatrist)
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = client.post(url, data, **headers)
+        assert response.status_code == 200
+        assert (
+            "MADRS total must be between 0 and 60"
+            in response.context["form"].errors["outcome_end_score"]
+        )
+    assert TreatmentTrial.objects.get(pk=trial.pk).version == 1
