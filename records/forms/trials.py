@@ -171,8 +171,14 @@ class TrialForm(ServiceErrorsForm):
     @classmethod
     def initial_for(cls, trial: TreatmentTrial) -> dict[str, Any]:
         """Return the form's initial values for editing a trial."""
+        values = {name: getattr(trial, name) for name in MODEL_FIELDS}
+        # Numbers as the clinician typed them: "8", "24.5", not the column's "8.00".
+        values = {
+            name: _plain(value) if isinstance(value, Decimal) else value
+            for name, value in values.items()
+        }
         return {
-            **{name: getattr(trial, name) for name in MODEL_FIELDS},
+            **values,
             "agent_text": trial.agent.name if trial.agent is not None else trial.agent_name,
             "augments": trial.augments_id,
             "version": trial.version,

@@ -339,3 +339,33 @@ def test_out_of_range_end_score_on_an_edit_is_a_field_error(signed_in, psychiatr
             in response.context["form"].errors["outcome_end_score"]
         )
     assert TreatmentTrial.objects.get(pk=trial.pk).version == 1
+
+
+def test_live_feedback_of_an_edit_does_not_find_the_trial_a_duplicate_of_itself(
+    signed_in, psychiatrist, trial
+):
+    url = reverse("records:trial-update", args=[trial.episode.patient_id, trial.pk])
+    response = signed_in(psychiatrist).post(
+        url, trial_data(weeks="10", version="1"), HTTP_HX_REQUEST="true"
+    )
+    assert response.context["form"].errors == {}
+    assert "already exists" not in response.content.decode()
+    assert response.context["feedback"] is not None
+
+
+def test_edit_form_shows_numbers_as_entered(signed_in, psychiatrist, episode):
+    saved = TrialFactory(
+        episode=episode, code="T1", seq=1, dose_mg_per_day=Decimal("100.00"), weeks=Decimal("24.5")
+    )
+    url = reverse("records:trial-update", args=[episode.patient_id, saved.pk])
+    response = signed_in(psychiatrist).get(url)
+    assert input_value(response, "dose_mg_per_day") == "100"
+    assert input_value(response, "weeks") == "24.5"
+
+
+def test_live_feedback_does_not_ask_for_fields_not_reached_yet(signed_in, psychiatrist, create_url):
+    client = signed_in(psychiatrist)
+    response = client.post(create_url, {"kind": "antidepressant"}, HTTP_HX_REQUEST="true")
+    assert "This field is required" not in response.content.decode()
+    response = client.post(create_url, {"kind": "antidepressant", "save": "1"})
+    assert field_error(response, "start_date") == "This field is required."
