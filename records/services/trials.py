@@ -44,6 +44,12 @@ if TYPE_CHECKING:
 # above it. Applies where the catalogue gives a minimum in mg/day.
 ABSURD_DOSE_FACTOR = 10
 
+# A data-entry guard: weeks at dose cannot exceed the course from its start to its end. One week of slack allows for dates remembered to the nearest week.
+WEEKS_SLACK_DAYS = 7
+WEEKS_BEYOND_COURSE = (
+    "{weeks} weeks at dose is longer than the course ({course} weeks from {start} to {end}): "
+    "check the weeks or the dates."
+)
 TRIAL_NOT_FOUND = "No such trial in your clinic."
 # The form turns this code into the offer "mark as given in an earlier episode".
 TRIAL_BEFORE_ONSET_CODE = "before_episode_onset"
@@ -148,6 +154,23 @@ def apply_input(trial: TreatmentTrial, data: TrialInput) -> None:
         setattr(trial, name, value)
 
 
+def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
+    """Refuse weeks at dose longer than the course its dates allow."""
+    start, end = trial.start_date, trial.end_date
+    # An open course is left alone: its weeks may be counted up to a review date still to come.
+    if trial.weeks is None or start is None or end is None or end < start:
+        return
+    days = (end - start).days
+    if trial.weeks * 7 > days + WEEKS_SLACK_DAYS:
+        message = WEEKS_BEYOND_COURSE.format(
+            weeks=f"{trial.weeks.normalize():f}",
+            course=f"{days / 7:.1f}".removesuffix(".0"),
+            start=start.strftime("%-d %b %Y"),
+            end=end.strftime("%-d %b %Y"),
+        )
+        add_error(errors, "weeks", message, "weeks_beyond_course")
+
+
 def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
     """Return the errors of the rules that look beyond the trial's own fields."""
     errors: Errors = {}
@@ -167,6 +190,7 @@ def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patie
     ):
         message = TRIAL_BEFORE_ONSET.format(onset=episode.onset_date.isoformat())
         add_error(errors, "start_date", message, TRIAL_BEFORE_ONSET_CODE)
+    _weeks_errors(errors, trial)
     agent = trial.agent
     if agent is not None:
         if agent.clinic_id not in (None, patient.clinic_id):

@@ -369,3 +369,39 @@ def test_live_feedback_does_not_ask_for_fields_not_reached_yet(signed_in, psychi
     assert "This field is required" not in response.content.decode()
     response = client.post(create_url, {"kind": "antidepressant", "save": "1"})
     assert field_error(response, "start_date") == "This field is required."
+
+
+def test_number_fields_post_what_was_typed_so_letters_are_a_field_error(
+    signed_in, psychiatrist, create_url
+):
+    client = signed_in(psychiatrist)
+    page = client.get(create_url).content.decode()
+    dose = re.search(r'<input[^>]*name="dose_mg_per_day"[^>]*>', page).group(0)
+    # A browser's number input drops letters and posts nothing: the trial saved without a dose.
+    assert 'type="number"' not in dose
+    assert 'inputmode="decimal"' in dose
+    response = client.post(create_url, trial_data(dose_mg_per_day="15O"))
+    assert field_error(response, "dose_mg_per_day") == "Enter a number."
+    assert input_value(response, "dose_mg_per_day") == "15O"
+    assert not TreatmentTrial.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("weeks", "end_days", "error"),
+    [("500", 56, True), ("9.5", 56, True), ("9", 56, False), ("8", 56, False)],
+)
+def test_weeks_beyond_the_course_dates_are_a_field_error_on_weeks(
+    signed_in, psychiatrist, create_url, weeks, end_days, error
+):
+    start = ONSET + datetime.timedelta(days=10)
+    end = "" if end_days is None else (start + datetime.timedelta(days=end_days)).isoformat()
+    data = trial_data(weeks=weeks, start_date=start.isoformat(), end_date=end)
+    client = signed_in(psychiatrist)
+    live = client.post(create_url, data, HTTP_HX_REQUEST="true")
+    response = client.post(create_url, data)
+    if error:
+        assert "longer than the course" in live.context["form"].errors["weeks"][0]
+        assert "longer than the course" in field_error(response, "weeks")
+        assert not TreatmentTrial.objects.exists()
+    else:
+        assert response.status_code == 302
