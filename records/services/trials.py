@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 # above it. Applies where the catalogue gives a minimum in mg/day.
 ABSURD_DOSE_FACTOR = 10
 
-# A data-entry guard: weeks at dose cannot exceed the course from its start to its end. One week of slack allows for dates remembered to the nearest week.
+# A data-entry guard: weeks at dose cannot exceed the course from its start to its end. One
+# week of slack allows for dates remembered to the nearest week.
 WEEKS_SLACK_DAYS = 7
 WEEKS_BEYOND_COURSE = (
     "{weeks} weeks at dose is longer than the course ({course} weeks from {start} to {end}): "
