@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
-from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
 
 from .common import (
     Errors,
@@ -231,13 +231,19 @@ def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient)
 
 
 def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
-    """Give a new trial the next sequence number and a free id T<n>."""
+    """Give a new trial the next sequence number and an id T<n> the patient never had."""
     if trial.seq is None:
         highest = episode.trials.aggregate(highest=Max("seq"))["highest"]
         trial.seq = (highest or 0) + 1
     if not trial.code:
         taken = set(
             TreatmentTrial.objects.filter(episode__patient=patient).values_list("code", flat=True)
+        )
+        # A deleted trial's id stays in the change history, so it is never given again.
+        taken.update(
+            AuditEvent.objects.filter(
+                patient_id=patient.pk, object_type=ObjectType.TRIAL, action=AuditAction.CREATE
+            ).values_list("changes__code__1", flat=True)
         )
         number = trial.seq
         while f"T{number}" in taken:
