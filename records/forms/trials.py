@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import F, Q
 
+from records.brands import generic_for_brand
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
 from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
@@ -18,13 +19,15 @@ from .common import ServiceErrorsForm, model_field, version_field
 
 AGENT_LABEL = "Agent"
 AGENT_HELP = (
-    "Start typing: the catalogue suggests names. An agent it does not hold needs its class."
+    "Start typing: the catalogue suggests names and knows common brand names. An agent it "
+    "does not hold needs its class."
 )
 SWITCH_LABEL = "Ended by a switch into (hypo)mania"
 OPTIMISED_HELP = "Leave as not recorded to judge it from the dose."
 EXTENDED_HELP = "Leave as not recorded to judge it from the weeks at dose."
 ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
 REASON_MAX_LENGTH = 2000
+BRAND_RESOLVED = "{brand} → {generic}"
 MINIMUM_DOSE = "minimum {dose} mg/day"
 MINIMUM_LEVEL = "minimum serum level {level} mmol/L"
 
@@ -105,7 +108,7 @@ class AgentCatalogue:
         typed = " ".join(name.lower().split())
         if not typed:
             return None
-        entry = lookup_agent(typed)
+        entry = lookup_agent(typed) or lookup_agent(generic_for_brand(typed) or "")
         wanted = {typed, entry.name.lower()} if entry is not None else {typed}
         # A clinic's own entry is listed after the built-ins, so it wins a shared name.
         found = [agent for agent in self.agents if agent.name.lower() in wanted]
@@ -148,6 +151,8 @@ class TrialForm(ServiceErrorsForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.catalogue = catalogue
+        # "Zoloft → sertraline" when the typed agent is a brand name the catalogue resolved.
+        self.brand_note = ""
         for name in MODEL_FIELDS:
             self.fields[name] = model_field(TreatmentTrial, name)
         self.fields["agent_text"] = forms.CharField(
@@ -187,6 +192,10 @@ class TrialForm(ServiceErrorsForm):
     def clean(self) -> dict[str, Any]:
         """Check the outcome scores against their scale's range before anything scores them."""
         data = super().clean()
+        typed = data.get("agent_text") or ""
+        agent = self.catalogue.find(typed)
+        if agent is not None and generic_for_brand(typed) is not None:
+            self.brand_note = BRAND_RESOLVED.format(brand=typed.strip(), generic=agent.name)
         scale = data.get("outcome_scale")
         if scale in SCALE_CODES:
             for name in ("outcome_baseline_score", "outcome_end_score"):

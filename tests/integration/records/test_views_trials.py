@@ -405,3 +405,19 @@ def test_weeks_beyond_the_course_dates_are_a_field_error_on_weeks(
         assert not TreatmentTrial.objects.exists()
     else:
         assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("typed", "generic"), [("Zoloft", "sertraline"), ("EFFEXOR XL", "venlafaxine")]
+)
+def test_a_brand_name_is_recorded_as_its_generic_saying_so(
+    signed_in, psychiatrist, episode, create_url, typed, generic
+):
+    client = signed_in(psychiatrist)
+    live = client.post(create_url, trial_data(agent_text=typed), HTTP_HX_REQUEST="true")
+    assert live.context["form"].errors == {}
+    assert f"{typed} → {generic}" in html.unescape(live.content.decode())
+    response = client.post(create_url, trial_data(agent_text=typed))
+    assert response.status_code == 302
+    trial = TreatmentTrial.objects.get(episode=episode)
+    assert (trial.agent, trial.agent_name) == (builtin_agent(generic), "")
