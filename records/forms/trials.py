@@ -86,6 +86,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Source", ("information_source", "prospective", "last_confirmed_on")),
+    ("Notes", ("notes",)),
 )
 # Model fields the form edits as they are; the agent is typed as text and resolved.
 MODEL_FIELDS = tuple(
@@ -172,6 +173,7 @@ class TrialForm(ServiceErrorsForm):
         self.fields["agent_text"].widget.attrs.update(list="agent-catalogue", autocomplete="off")
         self.fields["drug_class"].widget.attrs.update(list="drug-classes", autocomplete="off")
         self.fields["therapy_type"].widget.attrs.update(list="therapy-types", autocomplete="off")
+        self.fields["notes"].widget.attrs.update(rows=3)
 
     @classmethod
     def initial_for(cls, trial: TreatmentTrial) -> dict[str, Any]:

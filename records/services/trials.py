@@ -94,6 +94,7 @@ TRIAL_FIELDS = (
     "outcome_end_score",
     "outcome",
     "reason_stopped",
+    "notes",
     "augments",
     "information_source",
     "prospective",
@@ -136,6 +137,7 @@ class TrialInput:
     outcome_end_score: Decimal | None = None
     outcome: str = ""
     reason_stopped: str = ""
+    notes: str = ""
     augments: TreatmentTrial | None = None
     information_source: str = ""
     prospective: bool | None = None

@@ -421,3 +421,20 @@ def test_a_brand_name_is_recorded_as_its_generic_saying_so(
     assert response.status_code == 302
     trial = TreatmentTrial.objects.get(episode=episode)
     assert (trial.agent, trial.agent_name) == (builtin_agent(generic), "")
+
+
+def test_trial_notes_are_saved_shown_on_edit_and_audited(
+    signed_in, psychiatrist, episode, create_url
+):
+    client = signed_in(psychiatrist)
+    note = "Stopped early: nausea; patient prefers evening dosing."
+    assert client.post(create_url, trial_data(notes=note)).status_code == 302
+    trial = TreatmentTrial.objects.get(episode=episode)
+    assert trial.notes == note
+    created = AuditEvent.objects.get(object_type="trial", object_id=trial.pk, action="create")
+    assert created.changes["notes"] == [None, note]
+    url = reverse("records:trial-update", args=[episode.patient_id, trial.pk])
+    assert note in client.get(url).content.decode()
+    client.post(url, trial_data(notes="Tolerated well.", version="1"))
+    updated = AuditEvent.objects.get(object_type="trial", object_id=trial.pk, action="update")
+    assert updated.changes["notes"] == [note, "Tolerated well."]
