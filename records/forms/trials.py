@@ -192,8 +192,9 @@ class TrialForm(ServiceErrorsForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        """Check the outcome scores against their scale's range before anything scores them."""
-        data = super().clean()
+        """Resolve a brand name; check outcome scores against their scale before any scoring."""
+        super().clean()
+        data = self.cleaned_data
         typed = data.get("agent_text") or ""
         agent = self.catalogue.find(typed)
         if agent is not None and generic_for_brand(typed) is not None:

@@ -81,7 +81,7 @@ def _draft(data: TrialInput, episode: Episode, saved: TreatmentTrial | None) -> 
 def _shown_errors(form: TrialForm, *, live: bool) -> list[tuple[str, str]]:
     """Return (label, message) for the feedback panel; while typing, not "required" yet."""
     # A field the clinician has not reached is not an error until they save.
-    shown = []
+    shown: list[tuple[str, str]] = []
     for name, errors in form.errors.as_data().items():
         label = str(form.fields[name].label) if name in form.fields else ""
         shown.extend(
