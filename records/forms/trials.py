@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import F, Q
 
-from records.brands import generic_for_brand
+from records.brands import BRANDS, generic_for_brand
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
 from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
@@ -28,6 +28,7 @@ EXTENDED_HELP = "Leave as not recorded to judge it from the weeks at dose."
 ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
 REASON_MAX_LENGTH = 2000
 BRAND_RESOLVED = "{brand} → {generic}"
+BRAND_OPTION = "brand of {generic}"
 MINIMUM_DOSE = "minimum {dose} mg/day"
 MINIMUM_LEVEL = "minimum serum level {level} mmol/L"
 
@@ -116,7 +117,7 @@ class AgentCatalogue:
         return found[-1] if found else None
 
     def options(self) -> list[tuple[str, str]]:
-        """Return (name, description) pairs for the agent suggestions."""
+        """Return (name, description) pairs for the agent suggestions, brand names after."""
         options = []
         for agent in self.agents:
             parts = [agent.drug_class]
@@ -126,6 +127,12 @@ class AgentCatalogue:
                 level = _plain(agent.minimum_serum_level_mmol_per_l)
                 parts.append(MINIMUM_LEVEL.format(level=level))
             options.append((agent.name, " · ".join(parts)))
+        held = {agent.name.lower() for agent in self.agents}
+        options.extend(
+            (brand.capitalize(), BRAND_OPTION.format(generic=generic))
+            for brand, generic in sorted(BRANDS.items())
+            if generic in held
+        )
         return options
 
 

@@ -64,6 +64,7 @@ def test_trial_form_suggests_the_catalogue_with_the_clinics_own_agents(
     assert '<option value="sertraline">SSRI · minimum 50 mg/day</option>' in page
     assert '<option value="lithium">lithium · minimum serum level 0.5 mmol/L</option>' in page
     assert '<option value="clinicdrugx">' in page
+    assert '<option value="Zoloft">brand of sertraline</option>' in page
 
 
 def test_trial_is_recorded_with_the_catalogued_agent_and_audited(
