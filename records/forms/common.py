@@ -25,6 +25,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class NumberTextInput(forms.TextInput):
+    """A number typed as text, with the numeric keypad: the server sees letters and says so.
+
+    A browser's number input posts nothing for "15O", so a typo silently became "not recorded".
+    """
+
+    def __init__(self, *, whole: bool = False) -> None:
+        super().__init__(attrs={"inputmode": "numeric" if whole else "decimal"})
+
+
 class NotRecordedBooleanSelect(forms.NullBooleanSelect):
     """Yes / no / not recorded, in the clinic's words rather than "Unknown"."""
 
@@ -41,6 +51,10 @@ def model_field(model: type[models.Model], name: str, **overrides: Any) -> forms
     assert field is not None, f"{model.__name__}.{name} has no form field"
     if isinstance(field, forms.DateField):
         field.widget = DateInput()
+    elif isinstance(field, forms.IntegerField):
+        # Django's decimal and float fields are integer fields too.
+        whole = not isinstance(field, forms.DecimalField | forms.FloatField)
+        field.widget = NumberTextInput(whole=whole)
     elif isinstance(field, forms.NullBooleanField):
         field.widget = NotRecordedBooleanSelect()
     elif isinstance(field, forms.ChoiceField) and not field.required:

@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.db.models import F, Q
 
+from records.brands import BRANDS, generic_for_brand
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
+from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
 from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
 from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
@@ -17,13 +19,16 @@ from .common import ServiceErrorsForm, model_field, version_field
 
 AGENT_LABEL = "Agent"
 AGENT_HELP = (
-    "Start typing: the catalogue suggests names. An agent it does not hold needs its class."
+    "Start typing: the catalogue suggests names and knows common brand names. An agent it "
+    "does not hold needs its class."
 )
 SWITCH_LABEL = "Ended by a switch into (hypo)mania"
 OPTIMISED_HELP = "Leave as not recorded to judge it from the dose."
 EXTENDED_HELP = "Leave as not recorded to judge it from the weeks at dose."
 ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
 REASON_MAX_LENGTH = 2000
+BRAND_RESOLVED = "{brand} → {generic}"
+BRAND_OPTION = "brand of {generic}"
 MINIMUM_DOSE = "minimum {dose} mg/day"
 MINIMUM_LEVEL = "minimum serum level {level} mmol/L"
 
@@ -82,6 +87,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Source", ("information_source", "prospective", "last_confirmed_on")),
+    ("Notes", ("notes",)),
 )
 # Model fields the form edits as they are; the agent is typed as text and resolved.
 MODEL_FIELDS = tuple(
@@ -104,14 +110,14 @@ class AgentCatalogue:
         typed = " ".join(name.lower().split())
         if not typed:
             return None
-        entry = lookup_agent(typed)
+        entry = lookup_agent(typed) or lookup_agent(generic_for_brand(typed) or "")
         wanted = {typed, entry.name.lower()} if entry is not None else {typed}
         # A clinic's own entry is listed after the built-ins, so it wins a shared name.
         found = [agent for agent in self.agents if agent.name.lower() in wanted]
         return found[-1] if found else None
 
     def options(self) -> list[tuple[str, str]]:
-        """Return (name, description) pairs for the agent suggestions."""
+        """Return (name, description) pairs for the agent suggestions, brand names after."""
         options = []
         for agent in self.agents:
             parts = [agent.drug_class]
@@ -121,6 +127,12 @@ class AgentCatalogue:
                 level = _plain(agent.minimum_serum_level_mmol_per_l)
                 parts.append(MINIMUM_LEVEL.format(level=level))
             options.append((agent.name, " · ".join(parts)))
+        held = {agent.name.lower() for agent in self.agents}
+        options.extend(
+            (brand.capitalize(), BRAND_OPTION.format(generic=generic))
+            for brand, generic in sorted(BRANDS.items())
+            if generic in held
+        )
         return options
 
 
@@ -147,6 +159,8 @@ class TrialForm(ServiceErrorsForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.catalogue = catalogue
+        # "Zoloft → sertraline" when the typed agent is a brand name the catalogue resolved.
+        self.brand_note = ""
         for name in MODEL_FIELDS:
             self.fields[name] = model_field(TreatmentTrial, name)
         self.fields["agent_text"] = forms.CharField(
@@ -166,16 +180,38 @@ class TrialForm(ServiceErrorsForm):
         self.fields["agent_text"].widget.attrs.update(list="agent-catalogue", autocomplete="off")
         self.fields["drug_class"].widget.attrs.update(list="drug-classes", autocomplete="off")
         self.fields["therapy_type"].widget.attrs.update(list="therapy-types", autocomplete="off")
+        self.fields["notes"].widget.attrs.update(rows=3)
 
     @classmethod
     def initial_for(cls, trial: TreatmentTrial) -> dict[str, Any]:
         """Return the form's initial values for editing a trial."""
+        values = {name: getattr(trial, name) for name in MODEL_FIELDS}
+        # Numbers as the clinician typed them: "8", "24.5", not the column's "8.00".
+        values = {
+            name: _plain(value) if isinstance(value, Decimal) else value
+            for name, value in values.items()
+        }
         return {
-            **{name: getattr(trial, name) for name in MODEL_FIELDS},
+            **values,
             "agent_text": trial.agent.name if trial.agent is not None else trial.agent_name,
             "augments": trial.augments_id,
             "version": trial.version,
         }
+
+    def clean(self) -> dict[str, Any]:
+        """Resolve a brand name; check outcome scores against their scale before any scoring."""
+        super().clean()
+        data = self.cleaned_data
+        typed = data.get("agent_text") or ""
+        agent = self.catalogue.find(typed)
+        if agent is not None and generic_for_brand(typed) is not None:
+            self.brand_note = BRAND_RESOLVED.format(brand=typed.strip(), generic=agent.name)
+        scale = data.get("outcome_scale")
+        if scale in SCALE_CODES:
+            for name in ("outcome_baseline_score", "outcome_end_score"):
+                for message in score_errors(scale, data.get(name)):
+                    self.add_error(name, message)
+        return data
 
     @property
     def offers_previous_episode(self) -> bool:

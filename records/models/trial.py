@@ -21,6 +21,7 @@ PERCENT_LIMIT = Decimal(100)
 
 MUST_BE_POSITIVE = "Must be more than 0."
 MUST_NOT_BE_NEGATIVE = "Cannot be negative."
+TRIAL_NOTES_MAX_LENGTH = 2000
 PERCENT_OUT_OF_RANGE = (
     "A percent reduction lies between −100 (symptoms doubled) and 100 (none left)."
 )
@@ -197,6 +198,11 @@ class TreatmentTrial(Tracked):
     outcome_end_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     outcome = models.CharField(max_length=30, choices=TrialOutcome.choices, blank=True)
     reason_stopped = models.CharField(max_length=30, choices=ReasonStopped.choices, blank=True)
+    notes = models.TextField(
+        blank=True,
+        max_length=TRIAL_NOTES_MAX_LENGTH,
+        help_text="Anything the fields above do not hold: tolerability, why it was changed …",
+    )
     augments = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

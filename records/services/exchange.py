@@ -21,6 +21,7 @@ from django.utils import timezone
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, snapshot
+from records.brands import generic_for_brand
 from records.history import default_params, episode_history, episode_params, scale_code_for_name
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
@@ -242,10 +243,10 @@ def agents_by_name(clinic_id: int) -> dict[str, Agent]:
 
 
 def catalogued_agent(name: str | None, agents: Mapping[str, Agent]) -> Agent | None:
-    """Return the catalogue entry an imported agent name means (aliases and formulations too)."""
+    """Return the catalogue entry an imported agent name means (aliases, brands, formulations)."""
     if not name:
         return None
-    entry = lookup_agent(name)
+    entry = lookup_agent(name) or lookup_agent(generic_for_brand(name) or "")
     if entry is not None and entry.name.lower() in agents:
         return agents[entry.name.lower()]
     return agents.get(" ".join(name.lower().split()))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
-from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
+from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
 
 from .changes import episode_changed
 from .common import (
@@ -44,6 +44,13 @@ if TYPE_CHECKING:
 # above it. Applies where the catalogue gives a minimum in mg/day.
 ABSURD_DOSE_FACTOR = 10
 
+# A data-entry guard: weeks at dose cannot exceed the course from its start to its end. One
+# week of slack allows for dates remembered to the nearest week.
+WEEKS_SLACK_DAYS = 7
+WEEKS_BEYOND_COURSE = (
+    "{weeks} weeks at dose is longer than the course ({course} weeks from {start} to {end}): "
+    "check the weeks or the dates."
+)
 TRIAL_NOT_FOUND = "No such trial in your clinic."
 # The form turns this code into the offer "mark as given in an earlier episode".
 TRIAL_BEFORE_ONSET_CODE = "before_episode_onset"
@@ -87,6 +94,7 @@ TRIAL_FIELDS = (
     "outcome_end_score",
     "outcome",
     "reason_stopped",
+    "notes",
     "augments",
     "information_source",
     "prospective",
@@ -129,6 +137,7 @@ class TrialInput:
     outcome_end_score: Decimal | None = None
     outcome: str = ""
     reason_stopped: str = ""
+    notes: str = ""
     augments: TreatmentTrial | None = None
     information_source: str = ""
     prospective: bool | None = None
@@ -146,6 +155,23 @@ def apply_input(trial: TreatmentTrial, data: TrialInput) -> None:
         if isinstance(value, str):
             value = value.strip()
         setattr(trial, name, value)
+
+
+def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
+    """Refuse weeks at dose longer than the course its dates allow."""
+    start, end = trial.start_date, trial.end_date
+    # An open course is left alone: its weeks may be counted up to a review date still to come.
+    if trial.weeks is None or start is None or end is None or end < start:
+        return
+    days = (end - start).days
+    if trial.weeks * 7 > days + WEEKS_SLACK_DAYS:
+        message = WEEKS_BEYOND_COURSE.format(
+            weeks=f"{trial.weeks.normalize():f}",
+            course=f"{days / 7:.1f}".removesuffix(".0"),
+            start=start.strftime("%-d %b %Y"),
+            end=end.strftime("%-d %b %Y"),
+        )
+        add_error(errors, "weeks", message, "weeks_beyond_course")
 
 
 def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
@@ -167,6 +193,7 @@ def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patie
     ):
         message = TRIAL_BEFORE_ONSET.format(onset=episode.onset_date.isoformat())
         add_error(errors, "start_date", message, TRIAL_BEFORE_ONSET_CODE)
+    _weeks_errors(errors, trial)
     agent = trial.agent
     if agent is not None:
         if agent.clinic_id not in (None, patient.clinic_id):
@@ -206,13 +233,19 @@ def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient)
 
 
 def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
-    """Give a new trial the next sequence number and a free id T<n>."""
+    """Give a new trial the next sequence number and an id T<n> the patient never had."""
     if trial.seq is None:
         highest = episode.trials.aggregate(highest=Max("seq"))["highest"]
         trial.seq = (highest or 0) + 1
     if not trial.code:
         taken = set(
             TreatmentTrial.objects.filter(episode__patient=patient).values_list("code", flat=True)
+        )
+        # A deleted trial's id stays in the change history, so it is never given again.
+        taken.update(
+            AuditEvent.objects.filter(
+                patient_id=patient.pk, object_type=ObjectType.TRIAL, action=AuditAction.CREATE
+            ).values_list("changes__code__1", flat=True)
         )
         number = trial.seq
         while f"T{number}" in taken:

@@ -1,5 +1,7 @@
 """Patient pages: the list, create and edit, and the patient page itself."""
 
+import re
+import sys
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -31,6 +33,7 @@ from staging.adequacy import OutcomeCategory
 from .common import NOTHING_SAVED, patient_url, record_opened
 
 PATIENTS_PER_PAGE = 25
+TRIAL_NUMBER = re.compile(r"T(\d+)")
 PATIENT_CREATED = "{name} ({number}) is recorded. Next: the current episode."
 PATIENT_UPDATED = "The patient's details are saved."
 OUTCOME_BADGES = {
@@ -70,9 +73,15 @@ class ScoreLine:
     highlighted: bool
 
 
+def _trial_number(row: TrialRow) -> tuple[int, str]:
+    """Order by trial number (T2 before T10); an imported id that is not T<n> comes last."""
+    match = TRIAL_NUMBER.fullmatch(row.trial.code)
+    return (int(match.group(1)), "") if match else (sys.maxsize, row.trial.code)
+
+
 def _trial_lines(rows: tuple[TrialRow, ...], patient_id: int, *, can_edit: bool) -> list[TrialLine]:
     lines = []
-    for row in rows:
+    for row in sorted(rows, key=_trial_number):
         trial = row.trial
         label, css = OUTCOME_BADGES[row.assessment.outcome]
         percent = trial.percent_reduction

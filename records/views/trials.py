@@ -72,8 +72,25 @@ def _draft(data: TrialInput, episode: Episode, saved: TreatmentTrial | None) -> 
         code=saved.code if saved is not None else NEW_TRIAL_CODE,
         seq=saved.seq if saved is not None else 0,
     )
+    # A saved trial's draft is that row, not a new one: its unique checks exclude itself.
+    draft._state.adding = saved is None
     apply_input(draft, data)
     return draft
+
+
+def _shown_errors(form: TrialForm, *, live: bool) -> list[tuple[str, str]]:
+    """Return (label, message) for the feedback panel; while typing, not "required" yet."""
+    # A field the clinician has not reached is not an error until they save.
+    shown: list[tuple[str, str]] = []
+    for name, errors in form.errors.as_data().items():
+        label = str(form.fields[name].label) if name in form.fields else ""
+        shown.extend(
+            (label, message)
+            for error in errors
+            if not (live and error.code == "required")
+            for message in error.messages
+        )
+    return shown
 
 
 def _render(
@@ -84,8 +101,10 @@ def _render(
     trial: TreatmentTrial | None,
     feedback: TrialAssessment | None,
 ) -> HttpResponse:
+    live = is_htmx(request)
     context = {
         "form": form,
+        "form_errors": _shown_errors(form, live=live),
         "patient": patient,
         "episode": episode,
         "trial": trial,
@@ -94,7 +113,7 @@ def _render(
         "drug_classes": drug_classes(),
         "therapy_types": therapy_types(),
     }
-    if is_htmx(request):
+    if live:
         return render(request, "records/_trial_adequacy.html", context)
     return render(request, "records/trial_form.html", context)
 

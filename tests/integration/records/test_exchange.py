@@ -21,11 +21,16 @@ from records.models import (
     ScaleAdministration,
     TreatmentTrial,
 )
-from records.services.exchange import patient_history_export, patient_history_import
+from records.services.exchange import (
+    agents_by_name,
+    catalogued_agent,
+    patient_history_export,
+    patient_history_import,
+)
 from staging.history import History
 from staging.jsonio import parse_history
 from staging.registry import stage_all
-from tests.factories import EpisodeFactory, PatientFactory
+from tests.factories import EpisodeFactory, PatientFactory, builtin_agent
 
 VIGNETTES = {vignette["id"]: vignette for vignette in vignettes()}
 
@@ -276,3 +281,10 @@ def test_the_documented_example_imports_and_exports_unchanged(clinic, psychiatri
         access=access, patient_id=patient.pk, assessment_date=original.assessment_date
     )
     assert parse_history(exported)[0] == original
+
+
+def test_an_imported_brand_name_is_the_catalogued_generic(clinic):
+    agents = agents_by_name(clinic.pk)
+    assert catalogued_agent("Lustral", agents) == builtin_agent("sertraline")
+    assert catalogued_agent("Seroquel XL", agents) == builtin_agent("quetiapine")
+    assert catalogued_agent("Unheardofan", agents) is None

@@ -112,8 +112,10 @@ def form(
     The second reaches the services' own checks, which a fully random post seldom passes.
     """
     random = st.fixed_dictionaries(fields)
-    spoiled = st.dictionaries(
-        st.sampled_from(sorted(fields)), st.one_of(st.none(), VALUE), max_size=3
+    # A spoiled field takes a value of its own strategy: its edge cases (a score just beyond its
+    # scale) as well as hostile ones.
+    spoiled = st.lists(st.sampled_from(sorted(fields)), max_size=3, unique=True).flatmap(
+        lambda names: st.fixed_dictionaries({name: fields[name] for name in names})
     )
     return st.one_of(random, spoiled.map(lambda changes: {**valid, **changes})).map(
         lambda data: {name: value for name, value in data.items() if value is not None}
@@ -205,6 +207,8 @@ EPISODE = {
     "personality_disorder": field("traits"),
     "psychosocial_stressors": field("none"),
 }
+# Scores inside, on and beyond the bounds of the scales (MADRS 0-60, HAM-D 0-52, CGI-S 1-7 …).
+SCALE_SCORE = field("0", "7", "20", "27", "52", "53", "60", "61", "80", "-1", "10.5", "0.5")
 TRIAL = {
     "kind": field(*TrialKind.values),
     "agent_text": field("sertraline", "Lithium", "T3", "paroxetine CR", "Newdrugamine"),
@@ -222,9 +226,9 @@ TRIAL = {
     "therapist_trained": field("true"),
     "adherence": field("good", "poor"),
     "percent_symptom_reduction": field("20", "150"),
-    "outcome_scale": field("HAMD17", "WPAI"),
-    "outcome_baseline_score": field("20"),
-    "outcome_end_score": field("10", "99"),
+    "outcome_scale": field(*scales.ScaleCode),
+    "outcome_baseline_score": SCALE_SCORE,
+    "outcome_end_score": SCALE_SCORE,
     "outcome": field("switch_to_mania"),
     "reason_stopped": field("ineffective"),
     "augments": field("1"),
@@ -263,6 +267,14 @@ VALID_TRIAL = {
     "percent_symptom_reduction": "20",
     "start_date": "2024-06-01",
 }
+# A trial whose outcome is a pair of scale scores, not a percent: the scores reach records/scales.
+VALID_SCORED_TRIAL = {
+    **{name: value for name, value in VALID_TRIAL.items() if name != "percent_symptom_reduction"},
+    "outcome_scale": "MADRS",
+    "outcome_baseline_score": "30",
+    "outcome_end_score": "12",
+}
+TRIAL_POSTS = st.one_of(form(TRIAL, VALID_TRIAL), form(TRIAL, VALID_SCORED_TRIAL))
 VALID_SCALE = {"administered_on": "2024-07-01", "total": "20"}
 VALID_OVERRIDE = {"adequate": "no", "reason": "Per pharmacy records.", "version": "1"}
 
@@ -297,24 +309,68 @@ def test_episode_update_form(world, data):
 
 
 @FUZZ
-@given(data=form(TRIAL, VALID_TRIAL), button=st.sampled_from(["save", "save_another", "preview"]))
+@given(data=TRIAL_POSTS, button=st.sampled_from(["save", "save_another", "preview"]))
 def test_trial_create_form(world, data, button):
     url = reverse("records:trial-create", args=[world.patient.pk, world.episode.pk])
     post_and_check(world, url, {**data, button: "1"})
 
 
 @FUZZ
-@given(data=form(TRIAL, VALID_TRIAL))
+@given(data=TRIAL_POSTS)
 def test_trial_live_feedback(world, data):
     url = reverse("records:trial-create", args=[world.patient.pk, world.episode.pk])
     post_and_check(world, url, data, HTTP_HX_REQUEST="true")
 
 
+# Every other field valid, so the scale-bounded ones reach the scoring of the outcome.
+SCORED_OUTCOMES = st.fixed_dictionaries(
+    {
+        "outcome_scale": st.sampled_from(list(scales.ScaleCode)).map(str),
+        "outcome_baseline_score": SCALE_SCORE,
+        "outcome_end_score": SCALE_SCORE,
+    }
+).map(
+    lambda data: {
+        **VALID_SCORED_TRIAL,
+        **{name: value for name, value in data.items() if value is not None},
+    }
+)
+
+
 @FUZZ
-@given(data=form({**TRIAL, **VERSION}, {**VALID_TRIAL, "version": "1"}))
-def test_trial_update_form(world, data):
+@given(
+    data=SCORED_OUTCOMES,
+    how=st.sampled_from([("save", {}), ("preview", {}), ("live", {"HTTP_HX_REQUEST": "true"})]),
+    edit=st.booleans(),
+)
+def test_trial_scale_bounded_fields(world, data, how, edit):
+    button, headers = how
+    if edit:
+        url = reverse("records:trial-update", args=[world.patient.pk, world.trial.pk])
+        data = {**data, "version": "1"}
+    else:
+        url = reverse("records:trial-create", args=[world.patient.pk, world.episode.pk])
+    post_and_check(world, url, {**data, button: "1"}, **headers)
+
+
+TRIAL_EDITS = st.one_of(
+    form({**TRIAL, **VERSION}, {**VALID_TRIAL, "version": "1"}),
+    form({**TRIAL, **VERSION}, {**VALID_SCORED_TRIAL, "version": "1"}),
+)
+
+
+@FUZZ
+@given(data=TRIAL_EDITS, button=st.sampled_from(["save", "preview"]))
+def test_trial_update_form(world, data, button):
     url = reverse("records:trial-update", args=[world.patient.pk, world.trial.pk])
-    post_and_check(world, url, data)
+    post_and_check(world, url, {**data, button: "1"})
+
+
+@FUZZ
+@given(data=TRIAL_EDITS)
+def test_trial_update_live_feedback(world, data):
+    url = reverse("records:trial-update", args=[world.patient.pk, world.trial.pk])
+    post_and_check(world, url, data, HTTP_HX_REQUEST="true")
 
 
 @FUZZ

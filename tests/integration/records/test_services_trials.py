@@ -415,3 +415,16 @@ def test_role_without_the_edit_permission_gets_permission_denied(episode, role_f
             acting_user=user, trial_id=trial.pk, expected_version=1, adequate=True, reason="x"
         )
     assert not AuditEvent.objects.exists()
+
+
+def test_a_deleted_trials_number_is_never_given_again(episode, psychiatrist):
+    def record() -> TreatmentTrial:
+        return trial_record(acting_user=psychiatrist, episode_id=episode.pk, data=sertraline())
+
+    first, second = record(), record()
+    trial_delete(acting_user=psychiatrist, trial_id=second.pk, expected_version=1)
+    third, fourth = record(), record()
+    assert (first.code, second.code, third.code, fourth.code) == ("T1", "T2", "T3", "T4")
+    trial_delete(acting_user=psychiatrist, trial_id=fourth.pk, expected_version=1)
+    trial_delete(acting_user=psychiatrist, trial_id=third.pk, expected_version=1)
+    assert record().code == "T5"

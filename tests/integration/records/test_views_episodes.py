@@ -122,3 +122,21 @@ def test_episode_of_another_patient_is_404(signed_in, psychiatrist, patient, cli
     other = EpisodeFactory(patient__clinic=clinic)
     url = reverse("records:episode-update", args=[patient.pk, other.pk])
     assert signed_in(psychiatrist).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("editing", [False, True], ids=["create", "update"])
+def test_out_of_range_baseline_score_is_a_field_error_with_everything_kept(
+    signed_in, psychiatrist, patient, editing
+):
+    if editing:
+        episode = EpisodeFactory(patient=patient, onset_date=ONSET)
+        url = reverse("records:episode-update", args=[patient.pk, episode.pk])
+        data = episode_data(baseline_scale="MADRS", baseline_score="80", version="1")
+    else:
+        url = reverse("records:episode-create", args=[patient.pk])
+        data = episode_data(baseline_scale="MADRS", baseline_score="80")
+    response = signed_in(psychiatrist).post(url, data)
+    assert response.status_code == 200
+    assert field_error(response, "baseline_score") == "MADRS total must be between 0 and 60"
+    assert response.context["form"]["baseline_score"].value() == "80"
+    assert response.context["form"]["onset_date"].value() == "2024-09-01"

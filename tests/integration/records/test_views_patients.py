@@ -367,3 +367,36 @@ def test_patient_pages_link_the_report_and_the_csv_import(signed_in, psychiatris
     assert reverse("records:patient-report", args=[episode.patient_id]).encode() in detail.content
     listing = client.get(reverse("records:patient-list"))
     assert reverse("records:import-csv").encode() in listing.content
+
+
+def test_trial_table_is_in_trial_number_order_with_start_end_and_ongoing(
+    signed_in, psychiatrist, episode
+):
+    start = ONSET + datetime.timedelta(days=5)
+    # T5 started before T4 (entered late), and T10 sorts after T9, not after T1.
+    for code, seq, days, end in [
+        ("T4", 1, 40, 90),
+        ("T5", 2, 0, 35),
+        ("T10", 3, 120, None),
+        ("T9", 4, 100, 110),
+    ]:
+        TrialFactory(
+            episode=episode,
+            code=code,
+            seq=seq,
+            weeks=Decimal(1),
+            start_date=start + datetime.timedelta(days=days),
+            end_date=None if end is None else start + datetime.timedelta(days=end),
+        )
+    response = signed_in(psychiatrist).get(
+        reverse("records:patient-detail", args=[episode.patient_id])
+    )
+    lines = response.context["trial_lines"]
+    assert [line.row.trial.code for line in lines] == ["T4", "T5", "T9", "T10"]
+    page = re.sub(r"\s+", " ", html.unescape(response.content.decode()))
+    row = re.search(r'data-testid="trial-row-T10".*?</tr>', page).group(0)
+    assert "ongoing" in row
+    row = re.search(r'data-testid="trial-row-T5".*?</tr>', page).group(0)
+    assert "6 May 2024" in row
+    assert "10 Jun 2024" in row
+    assert '<th scope="col">Ended</th>' in page

@@ -64,6 +64,7 @@ def test_trial_form_suggests_the_catalogue_with_the_clinics_own_agents(
     assert '<option value="sertraline">SSRI · minimum 50 mg/day</option>' in page
     assert '<option value="lithium">lithium · minimum serum level 0.5 mmol/L</option>' in page
     assert '<option value="clinicdrugx">' in page
+    assert '<option value="Zoloft">brand of sertraline</option>' in page
 
 
 def test_trial_is_recorded_with_the_catalogued_agent_and_audited(
@@ -296,3 +297,145 @@ def test_trial_of_another_patients_episode_is_404(signed_in, psychiatrist, trial
     assert client.get(foreign_trial).status_code == 404
     url = reverse("records:trial-create", args=[trial.episode.patient_id, other.pk])
     assert client.get(url).status_code == 404
+
+
+OUT_OF_RANGE_END = {
+    "percent_symptom_reduction": "",
+    "outcome_scale": "MADRS",
+    "outcome_baseline_score": "30",
+    "outcome_end_score": "80",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "headers"),
+    [({}, {"HTTP_HX_REQUEST": "true"}), ({"preview": "1"}, {}), ({"save": "1"}, {})],
+    ids=["live", "check", "save"],
+)
+def test_out_of_range_end_score_is_a_field_error_with_everything_kept(
+    signed_in, psychiatrist, create_url, extra, headers
+):
+    data = trial_data(**OUT_OF_RANGE_END)
+    response = signed_in(psychiatrist).post(create_url, {**data, **extra}, **headers)
+    assert response.status_code == 200
+    assert response.context["form"].errors["outcome_end_score"] == [
+        "MADRS total must be between 0 and 60"
+    ]
+    if not headers:
+        assert field_error(response, "outcome_end_score") == "MADRS total must be between 0 and 60"
+        assert input_value(response, "outcome_end_score") == "80"
+        assert input_value(response, "agent_text") == "Sertraline"
+    assert not TreatmentTrial.objects.exists()
+
+
+def test_out_of_range_end_score_on_an_edit_is_a_field_error(signed_in, psychiatrist, trial):
+    url = reverse("records:trial-update", args=[trial.episode.patient_id, trial.pk])
+    data = trial_data(**OUT_OF_RANGE_END, version="1")
+    client = signed_in(psychiatrist)
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = client.post(url, data, **headers)
+        assert response.status_code == 200
+        assert (
+            "MADRS total must be between 0 and 60"
+            in response.context["form"].errors["outcome_end_score"]
+        )
+    assert TreatmentTrial.objects.get(pk=trial.pk).version == 1
+
+
+def test_live_feedback_of_an_edit_does_not_find_the_trial_a_duplicate_of_itself(
+    signed_in, psychiatrist, trial
+):
+    url = reverse("records:trial-update", args=[trial.episode.patient_id, trial.pk])
+    response = signed_in(psychiatrist).post(
+        url, trial_data(weeks="10", version="1"), HTTP_HX_REQUEST="true"
+    )
+    assert response.context["form"].errors == {}
+    assert "already exists" not in response.content.decode()
+    assert response.context["feedback"] is not None
+
+
+def test_edit_form_shows_numbers_as_entered(signed_in, psychiatrist, episode):
+    saved = TrialFactory(
+        episode=episode, code="T1", seq=1, dose_mg_per_day=Decimal("100.00"), weeks=Decimal("24.5")
+    )
+    url = reverse("records:trial-update", args=[episode.patient_id, saved.pk])
+    response = signed_in(psychiatrist).get(url)
+    assert input_value(response, "dose_mg_per_day") == "100"
+    assert input_value(response, "weeks") == "24.5"
+
+
+def test_live_feedback_does_not_ask_for_fields_not_reached_yet(signed_in, psychiatrist, create_url):
+    client = signed_in(psychiatrist)
+    response = client.post(create_url, {"kind": "antidepressant"}, HTTP_HX_REQUEST="true")
+    assert "This field is required" not in response.content.decode()
+    response = client.post(create_url, {"kind": "antidepressant", "save": "1"})
+    assert field_error(response, "start_date") == "This field is required."
+
+
+def test_number_fields_post_what_was_typed_so_letters_are_a_field_error(
+    signed_in, psychiatrist, create_url
+):
+    client = signed_in(psychiatrist)
+    page = client.get(create_url).content.decode()
+    dose = re.search(r'<input[^>]*name="dose_mg_per_day"[^>]*>', page).group(0)
+    # A browser's number input drops letters and posts nothing: the trial saved without a dose.
+    assert 'type="number"' not in dose
+    assert 'inputmode="decimal"' in dose
+    response = client.post(create_url, trial_data(dose_mg_per_day="15O"))
+    assert field_error(response, "dose_mg_per_day") == "Enter a number."
+    assert input_value(response, "dose_mg_per_day") == "15O"
+    assert not TreatmentTrial.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("weeks", "end_days", "error"),
+    [("500", 56, True), ("9.5", 56, True), ("9", 56, False), ("8", 56, False)],
+)
+def test_weeks_beyond_the_course_dates_are_a_field_error_on_weeks(
+    signed_in, psychiatrist, create_url, weeks, end_days, error
+):
+    start = ONSET + datetime.timedelta(days=10)
+    end = "" if end_days is None else (start + datetime.timedelta(days=end_days)).isoformat()
+    data = trial_data(weeks=weeks, start_date=start.isoformat(), end_date=end)
+    client = signed_in(psychiatrist)
+    live = client.post(create_url, data, HTTP_HX_REQUEST="true")
+    response = client.post(create_url, data)
+    if error:
+        assert "longer than the course" in live.context["form"].errors["weeks"][0]
+        assert "longer than the course" in field_error(response, "weeks")
+        assert not TreatmentTrial.objects.exists()
+    else:
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("typed", "generic"), [("Zoloft", "sertraline"), ("EFFEXOR XL", "venlafaxine")]
+)
+def test_a_brand_name_is_recorded_as_its_generic_saying_so(
+    signed_in, psychiatrist, episode, create_url, typed, generic
+):
+    client = signed_in(psychiatrist)
+    live = client.post(create_url, trial_data(agent_text=typed), HTTP_HX_REQUEST="true")
+    assert live.context["form"].errors == {}
+    assert f"{typed} → {generic}" in html.unescape(live.content.decode())
+    response = client.post(create_url, trial_data(agent_text=typed))
+    assert response.status_code == 302
+    trial = TreatmentTrial.objects.get(episode=episode)
+    assert (trial.agent, trial.agent_name) == (builtin_agent(generic), "")
+
+
+def test_trial_notes_are_saved_shown_on_edit_and_audited(
+    signed_in, psychiatrist, episode, create_url
+):
+    client = signed_in(psychiatrist)
+    note = "Stopped early: nausea; patient prefers evening dosing."
+    assert client.post(create_url, trial_data(notes=note)).status_code == 302
+    trial = TreatmentTrial.objects.get(episode=episode)
+    assert trial.notes == note
+    created = AuditEvent.objects.get(object_type="trial", object_id=trial.pk, action="create")
+    assert created.changes["notes"] == [None, note]
+    url = reverse("records:trial-update", args=[episode.patient_id, trial.pk])
+    assert note in client.get(url).content.decode()
+    client.post(url, trial_data(notes="Tolerated well.", version="1"))
+    updated = AuditEvent.objects.get(object_type="trial", object_id=trial.pk, action="update")
+    assert updated.changes["notes"] == [note, "Tolerated well."]
