@@ -30,10 +30,11 @@ from pseudoresistance.services import CRITERIA_NO_LONGER_MET
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from records.access import access_for_user
 from records.csv_sample import HEADER
+from records.history import episode_params
 from records.models import Clinic, Episode, Patient, TreatmentTrial
 from records.services import EpisodeInput, TrialInput, episode_create, trial_record
 from records.services.csv_import import csv_import, read
-from records.services.episodes import EPISODE_FIELDS
+from records.services.episodes import EPISODE_FIELDS, episode_staging_parameters_update
 from records.services.exchange import patient_history_import
 from records.services.trials import TRIAL_FIELDS
 from staging.bench import generate_history
@@ -126,6 +127,24 @@ def enter_by_hand(user: User, source: Patient, target: Patient) -> None:
         )
 
 
+def same_parameters(user: User, source: Patient, target: Patient) -> None:
+    """Give the target's episode the source's own staging parameters, as the parameters page does.
+
+    A JSON history carries its parameters; by hand and in a CSV file they are set on the
+    episode's parameters page afterwards (the CSV format has no column for them).
+    """
+    episode = source.episodes.get()
+    if not episode.staging_parameters:
+        return
+    entered = target.episodes.get()
+    episode_staging_parameters_update(
+        acting_user=user,
+        episode_id=entered.pk,
+        expected_version=entered.version,
+        data=episode_params(episode),
+    )
+
+
 def trial_values(patient: Patient) -> list[dict[str, Any]]:
     return [
         {
@@ -147,6 +166,7 @@ def outcome(patient: Patient) -> dict[str, Any]:
     snapshot = EpisodeSnapshot.objects.get(episode=episode)
     return {
         "episode": {name: getattr(episode, name) for name in EPISODE_FIELDS},
+        "staging_parameters": episode.staging_parameters,
         "trials": trial_values(patient),
         "active_cases": active,
         "snapshot": {
@@ -210,12 +230,14 @@ def enter_three_ways(
                 clinic=clinic, record_number=f"H-{number}", diagnosis=diagnosis
             )
             enter_by_hand(psychiatrist, source, by_hand)
+            same_parameters(psychiatrist, source, by_hand)
             rows.extend(csv_rows(source, f"C-{number}"))
             entered.append({"json": source, "hand": by_hand, "number": number})  # type: ignore[dict-item]
         csv_import(acting_user=psychiatrist, clinic=clinic, data=csv_file(rows))
         for ways in entered:
             number = ways.pop("number")
             ways["csv"] = Patient.objects.get(clinic=clinic, record_number=f"C-{number}")
+            same_parameters(psychiatrist, ways["json"], ways["csv"])
         return entered
 
     return enter
