@@ -4,6 +4,8 @@ Every PDF is an audited export named by record number and date; every page is th
 clinic's patient only (404 otherwise) and preparing needs the right to edit clinical data.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -83,29 +85,41 @@ def _current_version(episode_id: int) -> int:
     return saved.version if saved is not None else 0
 
 
+def _words_saved(
+    request: HttpRequest,
+    form: PreparationForm | LetterForm,
+    episode_id: int,
+    save: Callable[..., ReportPreparation],
+) -> bool:
+    """Save the form's words through the service; on a refusal, errors beside the fields."""
+    if form.is_valid():
+        try:
+            save(
+                acting_user=request.user,
+                episode_id=episode_id,
+                expected_version=form.cleaned_data["version"],
+                data=form.to_input(),
+            )
+        except StaleEditError as error:
+            form.add_service_errors(error)
+            form.keep_latest_version(_current_version(episode_id))
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return True
+    messages.error(request, NOTHING_SAVED)
+    return False
+
+
 @require_http_methods(["GET", "POST"])
 def report_prepare_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Fill the reason for referral, referrer, impression and plan before printing."""
     patient, episode_id, preparation = _episode_preparation(patient_id, request)
     if request.method == "POST":
         form = PreparationForm(request.POST)
-        if form.is_valid():
-            try:
-                report_preparation_save(
-                    acting_user=request.user,
-                    episode_id=episode_id,
-                    expected_version=form.cleaned_data["version"],
-                    data=form.to_input(),
-                )
-            except StaleEditError as error:
-                form.add_service_errors(error)
-                form.keep_latest_version(_current_version(episode_id))
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(request, PREPARED)
-                return redirect(reverse("records:patient-report", args=[patient_id]))
-        messages.error(request, NOTHING_SAVED)
+        if _words_saved(request, form, episode_id, report_preparation_save):
+            messages.success(request, PREPARED)
+            return redirect(reverse("records:patient-report", args=[patient_id]))
     else:
         form = PreparationForm(initial=PreparationForm.initial_for(preparation))
         access = clinic_access(request, Permission.EDIT_CLINICAL_DATA)
@@ -123,23 +137,9 @@ def report_letter_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     if request.method == "POST":
         _patient, episode_id, _saved = _episode_preparation(patient_id, request)
         form = LetterForm(request.POST)
-        if form.is_valid():
-            try:
-                report_letter_save(
-                    acting_user=request.user,
-                    episode_id=episode_id,
-                    expected_version=form.cleaned_data["version"],
-                    data=form.to_input(),
-                )
-            except StaleEditError as error:
-                form.add_service_errors(error)
-                form.keep_latest_version(_current_version(episode_id))
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(request, LETTER_SAVED)
-                return redirect(reverse("records:report-letter", args=[patient_id]))
-        messages.error(request, NOTHING_SAVED)
+        if _words_saved(request, form, episode_id, report_letter_save):
+            messages.success(request, LETTER_SAVED)
+            return redirect(reverse("records:report-letter", args=[patient_id]))
     letter = patient_letter(access=access, patient_id=patient.pk)
     patient_record_opened(access=access, patient=patient, page=RecordPage.LETTER)
     if form is None and can_edit and letter.report.episode is not None:
