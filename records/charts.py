@@ -1,10 +1,15 @@
-"""The patient page's score chart: plotly figures as plain JSON, drawn by static/js."""
+"""The patient page's timeline and the report's score charts: plotly figures as plain JSON.
 
+static/js/score-charts.js draws them on the page; records/report_charts.py reuses the score charts.
+"""
+
+import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from records import scales
-from records.selectors import ScaleRow
+from records.selectors import ScaleRow, TrialRow
 
 SCORE_COLOUR = "#1f4e79"
 REMISSION_COLOUR = "#2e7d32"
@@ -103,3 +108,309 @@ def score_charts(rows: Sequence[ScaleRow]) -> list[dict[str, Any]]:
         _figure(scales.SCALES[scales.ScaleCode(code)], scale_rows)
         for code, scale_rows in by_scale.items()
     ]
+
+
+# The patient page's one timeline: a row of scores per scale, then the trials as bars, all on
+# one date axis, so the page shows what was given when the scores moved.
+TRIAL_COLOUR = "#8fb3d9"
+TRIAL_PREVIOUS_COLOUR = "#c9d2db"
+SCALE_ROW_HEIGHT = 190
+TRIAL_LANE_HEIGHT = 26
+ROW_GAP = 56
+TIMELINE_MARGIN = {"l": 44, "r": 12, "t": 28, "b": 36}
+# Days either side of the first and last date: a lone score gets a readable week-wide axis
+# instead of plotly's millisecond ticks around a single instant.
+PAD_DAYS = 7
+PAD_SHARE = 0.03
+MS_PER_DAY = 86_400_000
+SCALE_TITLE = "{name} total ({low}–{high}; {direction})"
+HIGHER_WORSE = "higher is worse"
+HIGHER_BETTER = "higher is better"
+REMISSION_NOTE = "remission {rule}"
+RESPONSE_NOTE = "response ≤ {threshold:g} (half the first score)"
+TRIALS_TITLE = "Trials of this episode"
+ONGOING = "ongoing"
+END_FROM_WEEKS = "end not recorded: start plus weeks at dose"
+TRIAL_HOVER = "%{customdata}<extra></extra>"
+
+
+@dataclass(frozen=True)
+class TimelineTrial:
+    """A trial of the episode as the timeline draws it: its dates and what was given, in words."""
+
+    code: str
+    start: datetime.date
+    end: datetime.date
+    ongoing: bool
+    from_weeks: bool
+    label: str
+    detail: str
+
+
+def timeline_trials(
+    rows: Sequence[TrialRow], assessment_date: datetime.date
+) -> tuple[TimelineTrial, ...]:
+    """Return the episode's trials with an end for the axis: recorded, from the weeks, or today."""
+    trials = []
+    for row in rows:
+        if not row.current:
+            continue  # an earlier episode's trial would stretch the axis over years
+        trial = row.trial
+        ongoing = False
+        ending = ""
+        if trial.end_date is not None:
+            end = trial.end_date
+        elif trial.weeks is not None:
+            end = trial.start_date + datetime.timedelta(weeks=float(trial.weeks))
+            ending = END_FROM_WEEKS
+        else:
+            end, ongoing = max(assessment_date, trial.start_date), True
+        amount = trial.amount_text(weeks=False)
+        label = " ".join(part for part in (trial.code, trial.agent_label, amount) if part)
+        dates = f"{_day(trial.start_date)} to {ONGOING if ongoing else _day(end)}"
+        detail = " · ".join(part for part in (label, dates, ending) if part)
+        trials.append(
+            TimelineTrial(trial.code, trial.start_date, end, ongoing, bool(ending), label, detail)
+        )
+    return tuple(sorted(trials, key=lambda t: (t.start, t.code)))
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _date_range(days: Sequence[datetime.date]) -> list[str]:
+    first, last = min(days), max(days)
+    pad = datetime.timedelta(days=max(PAD_DAYS, round((last - first).days * PAD_SHARE)))
+    return [(first - pad).isoformat(), (last + pad).isoformat()]
+
+
+def _scale_traces(
+    definition: scales.ScaleDefinition, rows: Sequence[ScaleRow], axis: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], float]:
+    """Return a scale's score line, its threshold lines and their labels, and its top."""
+    totals = [float(row.administration.total_value or 0) for row in rows]
+    trace = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": f"{definition.name} total",
+        "x": [row.administration.administered_on.isoformat() for row in rows],
+        "y": totals,
+        "text": [row.band or "" for row in rows],
+        "hovertemplate": f"{definition.name} " + HOVER,
+        "line": {"color": SCORE_COLOUR, "width": 2},
+        "marker": {"size": 8},
+        "xaxis": "x",
+        "yaxis": axis,
+    }
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    levels = list(totals)
+    lines = []
+    rule = definition.remission
+    if rule is not None:
+        lines.append(
+            (rule.threshold, REMISSION_COLOUR, "dash", REMISSION_NOTE.format(rule=rule.label))
+        )
+    if definition.percent_change_outcome and totals[0] > 0:
+        # Response is a 50 % reduction from the episode's first score of the scale (1.3).
+        threshold = totals[0] * (100 - scales.RESPONSE.percent) / 100
+        lines.append((threshold, RESPONSE_COLOUR, "dot", RESPONSE_NOTE.format(threshold=threshold)))
+    for y, colour, dash, text in lines:
+        shape = _line(y, colour, dash)
+        shape["yref"] = axis
+        shapes.append(shape)
+        notes.append(
+            {
+                "text": text,
+                "xref": "paper",
+                "x": 1,
+                "xanchor": "right",
+                "yref": axis,
+                "y": y,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10, "color": colour},
+            }
+        )
+        levels.append(y)
+    return trace, shapes, notes, max(levels) * HEAD_ROOM or 1
+
+
+def _trial_trace(trials: Sequence[TimelineTrial], axis: str) -> dict[str, Any]:
+    # Horizontal bars on a date axis: each starts at `base` and is `x` milliseconds long.
+    return {
+        "type": "bar",
+        "orientation": "h",
+        "name": TRIALS_TITLE,
+        "y": [trial.code for trial in trials],
+        "base": [trial.start.isoformat() for trial in trials],
+        "x": [max((trial.end - trial.start).days, 1) * MS_PER_DAY for trial in trials],
+        "text": [trial.label for trial in trials],
+        "customdata": [trial.detail for trial in trials],
+        "hovertemplate": TRIAL_HOVER,
+        "textposition": "auto",
+        "insidetextanchor": "start",
+        "textfont": {"size": 11},
+        "marker": {"color": TRIAL_COLOUR, "line": {"color": SCORE_COLOUR, "width": 1}},
+        "xaxis": "x",
+        "yaxis": axis,
+    }
+
+
+def score_timeline(
+    score_rows: Sequence[ScaleRow], trials: Sequence[TimelineTrial]
+) -> dict[str, Any] | None:
+    """Return one figure: a score row per scale, stacked over the episode's trials as bars.
+
+    All rows share one date axis, padded by days either side (PAD_DAYS); None when the episode
+    has neither a score nor a trial.
+    """
+    by_scale: dict[str, list[ScaleRow]] = {}
+    for row in score_rows:
+        if row.administration.total is not None:
+            by_scale.setdefault(row.administration.scale, []).append(row)
+    days = [row.administration.administered_on for rows in by_scale.values() for row in rows]
+    days += [day for trial in trials for day in (trial.start, trial.end)]
+    if not days:
+        return None
+    heights = [SCALE_ROW_HEIGHT] * len(by_scale)
+    if trials:
+        heights.append(TRIAL_LANE_HEIGHT * len(trials) + TRIAL_LANE_HEIGHT)
+    plot_height = sum(heights) + ROW_GAP * (len(heights) - 1)
+    traces: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {}
+    top = plot_height
+    for index, height in enumerate(heights):
+        name = "yaxis" if index == 0 else f"yaxis{index + 1}"
+        axis = "y" if index == 0 else f"y{index + 1}"
+        domain = [(top - height) / plot_height, top / plot_height]
+        top -= height + ROW_GAP
+        if index < len(by_scale):
+            code = list(by_scale)[index]
+            definition = scales.SCALES[scales.ScaleCode(code)]
+            trace, lines, notes, highest = _scale_traces(definition, by_scale[code], axis)
+            traces.append(trace)
+            shapes += lines
+            annotations += notes
+            low, high = definition.total_range or (0, highest)
+            title = SCALE_TITLE.format(
+                name=definition.name,
+                low=f"{low:g}",
+                high=f"{high:g}",
+                direction=HIGHER_WORSE if definition.higher_is_worse else HIGHER_BETTER,
+            )
+            layout[name] = {
+                "domain": domain,
+                "anchor": "x",
+                "range": [min(0, low), min(highest, high)],
+                "fixedrange": True,
+                "nticks": 5,
+            }
+        else:
+            traces.append(_trial_trace(trials, axis))
+            title = TRIALS_TITLE
+            layout[name] = {
+                "domain": domain,
+                "anchor": "x",
+                "type": "category",
+                "autorange": "reversed",
+                "fixedrange": True,
+            }
+        annotations.append(
+            {
+                "text": f"<b>{title}</b>",
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "paper",
+                "y": domain[1],
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+    margin = TIMELINE_MARGIN
+    layout.update(
+        {
+            "height": plot_height + margin["t"] + margin["b"],
+            "autosize": True,
+            "margin": margin,
+            "showlegend": False,
+            "hovermode": "closest",
+            "bargap": 0.3,
+            "xaxis": {
+                "type": "date",
+                "range": _date_range(days),
+                "anchor": "y" if len(heights) == 1 else f"y{len(heights)}",
+                "fixedrange": True,
+                "tickformat": "%d %b %Y",
+                "automargin": True,
+            },
+            "shapes": shapes,
+            "annotations": annotations,
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "#ffffff",
+        }
+    )
+    return {
+        "data": traces,
+        "layout": layout,
+        "config": {"displaylogo": False, "responsive": True, "displayModeBar": False},
+    }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated line of the timeline's text alternative."""
+
+    day: datetime.date
+    text: str
+
+
+SCORE_ENTRY = "{scale} {total}{band}"
+TRIAL_STARTED = "{label} started"
+TRIAL_ENDED = "{label} ended"
+TRIAL_ENDED_FROM_WEEKS = "{label} ended (from its weeks at dose)"
+
+
+def timeline_entries(
+    score_rows: Sequence[ScaleRow], trials: Sequence[TimelineTrial]
+) -> tuple[TimelineEntry, ...]:
+    """Return the timeline's values as dated lines: what the chart shows, as a table."""
+    entries = [
+        TimelineEntry(
+            row.administration.administered_on,
+            SCORE_ENTRY.format(
+                scale=scales.SCALES[scales.ScaleCode(row.administration.scale)].name,
+                total=f"{float(row.administration.total_value or 0):g}",
+                band=f" ({row.band})" if row.band else "",
+            ),
+        )
+        for row in score_rows
+        if row.administration.total is not None
+    ]
+    for trial in trials:
+        entries.append(TimelineEntry(trial.start, TRIAL_STARTED.format(label=trial.label)))
+        if not trial.ongoing:
+            ended = TRIAL_ENDED_FROM_WEEKS if trial.from_weeks else TRIAL_ENDED
+            entries.append(TimelineEntry(trial.end, ended.format(label=trial.label)))
+    return tuple(sorted(entries, key=lambda entry: entry.day))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The patient page's timeline: the figure (None without scores or trials) and its table."""
+
+    figure: dict[str, Any] | None
+    entries: tuple[TimelineEntry, ...]
+
+
+def patient_timeline(
+    score_rows: Sequence[ScaleRow], trial_rows: Sequence[TrialRow], assessment_date: datetime.date
+) -> Timeline:
+    """Return the episode's scores and trials on one date axis, drawn and as dated lines."""
+    trials = timeline_trials(trial_rows, assessment_date)
+    return Timeline(score_timeline(score_rows, trials), timeline_entries(score_rows, trials))

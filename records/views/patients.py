@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from records import scales
 from records.access import Permission, clinic_access, patient_for_user
-from records.charts import score_charts
+from records.charts import patient_timeline
 from records.extensions import impasse_panel_for, patients_with_active_impasse_case
 from records.forms import PatientFilterForm, PatientForm
 from records.models import Patient
@@ -223,7 +223,7 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "episode": detail.episode,
         "trial_lines": _trial_lines(detail.trials, detail.patient.pk, can_edit=can_edit),
         "score_lines": _score_lines(detail.scales, request.GET.get("score", "")),
-        "charts": score_charts(detail.scales),
+        "timeline": patient_timeline(detail.scales, detail.trials, detail.assessment_date),
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),

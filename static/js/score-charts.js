@@ -1,17 +1,15 @@
-// Patient page: draw the score charts from the JSON data island (no inline script, for CSP).
+// Patient page: draw the timeline (scores over the trials, one date axis) from its JSON data
+// island (no inline script, for CSP). The figure has no fixed width: plotly fills its card and
+// follows it when the window is resized (config.responsive).
 (function () {
   "use strict";
 
-  document.querySelectorAll("[data-figures]").forEach(function (container) {
-    var source = document.getElementById(container.dataset.figures);
+  document.querySelectorAll("[data-figure]").forEach(function (chart) {
+    var source = document.getElementById(chart.dataset.figure);
     if (!source || !window.Plotly) {
       return;
     }
-    JSON.parse(source.textContent).forEach(function (figure) {
-      var chart = document.createElement("div");
-      chart.className = "score-chart";
-      container.appendChild(chart);
-      window.Plotly.newPlot(chart, figure.data, figure.layout, figure.config);
-    });
+    var figure = JSON.parse(source.textContent);
+    window.Plotly.newPlot(chart, figure.data, figure.layout, figure.config);
   });
 })();
