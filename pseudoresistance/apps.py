@@ -7,7 +7,7 @@ class PseudoresistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # What records runs without importing this app (records.extensions; docs/adr/0007).
-        from pseudoresistance import selectors, services
+        from pseudoresistance import criteria, selectors, services
         from records import extensions
 
         extensions.on_episode_change(services.impasse_flags_after_change)
@@ -18,3 +18,4 @@ class PseudoresistanceConfig(AppConfig):
         extensions.provide(
             extensions.Slot.FLAGGED_PATIENTS, selectors.patients_with_active_impasse_case
         )
+        extensions.provide(extensions.Slot.VALUE_LABELS, criteria.criterion_labels)

@@ -29,6 +29,11 @@ class Criterion(models.TextChoices):
     LONG_EPISODE = "long_episode", "Episode longer than 24 months without response"
 
 
+def criterion_labels() -> dict[str, str]:
+    """Return each criterion's code with its words (the history of changes shows them)."""
+    return {str(value): str(label) for value, label in Criterion.choices}
+
+
 def automatic_criteria(
     *,
     results: Mapping[str, ModelResult],

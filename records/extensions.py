@@ -57,6 +57,8 @@ class Slot(StrEnum):
     PATIENT_IMPASSE_PANEL = "patient_impasse_panel"
     # Which patients have an impasse case in progress, as a filter on patients.
     FLAGGED_PATIENTS = "flagged_patients"
+    # Words for another app's coded values (an impasse case's criteria), for the history of changes.
+    VALUE_LABELS = "value_labels"
 
 
 _episode_change_listeners: list[EpisodeChangeListener] = []
@@ -121,3 +123,9 @@ def patients_with_active_impasse_case() -> Q:
     """Return the filter of patients with a case in progress (none when no app provides it)."""
     provider = _providers.get(Slot.FLAGGED_PATIENTS)
     return Q(pk__in=[]) if provider is None else provider()
+
+
+def value_labels() -> dict[str, str]:
+    """Return other apps' coded values with their words (none when no app provides them)."""
+    provider = _providers.get(Slot.VALUE_LABELS)
+    return {} if provider is None else dict(provider())

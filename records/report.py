@@ -46,6 +46,7 @@ from .staging import (
     stage_over_time,
     staging_results,
 )
+from .wording import dose_text, percent_text
 
 logger = logging.getLogger(__name__)
 
@@ -429,8 +430,10 @@ def _change(row: ScaleRow) -> str:
     if change is None:
         return ""
     if change.percent_change is None:
-        return str(change.category)
-    return f"{change.percent_change:.0f} % lower: {change.category}"
+        return change.label
+    if change.percent_change < 0:
+        return f"{percent_text(-change.percent_change)} % higher: {change.label}"
+    return f"{percent_text(change.percent_change)} % lower: {change.label}"
 
 
 def _severity_line(rows: Sequence[ScaleRow]) -> SeverityLine:
@@ -479,11 +482,11 @@ def _amount(row: TrialRow) -> str:
     trial = row.trial
     parts = []
     if trial.dose_mg_per_day is not None:
-        parts.append(f"{_plain(trial.dose_mg_per_day)} mg/day")
+        parts.append(dose_text(trial.dose_mg_per_day))
     if trial.serum_level_mmol_per_l is not None:
         parts.append(f"{_plain(trial.serum_level_mmol_per_l)} mmol/L")
     if trial.dose_mg_per_session is not None:
-        parts.append(f"{_plain(trial.dose_mg_per_session)} mg/session")
+        parts.append(dose_text(trial.dose_mg_per_session, per="session"))
     if trial.sessions is not None:
         parts.append(f"{trial.sessions} sessions")
     return ", ".join(parts) or NOT_RECORDED
@@ -508,7 +511,7 @@ def _outcome(row: TrialRow) -> str:
         return ONGOING
     outcome = row.assessment.outcome.value.replace("_", " ")
     percent = trial.percent_reduction
-    return outcome if percent is None else f"{outcome} ({percent:g} %)"
+    return outcome if percent is None else f"{outcome} ({percent_text(percent)} %)"
 
 
 def _report_trial(row: TrialRow) -> ReportTrial:

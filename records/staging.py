@@ -28,6 +28,7 @@ from .models.staging_defaults import (
     parameter_label,
     parameter_value_text,
 )
+from .report_models import model_line
 from .selectors import PatientDetail, patient_detail
 
 NOT_APPLICABLE = "not applicable"
@@ -58,6 +59,20 @@ class Variant(StrEnum):
     STRICT = "strict"
 
 
+# Each model's name in full on first use (staging-models.md's section headings).
+MODEL_NAMES = {
+    "thase_rush": "Thase & Rush staging model (TRSM)",
+    "mgh_s": "Massachusetts General Hospital staging method (MGH-s)",
+    "msm": "Maudsley Staging Method (MSM)",
+    "dm_trd": "Dutch Measure for quantification of Treatment Resistance in Depression (DM-TRD)",
+    "conway": "Conway, George & Sackeim operational definition",
+    "souery": "European staging (Souery)",
+    "fda": "US Food and Drug Administration (FDA) definition",
+    "ema": "European Medicines Agency (EMA) definition",
+    "markowitz": "Markowitz definition (psychotherapy included)",
+    "canadian": "Canadian expert consensus definition",
+    "response_profile": "Response profile",
+}
 VARIANT_LABELS = {
     Variant.CLINIC: "Clinic defaults",
     Variant.STRICT: "Strict non-response rule (≤ 25 %)",
@@ -77,6 +92,11 @@ class ModelRow:
 
     key: str
     label: str
+    # The model's name spelled out, with its abbreviation: the pages' first use of it.
+    name: str
+    # The result with its range, and what it means (the report's words, report_models.py).
+    result_text: str
+    meaning: str
     version: str
     applicable: bool
     headline: str
@@ -221,10 +241,15 @@ def staging_results(
     for engine in ENGINES:
         result = results[engine.key]
         headline, details = _headline(result, engine.info.fields)
+        line = model_line(result)
         rows.append(
             ModelRow(
                 key=engine.key,
                 label=result.label,
+                name=MODEL_NAMES.get(engine.key, result.label),
+                # A yes/no definition reads better as "definition met" than "met".
+                result_text=headline if "met" in engine.info.fields else line.result,
+                meaning=line.meaning,
                 version=result.version,
                 applicable=result.applicable,
                 headline=headline,

@@ -13,6 +13,7 @@ from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
 from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
 from records.services import TRIAL_BEFORE_ONSET_CODE, TrialInput
+from records.wording import dose_text
 from staging.catalogue import PSYCHOTHERAPY_SCHOOLS, DrugClass, lookup_agent
 
 from .common import ServiceErrorsForm, model_field, version_field
@@ -29,7 +30,7 @@ ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
 REASON_MAX_LENGTH = 2000
 BRAND_RESOLVED = "{brand} → {generic}"
 BRAND_OPTION = "brand of {generic}"
-MINIMUM_DOSE = "minimum {dose} mg/day"
+MINIMUM_DOSE = "minimum {dose}"
 MINIMUM_LEVEL = "minimum serum level {level} mmol/L"
 
 MEDICATION = (TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION, TrialKind.AUGMENTATION)
@@ -122,7 +123,7 @@ class AgentCatalogue:
         for agent in self.agents:
             parts = [agent.drug_class]
             if agent.minimum_dose_mg_per_day is not None:
-                parts.append(MINIMUM_DOSE.format(dose=_plain(agent.minimum_dose_mg_per_day)))
+                parts.append(MINIMUM_DOSE.format(dose=dose_text(agent.minimum_dose_mg_per_day)))
             if agent.minimum_serum_level_mmol_per_l is not None:
                 level = _plain(agent.minimum_serum_level_mmol_per_l)
                 parts.append(MINIMUM_LEVEL.format(level=level))

@@ -7,6 +7,7 @@ from django.db import models
 
 from records import scales
 from records.identity import IdentityTextField
+from records.wording import dose_text
 from staging import history as staging
 
 from .agent import Agent
@@ -36,9 +37,7 @@ SCORES_NEED_SCALE = "Choose the scale these outcome scores were rated on."
 OVERRIDE_NEEDS_REASON = "Say why the adequacy is overridden."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
 # What was given, as the patient page and the report both show it (amount_text).
-DOSE_PER_DAY = "{dose} mg/day"
 SERUM_LEVEL = "serum {level} mmol/L"
-DOSE_PER_SESSION = "{dose} mg/session"
 SESSIONS = "{sessions} sessions"
 WEEKS = "{weeks} weeks"
 AMOUNT_SEPARATOR = " · "
@@ -389,11 +388,11 @@ class TreatmentTrial(Tracked):
         """Return what was given (dose, serum level, sessions; weeks when asked); "" for none."""
         parts = []
         if self.dose_mg_per_day is not None:
-            parts.append(DOSE_PER_DAY.format(dose=_plain(self.dose_mg_per_day)))
+            parts.append(dose_text(self.dose_mg_per_day))
         if self.serum_level_mmol_per_l is not None:
             parts.append(SERUM_LEVEL.format(level=_plain(self.serum_level_mmol_per_l)))
         if self.dose_mg_per_session is not None:
-            parts.append(DOSE_PER_SESSION.format(dose=_plain(self.dose_mg_per_session)))
+            parts.append(dose_text(self.dose_mg_per_session, per="session"))
         if self.sessions is not None:
             parts.append(SESSIONS.format(sessions=self.sessions))
         if weeks and self.weeks is not None:

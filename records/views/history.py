@@ -1,7 +1,10 @@
 """The history of changes of a patient's record: who changed what, when, from what to what."""
 
+import json
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import models
@@ -10,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from records.access import Permission, clinic_access
+from records.extensions import value_labels
 from records.history import staging_scale_name
 from records.models import (
     AuditEvent,
@@ -22,8 +26,11 @@ from records.models import (
 from records.selectors import patient_change_history
 from records.services import ObjectType, RecordPage, patient_record_opened
 from records.services.common import field_labels
+from records.wording import dose_text
 
 EVENTS_PER_PAGE = 50
+# Doses recorded in mg: shown as the patient page shows them (micrograms below 1 mg).
+DOSE_FIELDS = {"dose_mg_per_day": "day", "dose_mg_per_session": "session"}
 NOT_RECORDED = "—"
 SUBJECT_PATIENT = "Patient's details"
 SUBJECT_EPISODE = "Episode, onset {onset}"
@@ -112,8 +119,26 @@ class _Subjects:
         return SUBJECT_OTHER.format(kind=kind.replace("_", " ").capitalize())
 
 
+def _value_text(name: str, value: object, words: Mapping[str, str]) -> str:
+    """Return a recorded value as the page shows it: coded values, lists and doses in words."""
+    if value is None:
+        return NOT_RECORDED
+    if isinstance(value, str) and value.startswith("["):
+        # The audit trail keeps a list as JSON (records.audit.display_value).
+        with suppress(ValueError):
+            value = json.loads(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(_value_text(name, item, words) for item in value) or NOT_RECORDED
+    text = str(value)
+    if name in DOSE_FIELDS:
+        with suppress(ArithmeticError):
+            return dose_text(Decimal(text), per=DOSE_FIELDS[name])
+    return words.get(text, text)
+
+
 def _rows(events: list[AuditEvent], patient_id: int) -> list[ChangeRow]:
     subjects = _Subjects(patient_id)
+    words = value_labels()
     labels = {kind: field_labels(model) for kind, model in MODELS.items()}
     rows = []
     for event in events:
@@ -122,8 +147,8 @@ def _rows(events: list[AuditEvent], patient_id: int) -> list[ChangeRow]:
         changes = tuple(
             Change(
                 field=names.get(name, name.replace("_", " ")),
-                old=NOT_RECORDED if old is None else str(old),
-                new=NOT_RECORDED if new is None else str(new),
+                old=_value_text(name, old, words),
+                new=_value_text(name, new, words),
             )
             for name, (old, new) in pairs.items()
         )

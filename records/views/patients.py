@@ -28,6 +28,7 @@ from records.services import (
     patient_update,
 )
 from records.staging import own_parameter_rows, staging_panel_for
+from records.wording import percent_text
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
@@ -42,11 +43,12 @@ OUTCOME_BADGES = {
     OutcomeCategory.RESPONSE: ("Response", "outcome-response"),
     OutcomeCategory.NOT_RECORDED: ("Not recorded", "outcome-not-recorded"),
 }
-CHANGE_BETTER = "{percent:.0f} % reduction · {category}"
-CHANGE_WORSE = "{percent:.0f} % worse · {category}"
+CHANGE_BETTER = "{percent} % reduction · {category}"
+CHANGE_WORSE = "{percent} % worse · {category}"
 CHANGE_BASELINE = "first score (baseline)"
 CHANGE_NONE = "—"
-REDUCTION = "{percent:g} % reduction"
+REDUCTION = "{percent} % reduction"
+INCREASE = "{percent} % increase"
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def _trial_lines(rows: tuple[TrialRow, ...], patient_id: int, *, can_edit: bool)
         trial = row.trial
         label, css = OUTCOME_BADGES[row.assessment.outcome]
         percent = trial.percent_reduction
-        reduction = "" if percent is None else REDUCTION.format(percent=round(percent, 1))
+        reduction = "" if percent is None else _reduction(percent)
         urls = (
             (
                 reverse("records:trial-update", args=[patient_id, trial.pk]),
@@ -102,6 +104,12 @@ def _trial_lines(rows: tuple[TrialRow, ...], patient_id: int, *, can_edit: bool)
     return lines
 
 
+def _reduction(percent: float) -> str:
+    if percent < 0:
+        return INCREASE.format(percent=percent_text(-percent))
+    return REDUCTION.format(percent=percent_text(percent))
+
+
 def _change_label(row: ScaleRow, first_of_scale: bool) -> str:
     change = row.change
     if change is None:
@@ -109,7 +117,7 @@ def _change_label(row: ScaleRow, first_of_scale: bool) -> str:
     if change.percent_change is None:
         return change.label
     template = CHANGE_WORSE if change.percent_change < 0 else CHANGE_BETTER
-    return template.format(percent=abs(change.percent_change), category=change.label)
+    return template.format(percent=percent_text(abs(change.percent_change)), category=change.label)
 
 
 def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine]:

@@ -25,12 +25,13 @@ FORBIDDEN = (
     ("a source code", re.compile(r"\[[SIRC]\]")),
     ("a rule number", re.compile(r"\(12\.")),
     ("a parameter name", re.compile(r"\b[a-z]+_[a-z_]+\b")),
-    # A version such as 2026.11.1 is no number; 8.82 is.
-    ("a raw decimal", re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.])")),
+    # A version such as 2026.11.1 or 2026.11-1 is no number; 8.82 is.
+    ("a raw decimal", re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.]|-\d)")),
 )
 # Downloads and writes: not pages; the PDFs are the same text as the HTML reports.
 NOT_PAGES = re.compile(r"\.(pdf|json|csv)$|/export/")
-SKIPPED_TAGS = {"script", "style", "template", "head", "textarea"}
+# A <code> element is a literal the clinician types (a CSV column name), not prose.
+SKIPPED_TAGS = {"script", "style", "template", "head", "textarea", "code"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 # Pages of the same kind past this many (a tenth trial form) add time, not coverage; every
 # patient page, staging page and report is read.
@@ -177,7 +178,9 @@ def crawl(client: Client, start: str) -> dict[str, list[str]]:
 
 
 def test_the_scan_finds_codes_rule_numbers_parameter_names_and_raw_decimals():
-    text = "(MGH-ATRQ [S]) (12.1) canadian_min_weeks 8.82353 % · checklist 2026.11.1 · 8.8 %"
+    text = (
+        "(MGH-ATRQ [S]) (12.1) canadian_min_weeks 8.82353 % · version 2026.11.1, 2026.11-1 · 8.8 %"
+    )
     found = findings(text)
     assert [line.split(" in ")[0] for line in found] == [
         "a source code '[S]'",

@@ -261,7 +261,7 @@ def test_trial_table_shows_adequacy_reasons_outcome_and_the_override_beside_it(
     assert not second.adequate
 
 
-def test_patient_page_draws_the_score_chart_from_a_data_island(signed_in, psychiatrist, episode):
+def test_patient_page_draws_the_timeline_from_a_data_island(signed_in, psychiatrist, episode):
     ScaleAdministrationFactory(episode=episode, total=Decimal(24))
     ScaleAdministrationFactory(
         episode=episode, total=Decimal(10), administered_on=ONSET + datetime.timedelta(days=60)
@@ -270,13 +270,14 @@ def test_patient_page_draws_the_score_chart_from_a_data_island(signed_in, psychi
         reverse("records:patient-detail", args=[episode.patient_id])
     )
     page = response.content.decode()
-    (figure,) = response.context["charts"]
+    figure = response.context["timeline"].figure
     lines = {shape["y0"] for shape in figure["layout"]["shapes"]}
     # HAM-D17: remission ≤ 7; response is half the first score, 24.
     assert lines == {7, 12}
     assert figure["data"][0]["y"] == [24.0, 10.0]
-    assert '<script id="score-charts-data" type="application/json">' in page
+    assert '<script id="score-timeline-data" type="application/json">' in page
     assert "vendor/plotly/plotly.min.js" in page
+    assert "Show the timeline as a table" in page
 
 
 def test_score_table_shows_band_change_and_remission(signed_in, psychiatrist, episode):
