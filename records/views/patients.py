@@ -49,6 +49,8 @@ CHANGE_BASELINE = "first score (baseline)"
 CHANGE_NONE = "—"
 REDUCTION = "{percent} % reduction"
 INCREASE = "{percent} % increase"
+SCORE_RANGE = "{low}–{high}, {direction}"
+SCORE_WORSE, SCORE_BETTER = "higher is worse", "higher is better"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class ScoreLine:
     change_label: str
     change_reason: str
     highlighted: bool
+    # The scale's range and direction, so a total reads with its meaning: "0–60, higher is worse".
+    range_text: str = ""
 
 
 def _trial_number(row: TrialRow) -> tuple[int, str]:
@@ -120,6 +124,15 @@ def _change_label(row: ScaleRow, first_of_scale: bool) -> str:
     return template.format(percent=percent_text(abs(change.percent_change)), category=change.label)
 
 
+def _range_text(code: str) -> str:
+    definition = scales.SCALES[scales.ScaleCode(code)]
+    if definition.total_range is None:
+        return ""
+    low, high = definition.total_range
+    direction = SCORE_WORSE if definition.higher_is_worse else SCORE_BETTER
+    return SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}", direction=direction)
+
+
 def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine]:
     seen: set[tuple[str, str]] = set()
     lines = []
@@ -137,6 +150,7 @@ def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine
                 change_label=_change_label(row, first),
                 change_reason=reason,
                 highlighted=str(administration.pk) == highlighted,
+                range_text=_range_text(administration.scale),
             )
         )
     return lines

@@ -24,7 +24,7 @@ from tests.factories import (
 from .test_records_journeys import sign_in_as_psychiatrist
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-WIDTHS = (820, 1280, 1440)
+WIDTHS = [820, 1280, 1440]
 ONSET = datetime.date(2025, 1, 6)
 
 
@@ -88,9 +88,40 @@ def test_the_timeline_fits_its_card_with_two_scales_over_the_trials(
     expect(chart).to_contain_text("T1 sertraline 150 mg/day")
     expect(chart).not_to_contain_text("00:00")
 
-    # The trial table scrolls within its own box: the page itself never scrolls sideways.
+    # The trial table scrolls within its own box, its actions pinned at the box's right edge:
+    # the page never scrolls sideways and Edit is on screen at every width.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     edit = page.get_by_role("link", name="Edit trial T1")
-    expect(edit).to_be_in_viewport() if width > 820 else None
+    edit.scroll_into_view_if_needed()
+    box = edit.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= width
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"patient-timeline-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [820, 1440])
+def test_the_adequacy_panel_stays_beside_the_trial_form_while_typing(
+    page: Page, transactional_db: None, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in_as_psychiatrist(page)
+    clinic = Membership.objects.get(user__username="dr-lee").clinic
+    patient = patient_with_history(clinic.pk)
+    episode = patient.episodes.get()
+    page.goto(f"/patients/{patient.pk}/episodes/{episode.pk}/trials/new/")
+    page.get_by_label("Agent").fill("sertraline")
+    page.get_by_label("Start date").fill("2025-10-01")
+    page.get_by_label("Dose (mg/day)").fill("150")
+    # The last field of the form, far down the page: the panel is still in view beside it.
+    page.get_by_label("Weeks at dose").fill("8")
+    page.get_by_label("Percent symptom reduction").fill("20")
+    panel = page.get_by_test_id("adequacy-feedback")
+    expect(panel.get_by_test_id("feedback-reasons")).to_be_visible()
+    expect(panel).to_be_in_viewport()
+    form = page.locator("#trial-form").bounding_box()
+    beside = panel.bounding_box()
+    assert form is not None
+    assert beside is not None
+    assert beside["x"] >= form["x"] + form["width"]
+    page.screenshot(path=str(ARTIFACTS / f"trial-form-{width}.png"), full_page=False)
