@@ -132,6 +132,8 @@ TRIALS_TITLE = "Trials of this episode"
 ONGOING = "ongoing"
 END_FROM_WEEKS = "end not recorded: start plus weeks at dose"
 TRIAL_HOVER = "%{customdata}<extra></extra>"
+# A bar starting past this share of the axis is labelled back from its end, inside the plot.
+LABEL_TURN_SHARE = 0.55
 
 
 @dataclass(frozen=True)
@@ -246,16 +248,37 @@ def _trial_trace(trials: Sequence[TimelineTrial], axis: str) -> dict[str, Any]:
         "y": [trial.code for trial in trials],
         "base": [trial.start.isoformat() for trial in trials],
         "x": [max((trial.end - trial.start).days, 1) * MS_PER_DAY for trial in trials],
-        "text": [trial.label for trial in trials],
         "customdata": [trial.detail for trial in trials],
         "hovertemplate": TRIAL_HOVER,
-        "textposition": "auto",
-        "insidetextanchor": "start",
-        "textfont": {"size": 11},
         "marker": {"color": TRIAL_COLOUR, "line": {"color": SCORE_COLOUR, "width": 1}},
         "xaxis": "x",
         "yaxis": axis,
     }
+
+
+def _trial_labels(
+    trials: Sequence[TimelineTrial], axis: str, axis_range: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Label each bar in its lane, from its start, or back from its end in the axis's right part.
+
+    Annotations, not bar text: bar text is cut at a short bar's end or the plot's edge.
+    """
+    first, last = (datetime.date.fromisoformat(day) for day in axis_range)
+    turn = first + (last - first) * LABEL_TURN_SHARE
+    return [
+        {
+            "text": trial.label,
+            "xref": "x",
+            "x": (trial.start if trial.start <= turn else trial.end).isoformat(),
+            "xanchor": "left" if trial.start <= turn else "right",
+            "xshift": 4 if trial.start <= turn else -4,
+            "yref": axis,
+            "y": trial.code,
+            "showarrow": False,
+            "font": {"size": 11, "color": "#1b2a38"},
+        }
+        for trial in trials
+    ]
 
 
 def score_timeline(
@@ -278,6 +301,7 @@ def score_timeline(
     if trials:
         heights.append(TRIAL_LANE_HEIGHT * len(trials) + TRIAL_LANE_HEIGHT)
     plot_height = sum(heights) + ROW_GAP * (len(heights) - 1)
+    axis_range = _date_range(days)
     traces: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -311,6 +335,7 @@ def score_timeline(
             }
         else:
             traces.append(_trial_trace(trials, axis))
+            annotations += _trial_labels(trials, axis, axis_range)
             title = TRIALS_TITLE
             layout[name] = {
                 "domain": domain,
@@ -343,10 +368,9 @@ def score_timeline(
             "bargap": 0.3,
             "xaxis": {
                 "type": "date",
-                "range": _date_range(days),
+                "range": axis_range,
                 "anchor": "y" if len(heights) == 1 else f"y{len(heights)}",
                 "fixedrange": True,
-                "tickformat": "%d %b %Y",
                 "automargin": True,
             },
             "shapes": shapes,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import F, Q
+from django.utils.html import format_html
 
 from records.brands import BRANDS, generic_for_brand
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
@@ -25,6 +26,11 @@ AGENT_HELP = (
 )
 SWITCH_LABEL = "Ended by a switch into (hypo)mania"
 OPTIMISED_HELP = "Leave as not recorded to judge it from the dose."
+# The value to type is a literal, so it is marked as one (and never read as a raw decimal).
+DOSE_HELP = format_html(
+    "Sustained daily dose in mg; liothyronine (T3) 25 micrograms is entered as <code>{}</code>.",
+    "0.025",
+)
 EXTENDED_HELP = "Leave as not recorded to judge it from the weeks at dose."
 ADEQUATE_CHOICES = [("yes", "Adequate"), ("no", "Not adequate")]
 REASON_MAX_LENGTH = 2000
@@ -176,6 +182,7 @@ class TrialForm(ServiceErrorsForm):
         )
         self.fields["kind"].choices = list(TrialKind.choices)  # type: ignore[attr-defined]
         self.fields["outcome"].label = SWITCH_LABEL
+        self.fields["dose_mg_per_day"].help_text = DOSE_HELP
         self.fields["dose_optimised"].help_text = OPTIMISED_HELP
         self.fields["duration_extended"].help_text = EXTENDED_HELP
         self.fields["agent_text"].widget.attrs.update(list="agent-catalogue", autocomplete="off")

@@ -26,7 +26,7 @@ FORBIDDEN = (
     ("a rule number", re.compile(r"\(12\.")),
     ("a parameter name", re.compile(r"\b[a-z]+_[a-z_]+\b")),
     # A version such as 2026.11.1 or 2026.11-1 is no number; 8.82 is.
-    ("a raw decimal", re.compile(r"(?<![\d.])\d+\.\d{2,}(?![\d.]|-\d)")),
+    ("a raw decimal", re.compile(r"(?<![\d.])\d+\.\d{2,}(?!\.?\d|-\d)")),
 )
 # Downloads and writes: not pages; the PDFs are the same text as the HTML reports.
 NOT_PAGES = re.compile(r"\.(pdf|json|csv)$|/export/")
@@ -179,7 +179,8 @@ def crawl(client: Client, start: str) -> dict[str, list[str]]:
 
 def test_the_scan_finds_codes_rule_numbers_parameter_names_and_raw_decimals():
     text = (
-        "(MGH-ATRQ [S]) (12.1) canadian_min_weeks 8.82353 % · version 2026.11.1, 2026.11-1 · 8.8 %"
+        "(MGH-ATRQ [S]) (12.1) canadian_min_weeks 8.82353 % · "
+        "version 2026.11.1, 2026.11-1 · 8.8 % · 0.025."
     )
     found = findings(text)
     assert [line.split(" in ")[0] for line in found] == [
@@ -187,6 +188,7 @@ def test_the_scan_finds_codes_rule_numbers_parameter_names_and_raw_decimals():
         "a rule number '(12.'",
         "a parameter name 'canadian_min_weeks'",
         "a raw decimal '8.82353'",
+        "a raw decimal '0.025'",
     ]
 
 
