@@ -29,7 +29,7 @@ from records.services.common import field_labels
 from records.wording import dose_text
 
 EVENTS_PER_PAGE = 50
-# Doses recorded in mg: shown as the patient page shows them (micrograms below 1 mg).
+# Doses recorded in mg (the label says so): below 1 mg in micrograms, as the patient page.
 DOSE_FIELDS = {"dose_mg_per_day": "day", "dose_mg_per_session": "session"}
 NOT_RECORDED = "—"
 SUBJECT_PATIENT = "Patient's details"
@@ -132,7 +132,8 @@ def _value_text(name: str, value: object, words: Mapping[str, str]) -> str:
     text = str(value)
     if name in DOSE_FIELDS:
         with suppress(ArithmeticError):
-            return dose_text(Decimal(text), per=DOSE_FIELDS[name])
+            if Decimal(text) < 1:
+                return dose_text(Decimal(text), per=DOSE_FIELDS[name])
     return words.get(text, text)
 
 

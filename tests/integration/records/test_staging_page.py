@@ -3,6 +3,7 @@
 import copy
 import datetime
 import json
+from html import unescape
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from records.access import ClinicAccess
 from records.demo import vignettes
 from records.models import AuditAction, AuditEvent, Patient
 from records.selectors import patient_detail
+from records.wording import reason_words
 from records.services.exchange import patient_history_import
 from records.services.staging_export import export_filename
 from records.staging import (
@@ -94,7 +96,11 @@ def test_staging_page_shows_every_model_with_its_result_explanation_and_version(
         assert f"version {row.version}" in page
         assert row.explanation
         for line in row.explanation:
-            assert escape(line) in page
+            # In clinic words, with the specification's sources behind a disclosure.
+            reason = reason_words(line)
+            assert escape(reason.text) in page
+            for source in reason.sources:
+                assert escape(source) in page
         result = results.results[row.key]
         for name in RESULT_FIELDS:
             if name in expected[row.key]:
@@ -377,7 +383,9 @@ def test_panel_stages_the_page_history_without_queries(
     assert panel.disagreements > 0
     assert reverse("records:patient-staging", args=[patient.pk]) in html
     for row in panel.rows:
-        assert row.headline in html
+        # Each model named in full, with its result and range (report_models.model_line).
+        assert row.name in unescape(html)
+        assert row.result_text in unescape(html)
 
 
 def test_panel_without_an_episode_says_so(access, clinic):
