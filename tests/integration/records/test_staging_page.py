@@ -17,7 +17,6 @@ from records.access import ClinicAccess
 from records.demo import vignettes
 from records.models import AuditAction, AuditEvent, Patient
 from records.selectors import patient_detail
-from records.wording import reason_words
 from records.services.exchange import patient_history_import
 from records.services.staging_export import export_filename
 from records.staging import (
@@ -27,6 +26,7 @@ from records.staging import (
     staging_panel_for,
     staging_results,
 )
+from records.wording import reason_words
 from staging.jsonio import parse_history, results_to_json
 from staging.registry import ENGINES, stage_all
 from tests.factories import PatientFactory
