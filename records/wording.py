@@ -76,6 +76,7 @@ def _parameter_words(match: re.Match[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _parameter_labels() -> dict[str, str]:
+    # Imported here: the models import this module (a trial's dose text).
     from records.models import ClinicStagingDefaults
 
     return {

@@ -2,6 +2,7 @@ from playwright.sync_api import expect
 
 from records.demo import demo_clinic_create, vignette_record_number
 from records.models import Patient
+from records.staging import MODEL_NAMES
 from staging.registry import ENGINES
 
 V03_ASSESSED = "2025-01-20"
@@ -24,7 +25,8 @@ def test_psychiatrist_opens_the_staging_page_and_flips_the_strict_rule(page, tra
     ).to_be_visible()
     for engine in ENGINES:
         card = page.get_by_test_id(f"model-{engine.key}")
-        expect(card).to_contain_text(engine.info.label)
+        # Each model named in full on its card: "Maudsley Staging Method (MSM)".
+        expect(card).to_contain_text(MODEL_NAMES[engine.key])
         expect(
             page.get_by_test_id(f"model-{engine.key}-explanation").locator("li").first
         ).to_be_visible()

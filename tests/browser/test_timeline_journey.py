@@ -75,7 +75,7 @@ def test_the_timeline_fits_its_card_with_two_scales_over_the_trials(
     page.goto(f"/patients/{patient.pk}/")
 
     chart = page.get_by_test_id("score-chart")
-    expect(chart.locator(".main-svg").first).to_be_visible()
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=20_000)
     card = page.get_by_test_id("timeline-card").bounding_box()
     plot = chart.locator(".main-svg").first.bounding_box()
     assert card is not None
