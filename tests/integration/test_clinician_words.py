@@ -33,6 +33,8 @@ NOT_PAGES = re.compile(r"\.(pdf|json|csv)$|/export/")
 # A <code> element is a literal the clinician types (a CSV column name), not prose.
 SKIPPED_TAGS = {"script", "style", "template", "head", "textarea", "code"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+# Inputs a GET form sends only when clicked or ticked.
+CLICKED = {"submit", "checkbox", "radio", "button"}
 # Pages of the same kind past this many (a tenth trial form) add time, not coverage; every
 # patient page, staging page and report is read.
 PER_KIND = 6
@@ -46,13 +48,14 @@ EVERY_ONE = {
 
 
 class VisibleText(HTMLParser):
-    """Collect a page's visible text and its links and GET forms."""
+    """Collect a page's visible text, its links and its GET forms with their default values."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.links: list[str] = []
         self.get_forms: list[tuple[str, dict[str, str]]] = []
+        # The skipped element being read (its tag and nesting depth), if any.
         self._skipping: tuple[str, int] | None = None
         self._form: tuple[str, dict[str, str]] | None = None
         self._select: str | None = None
@@ -65,21 +68,24 @@ class VisibleText(HTMLParser):
                 self._skipping = (name, depth + 1)
             return
         if tag in SKIPPED_TAGS or (tag == "details" and "sources" in values.get("class", "")):
-            self._skipping = (tag, 1)
+            if tag not in VOID_TAGS:
+                self._skipping = (tag, 1)
             return
         if tag == "a" and values.get("href"):
             self.links.append(values["href"])
         elif tag == "form" and values.get("method", "get").lower() == "get":
             self._form = (values.get("action", ""), {})
-        elif self._form is not None and values.get("name"):
+        elif self._form is not None:
             self._form_field(tag, values)
 
     def _form_field(self, tag: str, values: dict[str, str]) -> None:
         assert self._form is not None
         fields = self._form[1]
-        if tag == "select":
+        if tag == "select" and values.get("name"):
             self._select = values["name"]
-        elif tag == "input" and values.get("type") not in {"submit", "checkbox", "radio"}:
+        elif tag == "option" and self._select is not None:
+            fields.setdefault(self._select, values.get("value", ""))
+        elif tag == "input" and values.get("name") and values.get("type") not in CLICKED:
             fields.setdefault(values["name"], values.get("value", ""))
 
     def handle_endtag(self, tag: str) -> None:
@@ -94,32 +100,13 @@ class VisibleText(HTMLParser):
         elif tag == "select":
             self._select = None
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
     def handle_data(self, data: str) -> None:
         if self._skipping is None:
             self.text.append(data)
 
-    def handle_option(self, values: dict[str, str]) -> None:
-        if self._form is not None and self._select is not None:
-            self._form[1].setdefault(self._select, values.get("value", ""))
 
-
-class _Parser(VisibleText):
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "option" and self._skipping is None:
-            self.handle_option({name: value or "" for name, value in attrs})
-        if tag in VOID_TAGS and self._skipping is None:
-            values = {name: value or "" for name, value in attrs}
-            if self._form is not None and values.get("name"):
-                self._form_field(tag, values)
-            return
-        super().handle_starttag(tag, attrs)
-
-
-def read_page(html: str) -> _Parser:
-    parser = _Parser()
+def read_page(html: str) -> VisibleText:
+    parser = VisibleText()
     parser.feed(html)
     parser.close()
     return parser
