@@ -217,9 +217,11 @@ def test_fuzzed_bytes_are_read_or_refused_with_problems(content):
     try:
         records = read_upload(content, today=TODAY)
     except ImportProblemError as error:
-        assert error.problems
+        problems = error.problems
     else:
+        problems = ()
         propose_courses(records)
+    assert all(problem.where and problem.message for problem in problems)
 
 
 JSON_VALUES = st.recursive(
@@ -260,6 +262,8 @@ def test_fuzzed_bundles_are_read_or_refused_with_problems(resources):
     try:
         records = parse_bundle(bundle(*resources), today=TODAY)
     except ImportProblemError as error:
-        assert all(problem.where and problem.message for problem in error.problems)
+        problems = error.problems
     else:
+        problems = ()
         propose_courses(records)
+    assert all(problem.where and problem.message for problem in problems)
