@@ -103,6 +103,7 @@ class Dispensing:
     kind: str = ""
     code: str = ""
     part_of: str = ""
+    url: str = ""
     statement: bool = False
 
     @property
@@ -148,6 +149,7 @@ class ProposedCourse:
     sources: tuple[str, ...]
     augments: str = ""
     code: str = ""
+    url: str = ""
     from_statement: bool = False
 
     @property
@@ -448,8 +450,9 @@ def _record(
         end=end,
         weeks=weeks,
         kind=_category(resource),
-        code=code or url,
+        code=code,
         part_of=part_of,
+        url=url,
         statement=kind == "MedicationStatement",
     )
 
@@ -592,6 +595,7 @@ def _course_from_statement(record: Dispensing, number: int) -> ProposedCourse:
         steps=steps,
         sources=(record.source,),
         code=record.code,
+        url=record.url,
         augments=record.part_of,
         from_statement=True,
     )
@@ -670,7 +674,7 @@ def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GA
             courses.append(_course_from_statement(item, number))
         else:
             courses.append(_course_from_dispensings(item[0], item[1], number))
-    by_url = {course.code: course.key for course in courses if course.code}
+    by_url = {course.url: course.key for course in courses if course.url}
     courses = [
         replace(course, augments=by_url.get(course.augments, ""))
         if course.from_statement
