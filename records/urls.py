@@ -43,6 +43,11 @@ urlpatterns = [
     path(f"{patient}export/", exchange.patient_json_export, name="patient-json-export"),
     path(f"{patient}import/", exchange.patient_json_import, name="patient-json-import"),
     path(f"{patient}fhir/", fhir.patient_fhir_export_page, name="patient-fhir-export"),
+    path(
+        f"{patient}import/medications/",
+        fhir.patient_medication_import_page,
+        name="patient-medication-import",
+    ),
     path(f"{patient}episodes/new/", episodes.episode_create_page, name="episode-create"),
     path(
         f"{patient}episodes/<int:episode_id>/edit/",

@@ -42,6 +42,7 @@ TRIAL_ID_SYSTEM = "https://trdclinic.example/fhir/trial-id"
 MEDICATION_TYPES = frozenset({"MedicationStatement", "MedicationRequest", "MedicationDispense"})
 # Resources that give the medication records their context; read past, never imported.
 CONTEXT_TYPES = frozenset({"Patient", "Condition", "Medication", "Practitioner", "Organization"})
+UNKNOWN_GROUP = "unknown:"
 CSV_COLUMNS = ("date", "drug", "strength", "quantity", "days_supply")
 
 NOT_JSON = (
@@ -151,6 +152,11 @@ class ProposedCourse:
     code: str = ""
     url: str = ""
     from_statement: bool = False
+
+    @property
+    def known(self) -> bool:
+        """Return whether the catalogue holds the medicine (else the clinician classifies it)."""
+        return bool(self.molecule)
 
     @property
     def pdc_percent(self) -> int | None:
@@ -613,6 +619,9 @@ def _kinds(courses: list[ProposedCourse]) -> list[ProposedCourse]:
     roles = {agent.molecule or agent.name: agent.role for agent in AGENTS.values()}
     done: list[ProposedCourse] = []
     for course in courses:
+        if not course.molecule:
+            done.append(replace(course, kind=course.kind or "antidepressant", augments=""))
+            continue
         if course.from_statement:
             if not course.kind:
                 role = roles.get(course.molecule)
@@ -641,17 +650,19 @@ def _kinds(courses: list[ProposedCourse]) -> list[ProposedCourse]:
 
 
 def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GAP_DAYS) -> Proposal:
-    """Join dispensings of one ingredient into courses ; statements stay as given."""
+    """Join dispensings of one ingredient into courses; statements stay as given."""
     by_molecule: dict[str, list[Dispensing]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     statements: list[Dispensing] = []
     for record in records:
         if record.molecule is None:
             unknown[record.name or "?"].append(record.source)
-        elif record.statement:
+        if record.statement:
             statements.append(record)
         else:
-            by_molecule[record.molecule].append(record)
+            # An unknown medicine is still joined into courses, for the clinician to classify.
+            group = record.molecule or f"{UNKNOWN_GROUP}{record.name.lower()}"
+            by_molecule[group].append(record)
     runs: list[tuple[str, list[Dispensing]]] = []
     for molecule, group in by_molecule.items():
         group.sort(key=lambda record: record.day)
@@ -673,7 +684,8 @@ def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GA
         if is_statement:
             courses.append(_course_from_statement(item, number))
         else:
-            courses.append(_course_from_dispensings(item[0], item[1], number))
+            molecule = "" if item[0].startswith(UNKNOWN_GROUP) else item[0]
+            courses.append(_course_from_dispensings(molecule, item[1], number))
     by_url = {course.url: course.key for course in courses if course.url}
     courses = [
         replace(course, augments=by_url.get(course.augments, ""))

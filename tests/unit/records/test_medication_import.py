@@ -90,7 +90,10 @@ def test_a_gap_of_thirty_days_joins_and_thirty_one_splits():
 def test_an_unknown_drug_is_listed_never_guessed():
     rows = [(0, "Sertraline", "50", 30, 30), (0, "Hypericum extract", "300", 30, 30)]
     proposal = propose_courses(parse_csv(dispensing_csv(rows), today=TODAY))
-    assert [c.molecule for c in proposal.courses] == ["sertraline"]
+    assert [(c.molecule, c.name, c.known) for c in proposal.courses] == [
+        ("sertraline", "Sertraline", True),
+        ("", "Hypericum extract", False),
+    ]
     assert [(u.name, u.sources) for u in proposal.unknown] == [("Hypericum extract", ("Row 3",))]
 
 
