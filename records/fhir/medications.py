@@ -474,19 +474,21 @@ def parse_bundle(data: object, *, today: datetime.date) -> list[Dispensing]:
     known: set[str] = set()
     for entry in entries:
         if isinstance(entry, Mapping):
-            resource = entry.get("resource") if isinstance(entry.get("resource"), Mapping) else {}
+            found = entry.get("resource")
+            resource: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
             if entry.get("fullUrl"):
                 known.add(str(entry["fullUrl"]))
             if resource.get("resourceType") and resource.get("id"):
                 known.add(f"{resource['resourceType']}/{resource['id']}")
     records: list[Dispensing] = []
     for index, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, Mapping) else None
-        if not isinstance(resource, Mapping):
+        item = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(item, Mapping):
             problems.append(
                 Problem(f"Entry {index}", "resource", NOT_VALID_FHIR.format(message="no resource"))
             )
             continue
+        resource = item
         kind = str(resource.get("resourceType") or "")
         ident = resource.get("id")
         where = f"Entry {index}" + (f" (id {str(ident)[:64]})" if ident else "")
@@ -661,19 +663,19 @@ def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GA
             statements.append(record)
         else:
             # An unknown medicine is still joined into courses, for the clinician to classify.
-            group = record.molecule or f"{UNKNOWN_GROUP}{record.name.lower()}"
-            by_molecule[group].append(record)
+            key = record.molecule or f"{UNKNOWN_GROUP}{record.name.lower()}"
+            by_molecule[key].append(record)
     runs: list[tuple[str, list[Dispensing]]] = []
-    for molecule, group in by_molecule.items():
-        group.sort(key=lambda record: record.day)
-        run = [group[0]]
-        for record in group[1:]:
+    for molecule, supplies in by_molecule.items():
+        supplies.sort(key=lambda supply: supply.day)
+        run = [supplies[0]]
+        for supply in supplies[1:]:
             covered_to = max(r.supply_end for r in run)
-            if (record.day - covered_to).days - 1 <= max_gap_days:
-                run.append(record)
+            if (supply.day - covered_to).days - 1 <= max_gap_days:
+                run.append(supply)
             else:
                 runs.append((molecule, run))
-                run = [record]
+                run = [supply]
         runs.append((molecule, run))
     items: list[tuple[datetime.date, int, Any]] = [
         (run[0].day, 0, (molecule, run)) for molecule, run in runs

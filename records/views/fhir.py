@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -102,7 +103,7 @@ def _preview(
     patient: Patient,
     proposal: Proposal,
     token: str,
-    formset: ProposedCourseFormSet,
+    formset: BaseFormSet[Any],
 ) -> HttpResponse:
     by_key = {course.key: course for course in proposal.courses}
     rows = [(form, by_key.get(form["key"].value())) for form in formset]

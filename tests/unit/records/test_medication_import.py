@@ -270,3 +270,25 @@ def test_fuzzed_bundles_are_read_or_refused_with_problems(resources):
         problems = ()
         propose_courses(records)
     assert all(problem.where and problem.message for problem in problems)
+
+
+def test_the_documented_example_reads_as_documented():
+    text = (
+        "date,drug,strength,quantity,days_supply\n"
+        "2023-01-02,Sertraline,50,30,30\n"
+        "2023-02-01,Sertraline,100,30,30\n"
+        "2023-03-20,Zoloft,100,30,30\n"
+        "2023-06-01,N06AX16,75,60,30\n"
+    )
+    sertraline, venlafaxine = propose_courses(parse_csv(text, today=TODAY)).courses
+    assert (sertraline.end, sertraline.dose_mg_per_day, sertraline.weeks) == (
+        datetime.date(2023, 4, 18),
+        Decimal(100),
+        Decimal(11),
+    )
+    assert (sertraline.pdc_percent, sertraline.adherence) == (84, "good")
+    assert (venlafaxine.molecule, venlafaxine.kind, venlafaxine.dose_mg_per_day) == (
+        "venlafaxine",
+        "antidepressant",
+        Decimal(150),
+    )
