@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from records.fhir.medications import MAX_UPLOAD_BYTES
+from records.forms.common import DateInput
 from records.models import Agent
 from records.models.trial import Adherence, TrialKind
 
@@ -46,10 +47,8 @@ class ProposedCourseForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput)
     agent = forms.ModelChoiceField(queryset=Agent.objects.none(), required=False)
     kind = forms.ChoiceField(choices=MEDICATION_KIND_CHOICES)
-    start_date = forms.DateField(label="Start", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(
-        label="End", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label="Start", widget=DateInput())
+    end_date = forms.DateField(label="End", required=False, widget=DateInput())
     dose_mg_per_day = forms.DecimalField(
         label="Dose (mg/day)", required=False, min_value=0.0001, max_digits=10, decimal_places=4
     )

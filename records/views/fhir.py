@@ -103,7 +103,7 @@ def _preview(
     patient: Patient,
     proposal: Proposal,
     token: str,
-    formset: BaseFormSet[Any],
+    formset: "BaseFormSet[Any]",
 ) -> HttpResponse:
     by_key = {course.key: course for course in proposal.courses}
     rows = [(form, by_key.get(form["key"].value())) for form in formset]
