@@ -61,6 +61,12 @@ class ProposedCourseForm(forms.Form):
 
     def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            elif name not in ("include", "key"):
+                field.widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["include"].widget.attrs["class"] = "form-check-input"
         agents = Agent.objects.filter(Q(clinic=None) | Q(clinic_id=clinic_id)).order_by("name")
         self.fields["agent"].queryset = agents  # type: ignore[attr-defined]
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -79,6 +80,11 @@ NOT_CONFIRMED = "Nothing was imported: correct the marked courses and confirm ag
 UNKNOWN_PREFIX = "U"
 
 
+def _plain(value: Decimal | None) -> str | None:
+    """Return a number as the clinician would type it: 100, not 100.00 or 1E+2."""
+    return None if value is None else f"{value.normalize():f}"
+
+
 def _initial(proposal: Proposal, agents: dict[str, Agent]) -> list[dict[str, Any]]:
     rows = [
         {
@@ -89,8 +95,8 @@ def _initial(proposal: Proposal, agents: dict[str, Agent]) -> list[dict[str, Any
             "kind": course.kind,
             "start_date": course.start,
             "end_date": course.end,
-            "dose_mg_per_day": course.dose_mg_per_day,
-            "weeks": course.weeks,
+            "dose_mg_per_day": _plain(course.dose_mg_per_day),
+            "weeks": _plain(course.weeks),
             "adherence": course.adherence,
         }
         for course in proposal.courses
