@@ -63,6 +63,7 @@ END_BEFORE_START = "The end ({end}) is before the start ({start})."
 BAD_NUMBER = "Not a number: {value!r}."
 NEGATIVE = "Cannot be negative or zero."
 NO_DRUG = "Name the medicine (a name, brand, ATC or RxNorm code)."
+NOT_CSV = "The file is not a readable CSV: {problem}."
 MISSING_COLUMNS = "The CSV lacks the columns {columns}: its first row must name {expected}."
 TOO_LARGE = "The file is larger than {limit} MB: split it and upload one patient's records."
 NO_RECORDS = "The file holds no medication records."
@@ -236,7 +237,14 @@ def _date(
 
 def parse_csv(text: str, *, today: datetime.date) -> list[Dispensing]:
     """Read a CSV of dispensings (date, drug, strength, quantity, days_supply), all or nothing."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_csv(text, today=today)
+    except csv.Error as error:
+        raise ImportProblemError([Problem("The file", "", NOT_CSV.format(problem=error))]) from None
+
+
+def _parse_csv(text: str, *, today: datetime.date) -> list[Dispensing]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     missing = [column for column in CSV_COLUMNS if column not in header]
     if missing:

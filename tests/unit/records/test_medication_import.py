@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from records.fhir.medications import (
@@ -216,6 +216,8 @@ def test_not_a_bundle_and_oversized_uploads_are_refused():
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
+@example(b"\r\x01")  # a carriage return inside a field once escaped as a csv.Error
+@example(b'date,drug,strength,quantity,days_supply\n"2023-01-01\r\n')
 def test_fuzzed_bytes_are_read_or_refused_with_problems(content):
     try:
         records = read_upload(content, today=TODAY)
@@ -291,4 +293,65 @@ def test_the_documented_example_reads_as_documented():
         "venlafaxine",
         "antidepressant",
         Decimal(150),
+    )
+
+
+def test_prescriptions_join_like_dispensings_with_the_instruction_dose():
+    def request(ident, authored, dose):
+        return {
+            "resourceType": "MedicationRequest",
+            "id": ident,
+            "status": "completed",
+            "intent": "order",
+            "subject": {"reference": "urn:uuid:0"},
+            "medicationCodeableConcept": {"text": "Cymbalta 60 mg capsules"},
+            "authoredOn": authored,
+            "dosageInstruction": [
+                {
+                    "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": dose, "unit": "mg"}}],
+                }
+            ],
+            "dispenseRequest": {
+                "quantity": {"value": 56},
+                "expectedSupplyDuration": {"value": 28, "unit": "days"},
+            },
+        }
+
+    patient = {"resourceType": "Patient", "id": "p"}
+    records = parse_bundle(
+        bundle(patient, request("r1", "2023-01-01", 30), request("r2", "2023-02-10", 60)),
+        today=TODAY,
+    )
+    (course,) = propose_courses(records).courses
+    assert course.molecule == "duloxetine"
+    assert [(s.start, s.dose_mg_per_day) for s in course.steps] == [
+        (datetime.date(2023, 1, 1), Decimal(60)),
+        (datetime.date(2023, 2, 10), Decimal(120)),
+    ]
+    assert course.end == datetime.date(2023, 3, 9)
+
+
+def test_a_statement_is_a_course_as_given():
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "s1",
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:0"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "6448"}]
+        },
+        "effectivePeriod": {"start": "2023-03-01", "end": "2023-02-01"},
+    }
+    patient = {"resourceType": "Patient", "id": "p"}
+    with pytest.raises(ImportProblemError) as error:
+        parse_bundle(bundle(patient, statement), today=TODAY)
+    assert error.value.problems[0].field == "effectivePeriod.end"
+    statement["effectivePeriod"] = {"start": "2023-03-01", "end": "2023-06-01"}
+    (course,) = propose_courses(parse_bundle(bundle(patient, statement), today=TODAY)).courses
+    assert (course.molecule, course.kind, course.start, course.end) == (
+        "lithium",
+        "augmentation",
+        datetime.date(2023, 3, 1),
+        datetime.date(2023, 6, 1),
     )
