@@ -1,6 +1,8 @@
 """FHIR R4 export: every vignette patient's bundle is valid FHIR, self-contained and audited."""
 
+import datetime
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -15,7 +17,7 @@ from records.models import AuditAction, AuditEvent, ScaleAdministration
 from records.services.common import ObjectType
 from records.services.fhir_export import patient_fhir_export
 from staging.registry import ENGINES
-from tests.factories import ScaleAdministrationFactory
+from tests.factories import PatientFactory, ScaleAdministrationFactory, TrialFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.integration.records.test_staging_page import vignette_patient
 
@@ -188,3 +190,37 @@ def test_command_refuses_another_clinics_member(access, stranger, clinic):
     with pytest.raises(CommandError, match="not a member"):
         call_command("fhir_export", "CLI-2", user=stranger.username, clinic=clinic.name)
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_a_patient_without_an_episode_exports_only_the_patient(access, clinic):
+    patient = PatientFactory(clinic=clinic)
+    bundle = patient_fhir_export(access=access, patient_id=patient.pk)
+    Bundle.model_validate(bundle)
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+
+
+def test_status_reason_and_procedure_codes(access, episode):
+    stopped = TrialFactory(
+        episode=episode,
+        end_date=episode.onset_date + datetime.timedelta(days=40),
+        weeks=Decimal(3),
+        reason_stopped="adverse_effects",
+    )
+    TrialFactory(
+        episode=episode,
+        kind="psychotherapy",
+        agent=None,
+        therapy_type="CBT",
+        dose_mg_per_day=None,
+        sessions=16,
+    )
+    bundle = patient_fhir_export(access=access, patient_id=episode.patient_id)
+    Bundle.model_validate(bundle)
+    (statement,) = resources(bundle, "MedicationStatement")
+    assert statement["status"] == "stopped"
+    assert statement["statusReason"][0]["text"] == stopped.get_reason_stopped_display()
+    assert statement["dosage"][0]["timing"]["repeat"]["boundsDuration"]["value"] == 3
+    (procedure,) = resources(bundle, "Procedure")
+    assert procedure["status"] == "in-progress"
+    assert {"system": codes.SNOMED_SYSTEM, "code": "228557008"} in procedure["code"]["coding"]
+    assert {"text": "16 sessions attended"} in procedure["note"]
