@@ -45,7 +45,8 @@ SESSIONS_TEXT = "{sessions} sessions attended"
 DOSE_PER_SESSION_TEXT = "{dose} mg per session"
 DOSE_PER_DAY_TEXT = "{dose} mg/day"
 NOT_APPLICABLE_TEXT = "Not applicable to this history"
-NO_RESULT_TEXT = "No result"
+# The yes/no findings a model may add to its stage or score, as components of its Observation.
+RESULT_FLAGS = ("provisional", "chronic_resistant", "prd", "trd_minimal_improvement", "chronic")
 ADDED_TO = "Added to trial {code}"
 
 
@@ -345,7 +346,30 @@ def _result_value(result: ModelResult) -> dict[str, Any]:
         return {"valueQuantity": _score_quantity(result.score)}
     if result.met is not None:
         return {"valueBoolean": result.met}
-    return {"valueString": result.band or NO_RESULT_TEXT}
+    if result.band is not None:
+        return {"valueString": result.band}
+    # A profile of yes/no findings (the response profile): they are the components.
+    return {}
+
+
+def _result_components(key: str, result: ModelResult) -> list[dict[str, Any]]:
+    """Return the result's further findings (band beside a score, yes/no flags) as components."""
+    components = []
+    if result.band is not None and (result.stage is not None or result.score is not None):
+        components.append(
+            {
+                "code": _concept("band", [_coding(STAGING_MODEL_SYSTEM, f"{key}.band")]),
+                "valueString": result.band,
+            }
+        )
+    for name in RESULT_FLAGS:
+        value = getattr(result, name)
+        if value is not None:
+            code = _concept(
+                name.replace("_", " "), [_coding(STAGING_MODEL_SYSTEM, f"{key}.{name}")]
+            )
+            components.append({"code": code, "valueBoolean": value})
+    return components
 
 
 def _staging_observation(
@@ -361,6 +385,9 @@ def _staging_observation(
         "method": _concept(f"{result.label} {result.version}"),
         **_result_value(result),
     }
+    components = _result_components(key, result) if result.applicable else []
+    if components:
+        observation["component"] = components
     explanation = "\n".join(result.explanation)
     if explanation:
         observation["note"] = [{"text": explanation}]

@@ -54,6 +54,9 @@ def test_every_vignette_bundle_is_valid_fhir_and_self_contained(access, vignette
     courses = resources(bundle, "MedicationStatement") + resources(bundle, "Procedure")
     assert len(courses) == trials.count()
     staging = resources(bundle, "Observation")
+    for observation in staging:
+        given = [key for key in observation if key.startswith("value")]
+        assert given or "dataAbsentReason" in observation or observation.get("component")
     assert {
         o["code"]["coding"][0]["code"]
         for o in staging
