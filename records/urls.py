@@ -8,6 +8,7 @@ from .views import (
     episodes,
     erasure,
     exchange,
+    fhir,
     history,
     imports,
     patients,
@@ -41,6 +42,12 @@ urlpatterns = [
     path(f"{patient}changes/", history.patient_changes_page, name="patient-changes"),
     path(f"{patient}export/", exchange.patient_json_export, name="patient-json-export"),
     path(f"{patient}import/", exchange.patient_json_import, name="patient-json-import"),
+    path(f"{patient}fhir/", fhir.patient_fhir_export_page, name="patient-fhir-export"),
+    path(
+        f"{patient}import/medications/",
+        fhir.patient_medication_import_page,
+        name="patient-medication-import",
+    ),
     path(f"{patient}episodes/new/", episodes.episode_create_page, name="episode-create"),
     path(
         f"{patient}episodes/<int:episode_id>/edit/",

@@ -67,6 +67,8 @@ class RecordPage(StrEnum):
     PATIENT_SUMMARY = "summary for the patient"
     HISTORY_EXPORT = "history export"
     HISTORY_IMPORT = "history import"
+    FHIR_EXPORT = "FHIR export"
+    MEDICATION_IMPORT = "medication import"
     ERASURE = "erasure"
     AUDIT_LOG = "audit log"
     AUDIT_LOG_EXPORT = "audit log export"

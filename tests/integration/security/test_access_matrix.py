@@ -158,8 +158,13 @@ EXPECTED: dict[str, Row] = {
     ),
     "patients/<int:patient_id>/episodes/new/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
     "patients/<int:patient_id>/export/": ((L, 404, 200, 200, 200), (L, 404, 200, 200, 200)),
+    "patients/<int:patient_id>/fhir/": ((L, 404, 200, 200, 200), (L, 404, 200, 200, 200)),
     "patients/<int:patient_id>/erase/": ((L, 404, 403, 403, 200), (L, 404, 403, 403, 200)),
     "patients/<int:patient_id>/import/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
+    "patients/<int:patient_id>/import/medications/": (
+        (L, 404, 200, 403, 403),
+        (L, 404, 200, 403, 403),
+    ),
     "patients/<int:patient_id>/report.pdf": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/report/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/report/letter.pdf": (

@@ -1,0 +1,128 @@
+"""Medication import: confirmed courses go through the trial service, audited with their source;
+the FHIR export's MedicationStatements read back as the same courses (round trip)."""
+
+import datetime
+
+import pytest
+
+from records.demo import vignettes
+from records.fhir.medications import ImportProblemError, parse_bundle, parse_csv, propose_courses
+from records.models import AuditAction, AuditEvent, TreatmentTrial
+from records.models.trial import MEDICATION_KINDS
+from records.services.common import ObjectType
+from records.services.fhir_export import patient_fhir_export
+from records.services.fhir_import import (
+    ConfirmedCourse,
+    catalogue_agent,
+    medication_courses_import,
+)
+from tests.factories import EpisodeFactory, PatientFactory
+from tests.integration.records.test_staging_page import vignette_patient
+from tests.unit.records.test_medication_import import dispensing_csv
+
+VIGNETTE_IDS = [vignette["id"] for vignette in vignettes()]
+READBACK_TYPES = {"Patient", "Condition", "MedicationStatement"}
+
+
+@pytest.fixture
+def access(psychiatrist, access_of):
+    return access_of(psychiatrist)
+
+
+def confirmed(proposal, clinic_id):
+    return [
+        ConfirmedCourse(
+            key=course.key,
+            agent=catalogue_agent(clinic_id, course.molecule, course.name),
+            kind=course.kind,
+            start_date=course.start,
+            end_date=course.end,
+            dose_mg_per_day=course.dose_mg_per_day,
+            weeks=course.weeks,
+            adherence=course.adherence,
+            augments=course.augments,
+            sources=course.sources,
+        )
+        for course in proposal.courses
+    ]
+
+
+def course_shape(trial):
+    return (
+        trial.agent.name if trial.agent else trial.agent_name,
+        trial.kind,
+        trial.start_date,
+        trial.end_date,
+        trial.dose_mg_per_day.normalize() if trial.dose_mg_per_day is not None else None,
+        trial.weeks.normalize() if trial.weeks is not None else None,
+        trial.augments.agent.name if trial.augments and trial.augments.agent else None,
+    )
+
+
+@pytest.mark.parametrize("vignette_id", VIGNETTE_IDS)
+def test_exported_statements_import_as_the_same_courses(access, vignette_id):
+    original = vignette_patient(access, vignette_id)
+    bundle = patient_fhir_export(access=access, patient_id=original.pk)
+    bundle["entry"] = [
+        entry for entry in bundle["entry"] if entry["resource"]["resourceType"] in READBACK_TYPES
+    ]
+    medication_trials = [
+        t
+        for t in TreatmentTrial.objects.filter(episode__patient=original).select_related(
+            "agent", "augments__agent"
+        )
+        if t.kind in MEDICATION_KINDS
+    ]
+    if not medication_trials:
+        with pytest.raises(ImportProblemError):
+            parse_bundle(bundle, today=datetime.date.today())
+        return
+    proposal = propose_courses(parse_bundle(bundle, today=datetime.date.today()))
+    assert proposal.unknown == ()
+    copy = PatientFactory(clinic=access.clinic, diagnosis=original.diagnosis)
+    onset = original.episodes.get().onset_date
+    EpisodeFactory(patient=copy, onset_date=onset)
+    medication_courses_import(
+        acting_user=access.user,
+        patient=copy,
+        courses=confirmed(proposal, access.clinic.pk),
+        source_name="export.json",
+    )
+    imported = TreatmentTrial.objects.filter(episode__patient=copy).select_related(
+        "agent", "augments__agent"
+    )
+    assert sorted(map(course_shape, imported), key=str) == sorted(
+        map(course_shape, medication_trials), key=str
+    )
+
+
+def test_confirmed_dispensing_courses_are_trials_audited_as_imported(access):
+    patient = PatientFactory(clinic=access.clinic)
+    EpisodeFactory(patient=patient, onset_date=datetime.date(2022, 1, 1))
+    proposal = propose_courses(parse_csv(dispensing_csv(), today=datetime.date(2026, 1, 1)))
+    trials = medication_courses_import(
+        acting_user=access.user,
+        patient=patient,
+        courses=confirmed(proposal, access.clinic.pk),
+        source_name="pharmacy.csv",
+    )
+    assert [t.agent.name for t in trials] == [
+        "sertraline",
+        "venlafaxine",
+        "venlafaxine",
+        "aripiprazole",
+        "mirtazapine",
+    ]
+    assert trials[3].augments == trials[2]
+    assert [t.adherence for t in trials] == ["good", "good", "good", "good", "poor"]
+    events = AuditEvent.objects.filter(
+        action=AuditAction.IMPORT, object_type=ObjectType.TRIAL, patient_id=patient.pk
+    )
+    assert events.count() == 5
+    assert "pharmacy.csv: Row 2, Row 3" in events.get(object_id=trials[0].pk).changes["source"][1]
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.CREATE, object_type=ObjectType.TRIAL, patient_id=patient.pk
+        ).count()
+        == 5
+    )
