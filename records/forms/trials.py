@@ -97,7 +97,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 STEPS_SECTION = "Dose, duration and sessions"
 MAX_STEPS = 5
 STEP_NEEDS_DOSE = "Give this step's dose."
-STEP_DOSE_LABEL = "Step {number}: dose (mg/day)"
+STEP_DOSE_LABEL = "Step {number}: mg/day"
 STEP_START_LABEL = "from"
 STEP_WEEKS_LABEL = "or for (weeks)"
 # Model fields the form edits as they are; the agent is typed as text and resolved.
