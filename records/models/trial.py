@@ -45,9 +45,11 @@ STEP_NEEDS_WHEN = "Step {number}: give the date it started or its weeks."
 STEP_BEFORE_START = "Step {number} starts before the trial starts."
 STEP_AFTER_END = "Step {number} starts after the trial ends."
 STEPS_OUT_OF_ORDER = "Step {number} starts before the step above it: list the steps in order."
-# The dose column's own limit (10 digits, 4 after the point), so a step holds what a dose can.
+# The dose and weeks columns' own limits, so a step holds what a dose and its weeks can.
 STEP_DOSE_LIMIT = Decimal(10**6)
 STEP_DOSE_OUT_OF_RANGE = "Step {number}: the dose must be more than 0 and below 1,000,000 mg/day."
+STEP_WEEKS_LIMIT = Decimal(1000)
+STEP_WEEKS_OUT_OF_RANGE = "Step {number}: the weeks must be 0 or more and below 1,000."
 STEP_MALFORMED = "The dose steps could not be read: enter them again."
 # What was given, as the patient page and the report both show it (amount_text).
 DOSE_PER_DAY = "{dose} mg/day"
@@ -432,8 +434,8 @@ class TreatmentTrial(Tracked):
         for number, entry in enumerate(entries, start=1):
             if not 0 < entry.dose_mg_per_day < STEP_DOSE_LIMIT:
                 found.append((STEP_DOSE_OUT_OF_RANGE.format(number=number), "step_dose_range"))
-            if entry.weeks is not None and entry.weeks < 0:
-                found.append((f"Step {number}: {MUST_NOT_BE_NEGATIVE}", "negative"))
+            if entry.weeks is not None and not 0 <= entry.weeks < STEP_WEEKS_LIMIT:
+                found.append((STEP_WEEKS_OUT_OF_RANGE.format(number=number), "step_weeks_range"))
             start = entry.start_date
             if start is None:
                 if entry.weeks is None and not (number == 1 and self.start_date):
