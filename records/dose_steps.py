@@ -68,7 +68,7 @@ def _run_weeks(steps: Sequence[Step], first: int, last: int) -> Decimal | None:
     return sum(known, Decimal(0)) if known else None
 
 
-def _longest_run(steps: Sequence[Step], dose: Decimal) -> DosePair:
+def longest_run(steps: Sequence[Step], dose: Decimal) -> DosePair:
     """Return the longest run (in weeks) of consecutive steps at `dose` or more."""
     runs: list[DosePair] = []
     first: int | None = None
@@ -90,7 +90,7 @@ def best_dose_pair(
     `level` rates a dose held for some weeks (the engines' adequacy level); the highest level
     wins, ties to the higher dose.
     """
-    pairs = [_longest_run(steps, dose) for dose in sorted({s.dose_mg_per_day for s in steps})]
+    pairs = [longest_run(steps, dose) for dose in sorted({s.dose_mg_per_day for s in steps})]
     if not pairs:
         return None
     return max(

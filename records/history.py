@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from records import scales
-from records.dose_steps import DosePair, best_dose_pair, course_text
+from records.dose_steps import DosePair, best_dose_pair, course_text, longest_run
 from records.models import (
     Clinic,
     ClinicStagingDefaults,
@@ -158,14 +158,20 @@ def step_pair(
     return best_dose_pair(trial.steps(), level)
 
 
-def course_reasons(
-    trial: TreatmentTrial, staged: staging.Trial, params: staging.Params
-) -> tuple[str, ...]:
+def course_line(trial: TreatmentTrial, staged: staging.Trial) -> str | None:
+    """Return a stepped course in the clinic's words, at the pair staging was given."""
+    if not trial.dose_steps or staged.dose_mg_per_day is None:
+        return None
+    steps = trial.steps()
+    return course_text(steps, longest_run(steps, Decimal(repr(staged.dose_mg_per_day))))
+
+
+def course_reasons(trial: TreatmentTrial, staged: staging.Trial) -> tuple[str, ...]:
     """Return the lines a trial's reasons open with that staging cannot know (steps, tolerance)."""
     lines = []
-    pair = step_pair(trial, staged, params) if trial.dose_steps else None
-    if pair is not None:
-        lines.append(course_text(trial.steps(), pair))
+    course = course_line(trial, staged)
+    if course is not None:
+        lines.append(course)
     if trial.reason_stopped == ReasonStopped.ADVERSE_EFFECTS:
         lines.append(STOPPED_FOR_ADVERSE_EFFECTS)
     return tuple(lines)
@@ -247,7 +253,7 @@ def assess_trials(
     for trial in trials:
         if trial.code not in assessments:
             continue
-        lines = course_reasons(trial, staged[trial.code], params)
+        lines = course_reasons(trial, staged[trial.code])
         if lines:
             assessment = assessments[trial.code]
             assessments[trial.code] = assessment._replace(reasons=lines + assessment.reasons)

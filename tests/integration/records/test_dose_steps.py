@@ -15,6 +15,7 @@ from records.dose_steps import StepEntry
 from records.history import STOPPED_FOR_ADVERSE_EFFECTS, assess_trials, episode_history
 from records.models import AuditEvent, TreatmentTrial, TrialKind
 from records.models.trial import STEPS_NEED_TWO, STEPS_REPLACE_DOSE
+from records.report import patient_report
 from records.services import StaleEditError, TrialInput, trial_record, trial_update
 from records.services.exchange import patient_history_export, patient_history_import
 from staging.history import Params
@@ -236,3 +237,13 @@ def test_a_step_without_its_dose_is_a_field_error_with_everything_kept(
     assert "Give this step's dose." in response.context["form"].errors["step_dose_2"]
     assert response.context["form"]["step_weeks_2"].value() == "8"
     assert not TreatmentTrial.objects.exists()
+
+
+def test_the_report_gives_a_stepped_course_and_the_weeks_staging_judged(
+    episode, psychiatrist, access_of
+):
+    trial_record(acting_user=psychiatrist, episode_id=episode.pk, data=titrated())
+    report = patient_report(access=access_of(psychiatrist), patient_id=episode.patient_id)
+    [line] = report.trials
+    assert line.amount == WORKED_EXAMPLE
+    assert line.weeks == "8"
