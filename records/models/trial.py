@@ -37,6 +37,7 @@ PERCENT_OR_SCORES = "Give the outcome as a percent reduction or as scale scores,
 SCORES_NEED_SCALE = "Choose the scale these outcome scores were rated on."
 OVERRIDE_NEEDS_REASON = "Say why the adequacy is overridden."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
+STEPS_FOR_MEDICATION = "Dose steps are for a medication course: remove them for this kind."
 STEPS_NEED_TWO = "One dose needs no steps: give it as the dose, or add the step it changed to."
 STEPS_REPLACE_DOSE = (
     "With dose steps, the dose and weeks at dose come from the steps: leave {field} empty."
@@ -425,6 +426,8 @@ class TreatmentTrial(Tracked):
         if not entries:
             return []
         found: list[tuple[str, str]] = []
+        if self.kind not in MEDICATION_KINDS:
+            found.append((STEPS_FOR_MEDICATION, "steps_not_medication"))
         if len(entries) == 1:
             found.append((STEPS_NEED_TWO, "one_step"))
         for field, label in (("dose_mg_per_day", "the dose"), ("weeks", "the weeks at dose")):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from records.dose_steps import StepEntry
 from records.history import STOPPED_FOR_ADVERSE_EFFECTS, assess_trials, episode_history
 from records.models import AuditEvent, TreatmentTrial, TrialKind
-from records.models.trial import STEPS_NEED_TWO, STEPS_REPLACE_DOSE
+from records.models.trial import STEPS_FOR_MEDICATION, STEPS_NEED_TWO, STEPS_REPLACE_DOSE
 from records.report import patient_report
 from records.services import StaleEditError, TrialInput, trial_record, trial_update
 from records.services.exchange import patient_history_export, patient_history_import
@@ -90,6 +90,11 @@ def test_the_steps_are_audited_with_the_trial_and_keep_its_version(episode, psyc
     ("changes", "field", "message"),
     [
         ({"dose_steps": TITRATION[:1]}, "dose_steps", STEPS_NEED_TWO),
+        (
+            {"kind": TrialKind.PSYCHOTHERAPY, "agent": None, "sessions": 12},
+            "dose_steps",
+            STEPS_FOR_MEDICATION,
+        ),
         (
             {"dose_mg_per_day": Decimal(150)},
             "dose_steps",
