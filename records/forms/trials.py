@@ -268,12 +268,22 @@ class TrialForm(ServiceErrorsForm):
         ]
 
     @property
+    def shown_steps(self) -> int:
+        """Return how many step rows show at first: those filled and one more, at least two."""
+        source = self.data if self.is_bound else self.initial
+        filled = [
+            n
+            for n in range(1, MAX_STEPS + 1)
+            if any(source.get(f"step_{part}_{n}") for part in ("dose", "start", "weeks"))
+        ]
+        return min(MAX_STEPS, max(2, max(filled, default=0) + 1))
+
+    @property
     def has_steps(self) -> bool:
         """Return whether any step row holds a value, so the steps open on the page."""
-        source = self.data if self.is_bound else self.initial
-        return any(
-            source.get(f"step_{part}_{n}")
-            for n in range(1, MAX_STEPS + 1)
+        return self.shown_steps > 2 or any(
+            (self.data if self.is_bound else self.initial).get(f"step_{part}_{n}")
+            for n in (1, 2)
             for part in ("dose", "start", "weeks")
         )
 
