@@ -17,11 +17,13 @@ from records.models import AuditEvent, TreatmentTrial, TrialKind
 from records.models.trial import STEPS_FOR_MEDICATION, STEPS_NEED_TWO, STEPS_REPLACE_DOSE
 from records.report import patient_report
 from records.services import StaleEditError, TrialInput, trial_record, trial_update
+from records.services.csv_import import csv_import
 from records.services.exchange import patient_history_export, patient_history_import
 from staging.history import Params
 from tests.factories import PatientFactory, builtin_agent
 
 from .conftest import ONSET
+from .test_csv_import import csv_bytes, refused, row
 
 START = ONSET + datetime.timedelta(days=7)
 TITRATION = (
@@ -252,3 +254,16 @@ def test_the_report_gives_a_stepped_course_and_the_weeks_staging_judged(
     [line] = report.trials
     assert line.amount == WORKED_EXAMPLE
     assert line.weeks == "8"
+
+
+def test_csv_weeks_fewer_than_the_dates_need_the_weeks_reason_column(clinic, psychiatrist):
+    short = row(end_date="2024-08-07", weeks="8")
+    [problem] = refused(psychiatrist, clinic, csv_bytes(short))
+    assert (problem.row, problem.column) == (2, "weeks_reason")
+    assert "more than a week fewer" in problem.message
+
+    reason = "Four weeks off treatment"
+    csv_import(
+        acting_user=psychiatrist, clinic=clinic, data=csv_bytes({**short, "weeks_reason": reason})
+    )
+    assert TreatmentTrial.objects.get().weeks_reason == reason
