@@ -11,8 +11,12 @@ adapter only translates (Decimal to float, codes to staging enums, catalogue nam
   uncatalogued one by the typed name and class, which staging treats per 12.6. A clinic's own
   agents count as uncatalogued for staging, whose catalogue is the published one.
 - A percent reduction derived from baseline and end scores is passed as the percent.
+- Weeks at dose left empty are counted from the start and end dates.
+- A course with dose steps is passed as the (dose, weeks) pair of its steps that rates best
+  (records/dose_steps.py, docs/clinical-rules.md), so every path judges the same pair.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -20,14 +24,27 @@ from enum import StrEnum
 from typing import TypeVar
 
 from records import scales
-from records.models import Clinic, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
+from records.dose_steps import DosePair, best_dose_pair, course_text, longest_run
+from records.models import (
+    Clinic,
+    ClinicStagingDefaults,
+    Episode,
+    Patient,
+    ReasonStopped,
+    TreatmentTrial,
+)
 from records.models.staging_defaults import with_own_parameters
 from staging import history as staging
-from staging.adequacy import TrialAssessment, assess_trial, index_history
+from staging.adequacy import TrialAssessment, TrialIndex, assess_trial, index_history
 from staging.registry import stage_all
 from staging.result import ModelResult
 
 E = TypeVar("E", bound=StrEnum)
+
+# A step pair is rated on its own: an added treatment or psychotic features move every pair's
+# level alike, so they cannot change which pair is best.
+_ALONE = TrialIndex(psychotic=False, strengtheners={})
+STOPPED_FOR_ADVERSE_EFFECTS = "stopped because of adverse effects (not tolerated)"
 
 
 def default_params(clinic: Clinic | None = None) -> staging.Params:
@@ -83,12 +100,19 @@ def baseline_severity(episode: Episode) -> staging.BaselineSeverity:
 
 
 def staging_trial(
-    trial: TreatmentTrial, *, episode: Episode, codes: Mapping[int, str]
+    trial: TreatmentTrial,
+    *,
+    episode: Episode,
+    codes: Mapping[int, str],
+    params: staging.Params | None = None,
 ) -> staging.Trial:
-    """Return one trial as staging reads it; `codes` maps trial pks to their ids."""
+    """Return one trial as staging reads it; `codes` maps trial pks to their ids.
+
+    `params` rate the pairs of a course with dose steps; left out, the episode's are used.
+    """
     previous = trial.in_previous_episode or trial.episode_id != episode.pk
     agent = trial.agent
-    return staging.Trial(
+    staged = staging.Trial(
         id=trial.code,
         seq=trial.seq,
         start_date=trial.start_date,
@@ -99,7 +123,7 @@ def staging_trial(
         dose_mg_per_day=_float(trial.dose_mg_per_day),
         dose_mg_per_session=_float(trial.dose_mg_per_session),
         serum_level_mmol_per_l=_float(trial.serum_level_mmol_per_l),
-        weeks=_float(trial.weeks),
+        weeks=_float(trial.counted_weeks),
         sessions=trial.sessions,
         electrode_placement=_enum(staging.Placement, trial.electrode_placement),
         therapy_type=trial.therapy_type or None,
@@ -112,6 +136,45 @@ def staging_trial(
         augments_trial=None if trial.augments_id is None else codes.get(trial.augments_id),
         prospective=trial.prospective,
     )
+    if not trial.dose_steps:
+        return staged
+    pair = step_pair(trial, staged, params or episode_params(episode))
+    if pair is None:
+        return staged
+    return dataclasses.replace(
+        staged, dose_mg_per_day=float(pair.dose_mg_per_day), weeks=_float(pair.weeks)
+    )
+
+
+def step_pair(
+    trial: TreatmentTrial, staged: staging.Trial, params: staging.Params
+) -> DosePair | None:
+    """Return the (dose, weeks) pair of a course's dose steps that staging rates best."""
+
+    def level(dose: Decimal, weeks: Decimal | None) -> int:
+        candidate = dataclasses.replace(staged, dose_mg_per_day=float(dose), weeks=_float(weeks))
+        return assess_trial(candidate, _ALONE, params, explain=False).level
+
+    return best_dose_pair(trial.steps(), level)
+
+
+def course_line(trial: TreatmentTrial, staged: staging.Trial) -> str | None:
+    """Return a stepped course in the clinic's words, at the pair staging was given."""
+    if not trial.dose_steps or staged.dose_mg_per_day is None:
+        return None
+    steps = trial.steps()
+    return course_text(steps, longest_run(steps, Decimal(repr(staged.dose_mg_per_day))))
+
+
+def course_reasons(trial: TreatmentTrial, staged: staging.Trial) -> tuple[str, ...]:
+    """Return the lines a trial's reasons open with that staging cannot know (steps, tolerance)."""
+    lines = []
+    course = course_line(trial, staged)
+    if course is not None:
+        lines.append(course)
+    if trial.reason_stopped == ReasonStopped.ADVERSE_EFFECTS:
+        lines.append(STOPPED_FOR_ADVERSE_EFFECTS)
+    return tuple(lines)
 
 
 def history_trials(episode: Episode, trials: Iterable[TreatmentTrial]) -> list[TreatmentTrial]:
@@ -130,17 +193,25 @@ def build_history(
     episode: Episode,
     trials: Iterable[TreatmentTrial],
     assessment_date: datetime.date,
+    params: staging.Params | None = None,
 ) -> staging.History:
-    """Build an episode's staging history from the patient's loaded trials (no queries)."""
+    """Build an episode's staging history from the patient's loaded trials (no queries).
+
+    `params` rate courses with dose steps; left out, the episode's are resolved when needed.
+    """
     # `trials` need `episode` and `agent` loaded; those of later episodes are left out.
     kept = history_trials(episode, trials)
     codes = {trial.pk: trial.code for trial in kept}
+    if params is None and any(trial.dose_steps for trial in kept):
+        params = episode_params(episode, patient.clinic)
     return staging.History(
         diagnosis=staging.Diagnosis(patient.diagnosis),
         episode_onset_date=episode.onset_date,
         assessment_date=assessment_date,
         baseline_severity=baseline_severity(episode),
-        trials=tuple(staging_trial(trial, episode=episode, codes=codes) for trial in kept),
+        trials=tuple(
+            staging_trial(trial, episode=episode, codes=codes, params=params) for trial in kept
+        ),
         functional_impairment=_enum(staging.FunctionalImpairment, episode.functional_impairment),
         comorbid_anxiety=_enum(staging.Presence, episode.comorbid_anxiety),
         personality_disorder=_enum(staging.PersonalityDisorder, episode.personality_disorder),
@@ -167,10 +238,26 @@ def episode_history(episode: Episode, *, assessment_date: datetime.date) -> stag
     )
 
 
-def assess_trials(history: staging.History, params: staging.Params) -> dict[str, TrialAssessment]:
-    """Judge every trial of the history (both episodes) with staging's adequacy rules."""
+def assess_trials(
+    history: staging.History,
+    params: staging.Params,
+    trials: Iterable[TreatmentTrial] = (),
+) -> dict[str, TrialAssessment]:
+    """Judge every trial of the history (both episodes) with staging's adequacy rules.
+
+    The reasons of the `trials` given open with their dose steps and intolerance.
+    """
     index = index_history(history)
-    return {trial.id: assess_trial(trial, index, params) for trial in history.trials}
+    assessments = {trial.id: assess_trial(trial, index, params) for trial in history.trials}
+    staged = {trial.id: trial for trial in history.trials}
+    for trial in trials:
+        if trial.code not in assessments:
+            continue
+        lines = course_reasons(trial, staged[trial.code])
+        if lines:
+            assessment = assessments[trial.code]
+            assessments[trial.code] = assessment._replace(reasons=lines + assessment.reasons)
+    return assessments
 
 
 def stage(history: staging.History, params: staging.Params) -> dict[str, ModelResult]:

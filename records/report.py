@@ -25,6 +25,7 @@ from records.extensions import impasse_panel_for
 from .access import ClinicAccess
 from .audit import audit_event_write
 from .charts_export import ChartExporter, default_exporter
+from .history import course_line
 from .models import AuditAction, Clinic, Diagnosis, Episode, Patient, ReportPreparation
 from .models.staging_defaults import parameter_label
 from .report_charts import ReportFigure, appendix_figures, figures_drawn
@@ -481,6 +482,9 @@ def _severity(detail: PatientDetail, episode: Episode) -> SeveritySummary | None
 def _amount(row: TrialRow) -> str:
     trial = row.trial
     parts = []
+    course = course_line(trial, row.staged)
+    if course is not None:
+        parts.append(course)
     if trial.dose_mg_per_day is not None:
         parts.append(dose_text(trial.dose_mg_per_day))
     if trial.serum_level_mmol_per_l is not None:
@@ -529,7 +533,8 @@ def _report_trial(row: TrialRow) -> ReportTrial:
         kind_label=trial.get_kind_display(),
         drug_class=trial.class_label or "",
         amount=_amount(row),
-        weeks=_plain(trial.weeks) if trial.weeks is not None else "–",
+        # The weeks staging judged: stated, from the dates, or the steps' pair.
+        weeks=_plain(Decimal(repr(row.staged.weeks))) if row.staged.weeks is not None else "–",
         adequate=row.adequate,
         failed=row.assessment.failed,
         adequacy=adequacy,

@@ -223,8 +223,10 @@ def patient_detail(
         trial.episode = by_pk[trial.episode_id]
         if trial.augments_id is not None:
             trial.augments = trials_by_pk[trial.augments_id]
-    history = build_history(patient=patient, episode=episode, trials=trials, assessment_date=day)
-    assessments = assess_trials(history, params)
+    history = build_history(
+        patient=patient, episode=episode, trials=trials, assessment_date=day, params=params
+    )
+    assessments = assess_trials(history, params, trials)
     staged = {trial.id: trial for trial in history.trials}
     rows = tuple(
         TrialRow(trial, staged[trial.code], assessments[trial.code])

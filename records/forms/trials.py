@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.html import format_html
 
 from records.brands import BRANDS, generic_for_brand
+from records.dose_steps import StepEntry
 from records.models import Agent, Clinic, Episode, TreatmentTrial, TrialKind
 from records.models.scale import SCALE_CODES, score_errors
 from records.reauth import PasswordReentryForm
@@ -54,6 +55,7 @@ FIELD_KINDS: dict[str, tuple[str, ...]] = {
     "dose_mg_per_day": MEDICATION,
     "serum_level_mmol_per_l": MEDICATION,
     "weeks": (*MEDICATION, TrialKind.ESKETAMINE),
+    "weeks_reason": (*MEDICATION, TrialKind.ESKETAMINE),
     "adherence": MEDICATION,
     "augments": (TrialKind.COMBINATION, TrialKind.AUGMENTATION),
     "dose_optimised": (TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION),
@@ -73,6 +75,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "dose_mg_per_day",
             "serum_level_mmol_per_l",
             "weeks",
+            "weeks_reason",
             "adherence",
             "sessions",
             "dose_mg_per_session",
@@ -96,6 +99,14 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Source", ("information_source", "prospective", "last_confirmed_on")),
     ("Notes", ("notes",)),
 )
+# The section the dose steps are shown after, and how many a course may have: a titration up,
+# an increase for non-response and a reduction for side effects fit with one to spare.
+STEPS_SECTION = "Dose, duration and sessions"
+MAX_STEPS = 5
+STEP_NEEDS_DOSE = "Give this step's dose."
+STEP_DOSE_LABEL = "Step {number}: mg/day"
+STEP_START_LABEL = "from"
+STEP_WEEKS_LABEL = "or for (weeks)"
 # Model fields the form edits as they are; the agent is typed as text and resolved.
 MODEL_FIELDS = tuple(
     name for _, names in SECTIONS for name in names if name not in {"agent_text", "augments"}
@@ -189,6 +200,20 @@ class TrialForm(ServiceErrorsForm):
         self.fields["drug_class"].widget.attrs.update(list="drug-classes", autocomplete="off")
         self.fields["therapy_type"].widget.attrs.update(list="therapy-types", autocomplete="off")
         self.fields["notes"].widget.attrs.update(rows=3)
+        self.fields["weeks_reason"].widget.attrs.update(rows=2)
+        for number in range(1, MAX_STEPS + 1):
+            self.fields[f"step_dose_{number}"] = model_field(
+                TreatmentTrial,
+                "dose_mg_per_day",
+                label=STEP_DOSE_LABEL.format(number=number),
+                help_text="",
+            )
+            self.fields[f"step_start_{number}"] = model_field(
+                TreatmentTrial, "start_date", label=STEP_START_LABEL, required=False
+            )
+            self.fields[f"step_weeks_{number}"] = model_field(
+                TreatmentTrial, "weeks", label=STEP_WEEKS_LABEL, help_text=""
+            )
 
     @classmethod
     def initial_for(cls, trial: TreatmentTrial) -> dict[str, Any]:
@@ -199,6 +224,10 @@ class TrialForm(ServiceErrorsForm):
             name: _plain(value) if isinstance(value, Decimal) else value
             for name, value in values.items()
         }
+        for number, step in enumerate(trial.dose_steps or [], start=1):
+            values[f"step_dose_{number}"] = step["dose_mg_per_day"]
+            values[f"step_start_{number}"] = step["start_date"]
+            values[f"step_weeks_{number}"] = step["weeks"]
         return {
             **values,
             "agent_text": trial.agent.name if trial.agent is not None else trial.agent_name,
@@ -214,12 +243,57 @@ class TrialForm(ServiceErrorsForm):
         agent = self.catalogue.find(typed)
         if agent is not None and generic_for_brand(typed) is not None:
             self.brand_note = BRAND_RESOLVED.format(brand=typed.strip(), generic=agent.name)
+        data["dose_steps"] = self._clean_steps()
         scale = data.get("outcome_scale")
         if scale in SCALE_CODES:
             for name in ("outcome_baseline_score", "outcome_end_score"):
                 for message in score_errors(scale, data.get(name)):
                     self.add_error(name, message)
         return data
+
+    def _clean_steps(self) -> tuple[StepEntry, ...]:
+        """Return the filled step rows in order; a row with a date or weeks needs its dose."""
+        data = self.cleaned_data
+        steps = []
+        for number in range(1, MAX_STEPS + 1):
+            dose = data.get(f"step_dose_{number}")
+            start = data.get(f"step_start_{number}")
+            weeks = data.get(f"step_weeks_{number}")
+            if dose is None:
+                if (start is not None or weeks is not None) and not self.has_error(
+                    f"step_dose_{number}"
+                ):
+                    self.add_error(f"step_dose_{number}", STEP_NEEDS_DOSE)
+                continue
+            steps.append(StepEntry(dose_mg_per_day=dose, start_date=start, weeks=weeks))
+        return tuple(steps)
+
+    def step_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        """Return the (dose, from, weeks) fields of each step row, for the page."""
+        return [
+            (self[f"step_dose_{n}"], self[f"step_start_{n}"], self[f"step_weeks_{n}"])
+            for n in range(1, MAX_STEPS + 1)
+        ]
+
+    @property
+    def shown_steps(self) -> int:
+        """Return how many step rows show at first: those filled and one more, at least two."""
+        source = self.data if self.is_bound else self.initial
+        filled = [
+            n
+            for n in range(1, MAX_STEPS + 1)
+            if any(source.get(f"step_{part}_{n}") for part in ("dose", "start", "weeks"))
+        ]
+        return min(MAX_STEPS, max(2, max(filled, default=0) + 1))
+
+    @property
+    def has_steps(self) -> bool:
+        """Return whether any step row holds a value, so the steps open on the page."""
+        return self.shown_steps > 2 or any(
+            (self.data if self.is_bound else self.initial).get(f"step_{part}_{n}")
+            for n in (1, 2)
+            for part in ("dose", "start", "weeks")
+        )
 
     @property
     def offers_previous_episode(self) -> bool:
@@ -247,6 +321,7 @@ class TrialForm(ServiceErrorsForm):
             agent=agent,
             agent_name="" if agent is not None else typed,
             augments=data["augments"],
+            dose_steps=data["dose_steps"],
         )
 
 

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from records import scales
+from records.dose_steps import Step, StepEntry, steps_with_weeks, weeks_between
 from records.identity import IdentityTextField
 from records.wording import dose_text
 from staging import history as staging
@@ -36,11 +38,27 @@ PERCENT_OR_SCORES = "Give the outcome as a percent reduction or as scale scores,
 SCORES_NEED_SCALE = "Choose the scale these outcome scores were rated on."
 OVERRIDE_NEEDS_REASON = "Say why the adequacy is overridden."
 AUGMENTS_ITSELF = "A trial cannot be added to itself."
+STEPS_FOR_MEDICATION = "Dose steps are for a medication course: remove them for this kind."
+STEPS_NEED_TWO = "One dose needs no steps: give it as the dose, or add the step it changed to."
+STEPS_REPLACE_DOSE = (
+    "With dose steps, the dose and weeks at dose come from the steps: leave {field} empty."
+)
+STEP_NEEDS_WHEN = "Step {number}: give the date it started or its weeks."
+STEP_BEFORE_START = "Step {number} starts before the trial starts."
+STEP_AFTER_END = "Step {number} starts after the trial ends."
+STEPS_OUT_OF_ORDER = "Step {number} starts before the step above it: list the steps in order."
+# The dose and weeks columns' own limits, so a step holds what a dose and its weeks can.
+STEP_DOSE_LIMIT = Decimal(10**6)
+STEP_DOSE_OUT_OF_RANGE = "Step {number}: the dose must be more than 0 and below 1,000,000 mg/day."
+STEP_WEEKS_LIMIT = Decimal(1000)
+STEP_WEEKS_OUT_OF_RANGE = "Step {number}: the weeks must be 0 or more and below 1,000."
+STEP_MALFORMED = "The dose steps could not be read: enter them again."
 # What was given, as the patient page and the report both show it (amount_text).
 SERUM_LEVEL = "serum {level} mmol/L"
 SESSIONS = "{sessions} sessions"
 WEEKS = "{weeks} weeks"
 AMOUNT_SEPARATOR = " · "
+STEPS_SEPARATOR = " → "
 
 
 def validate_positive(value: Decimal) -> None:
@@ -65,6 +83,8 @@ class TrialKind(models.TextChoices):
 MEDICATION_KINDS = frozenset(
     {TrialKind.ANTIDEPRESSANT, TrialKind.COMBINATION, TrialKind.AUGMENTATION}
 )
+# Kinds judged by weeks of treatment, so empty weeks are counted from the dates.
+WEEKS_KINDS = MEDICATION_KINDS | {TrialKind.ESKETAMINE}
 
 
 class Adherence(models.TextChoices):
@@ -168,8 +188,19 @@ class TreatmentTrial(Tracked):
         blank=True,
         validators=[MinValueValidator(0, MUST_NOT_BE_NEGATIVE)],
         verbose_name="weeks at dose",
-        help_text="Weeks at or above the dose.",
+        help_text="Weeks at or above the dose; left empty, it is counted from the dates.",
     )
+    weeks_reason = models.TextField(
+        blank=True,
+        max_length=TRIAL_NOTES_MAX_LENGTH,
+        verbose_name="why the weeks differ from the dates",
+        help_text="E.g. a gap in treatment; needed when the weeks are fewer than the dates give.",
+    )
+    # The steps of a titrated course, in order: [{"dose_mg_per_day": "50",
+    # "start_date": "2025-01-06" or null, "weeks": "4" or null}]. Kept on the trial row, not a
+    # child table, so a step change is a trial change (one version, one audit event) and every
+    # page that loads trials has them without another query (docs/clinical-rules.md).
+    dose_steps = models.JSONField(default=list, blank=True)
     sessions = models.IntegerField(
         null=True,
         blank=True,
@@ -381,12 +412,91 @@ class TreatmentTrial(Tracked):
             add("override_reason", OVERRIDE_NEEDS_REASON, "override_without_reason")
         if self.pk is not None and self.augments_id == self.pk:
             add("augments", AUGMENTS_ITSELF, "augments_itself")
+        for message, code in self._step_errors():
+            add("dose_steps", message, code)
         if errors:
             raise ValidationError(errors)
+
+    def _step_errors(self) -> list[tuple[str, str]]:
+        try:
+            entries = self.step_entries
+        except (TypeError, ValueError, KeyError, ArithmeticError):
+            return [(STEP_MALFORMED, "steps_malformed")]
+        if not entries:
+            return []
+        found: list[tuple[str, str]] = []
+        if self.kind not in MEDICATION_KINDS:
+            found.append((STEPS_FOR_MEDICATION, "steps_not_medication"))
+        if len(entries) == 1:
+            found.append((STEPS_NEED_TWO, "one_step"))
+        for field, label in (("dose_mg_per_day", "the dose"), ("weeks", "the weeks at dose")):
+            if getattr(self, field) is not None:
+                found.append((STEPS_REPLACE_DOSE.format(field=label), "steps_and_dose"))
+        previous: datetime.date | None = None
+        for number, entry in enumerate(entries, start=1):
+            if not 0 < entry.dose_mg_per_day < STEP_DOSE_LIMIT:
+                found.append((STEP_DOSE_OUT_OF_RANGE.format(number=number), "step_dose_range"))
+            if entry.weeks is not None and not 0 <= entry.weeks < STEP_WEEKS_LIMIT:
+                found.append((STEP_WEEKS_OUT_OF_RANGE.format(number=number), "step_weeks_range"))
+            start = entry.start_date
+            if start is None:
+                if entry.weeks is None and not (number == 1 and self.start_date):
+                    found.append((STEP_NEEDS_WHEN.format(number=number), "step_when"))
+                continue
+            if self.start_date and start < self.start_date:
+                found.append((STEP_BEFORE_START.format(number=number), "step_before_start"))
+            if self.end_date and start > self.end_date:
+                found.append((STEP_AFTER_END.format(number=number), "step_after_end"))
+            if previous is not None and start < previous:
+                found.append((STEPS_OUT_OF_ORDER.format(number=number), "steps_out_of_order"))
+            previous = start
+        return found
+
+    @property
+    def step_entries(self) -> list[StepEntry]:
+        """Return the dose steps as entered; the first starts with the trial unless dated."""
+        entries = []
+        for index, step in enumerate(self.dose_steps or []):
+            start = step.get("start_date")
+            weeks = step.get("weeks")
+            start_date = datetime.date.fromisoformat(start) if start else None
+            if index == 0 and start_date is None and weeks is None:
+                start_date = self.start_date
+            entries.append(
+                StepEntry(
+                    dose_mg_per_day=Decimal(step["dose_mg_per_day"]),
+                    start_date=start_date,
+                    weeks=None if weeks is None else Decimal(weeks),
+                )
+            )
+        return entries
+
+    @property
+    def weeks_from_dates(self) -> Decimal | None:
+        """Return the weeks from the start to the end date, None for an open course."""
+        if self.start_date is None or self.end_date is None or self.end_date < self.start_date:
+            return None
+        return weeks_between(self.start_date, self.end_date)
+
+    @property
+    def counted_weeks(self) -> Decimal | None:
+        """Return the weeks at dose as stated, else from the dates where weeks apply."""
+        if self.weeks is not None:
+            return self.weeks
+        return self.weeks_from_dates if self.kind in WEEKS_KINDS else None
+
+    def steps(self) -> list[Step]:
+        """Return the dose steps with their weeks, from stated weeks or the dates."""
+        return steps_with_weeks(self.step_entries, end_date=self.end_date)
 
     def amount_text(self, *, weeks: bool) -> str:
         """Return what was given (dose, serum level, sessions; weeks when asked); "" for none."""
         parts = []
+        if self.dose_steps:
+            parts.append(
+                STEPS_SEPARATOR.join(_plain(step.dose_mg_per_day) for step in self.steps())
+            )
+            parts[-1] = DOSE_PER_DAY.format(dose=parts[-1])
         if self.dose_mg_per_day is not None:
             parts.append(dose_text(self.dose_mg_per_day))
         if self.serum_level_mmol_per_l is not None:
@@ -395,8 +505,8 @@ class TreatmentTrial(Tracked):
             parts.append(dose_text(self.dose_mg_per_session, per="session"))
         if self.sessions is not None:
             parts.append(SESSIONS.format(sessions=self.sessions))
-        if weeks and self.weeks is not None:
-            parts.append(WEEKS.format(weeks=_plain(self.weeks)))
+        if weeks and self.counted_weeks is not None:
+            parts.append(WEEKS.format(weeks=_plain(self.counted_weeks)))
         return AMOUNT_SEPARATOR.join(parts)
 
     @property

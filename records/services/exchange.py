@@ -7,7 +7,7 @@ as `manage.py stage` before the model's rules.
 
 import datetime
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write, created, snapshot
 from records.brands import generic_for_brand
+from records.dose_steps import StepEntry
 from records.history import default_params, episode_history, episode_params, scale_code_for_name
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
@@ -70,6 +71,13 @@ PREVIEW_EXPIRED = (
 # As the CSV import's preview: long enough to read it, short enough not to import stale data.
 PREVIEW_MAX_AGE_SECONDS = 60 * 60
 UPLOAD_SALT = "records.exchange.history_upload"
+# The dose steps of a titrated course ride beside the engines' (dose, weeks) pair in the file:
+# the engines and `manage.py stage` read the pair, this import reads the steps back.
+STEPS_KEY = "dose_steps"
+STEPS_MALFORMED = (
+    "Dose steps are a list of objects with dose_mg_per_day (above 0), and start_date "
+    "(YYYY-MM-DD) or weeks (0 or more)."
+)
 
 # Where a model field lives in the JSON, so import errors name the field of the file.
 EPISODE_KEYS = {
@@ -201,6 +209,7 @@ def patient_history_export(
         day = assessment_date or episode.end_date or timezone.localdate()
         history = episode_history(episode, assessment_date=day)
         document = history_to_json(history, episode_params(episode, access.clinic))
+        _add_steps(document, episode)
         try:
             # Exported files must read back: the same reader checks them.
             parse_history(document)
@@ -217,6 +226,71 @@ def patient_history_export(
             object_version=episode.version,
         )
     return document
+
+
+def _add_steps(document: dict[str, Any], episode: Episode) -> None:
+    """Write each stepped course's steps, weeks counted, beside its trial in the document."""
+    stepped = {
+        trial.code: trial
+        for trial in TreatmentTrial.objects.filter(episode__patient_id=episode.patient_id)
+        if trial.dose_steps
+    }
+    for item in document.get("trials", []):
+        trial = stepped.get(item["id"])
+        if trial is None:
+            continue
+        item[STEPS_KEY] = [
+            {
+                "dose_mg_per_day": float(step.dose_mg_per_day),
+                "start_date": None if entry.start_date is None else entry.start_date.isoformat(),
+                "weeks": None if step.weeks is None else float(step.weeks),
+            }
+            for entry, step in zip(trial.step_entries, trial.steps(), strict=True)
+        ]
+
+
+def _read_steps(value: object) -> tuple[StepEntry, ...]:
+    """Return a file's dose steps of one trial; raise ValueError when they are malformed."""
+    if not isinstance(value, list):
+        raise ValueError(STEPS_MALFORMED)
+    steps = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError(STEPS_MALFORMED)
+        dose, start, weeks = item.get("dose_mg_per_day"), item.get("start_date"), item.get("weeks")
+        if isinstance(dose, bool) or not isinstance(dose, int | float) or dose <= 0:
+            raise ValueError(STEPS_MALFORMED)
+        if weeks is not None and (
+            isinstance(weeks, bool) or not isinstance(weeks, int | float) or weeks < 0
+        ):
+            raise ValueError(STEPS_MALFORMED)
+        if start is not None and not isinstance(start, str):
+            raise ValueError(STEPS_MALFORMED)
+        steps.append(
+            StepEntry(
+                dose_mg_per_day=Decimal(repr(dose)),
+                start_date=None if start is None else datetime.date.fromisoformat(start),
+                weeks=None if weeks is None else Decimal(repr(weeks)),
+            )
+        )
+    return tuple(steps)
+
+
+def _file_steps(data: Mapping[str, Any]) -> tuple[dict[str, tuple[StepEntry, ...]], Errors]:
+    """Return the dose steps of the file's trials by id, and the errors of malformed ones."""
+    steps: dict[str, tuple[StepEntry, ...]] = {}
+    errors: Errors = {}
+    trials = data.get("trials")
+    for item in trials if isinstance(trials, list) else []:
+        if not isinstance(item, dict) or STEPS_KEY not in item:
+            continue
+        trial_id = str(item.get("id"))
+        try:
+            steps[trial_id] = _read_steps(item[STEPS_KEY])
+        except ValueError:
+            key = _trial_key(trial_id, STEPS_KEY)
+            errors[key] = [ValidationError(STEPS_MALFORMED, code="steps_malformed")]
+    return steps, errors
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -398,6 +472,9 @@ def patient_history_import(
         history, params = parse_history(dict(data))
     except HistoryError as error:
         raise _history_error(error) from None
+    steps, step_errors = _file_steps(data)
+    if step_errors:
+        raise ValidationError(step_errors)
     with transaction.atomic():
         user = authorise(
             acting_user,
@@ -436,7 +513,7 @@ def patient_history_import(
             },
             object_version=episode.version,
         )
-        trials = _import_trials(history, episode, patient, user)
+        trials = _import_trials(history, episode, patient, user, steps)
         for trial in trials:
             audit_event_write(
                 actor=user,
@@ -453,7 +530,11 @@ def patient_history_import(
 
 
 def _import_trials(
-    history: History, episode: Episode, patient: Patient, user: "User"
+    history: History,
+    episode: Episode,
+    patient: Patient,
+    user: "User",
+    steps: Mapping[str, tuple[StepEntry, ...]],
 ) -> list[TreatmentTrial]:
     """Validate every trial first (all errors at once), then save them and link additions."""
     agents = agents_by_name(patient.clinic_id)
@@ -462,7 +543,11 @@ def _import_trials(
     seqs: set[int] = set()
     for staged in history.trials:
         trial = TreatmentTrial(episode=episode, created_by=user, updated_by=user)
-        apply_input(trial, _trial_input(staged, history, catalogued_agent(staged.agent, agents)))
+        data = _trial_input(staged, history, catalogued_agent(staged.agent, agents))
+        if staged.id in steps:
+            # The steps are the record; the file's pair is what they were judged as.
+            data = replace(data, dose_steps=steps[staged.id], dose_mg_per_day=None, weeks=None)
+        apply_input(trial, data)
         trial_errors = _checked(
             trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
         )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
+from records.dose_steps import StepEntry
 from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
 
 from .changes import episode_changed
@@ -51,6 +52,10 @@ WEEKS_BEYOND_COURSE = (
     "{weeks} weeks at dose is longer than the course ({course} weeks from {start} to {end}): "
     "check the weeks or the dates."
 )
+WEEKS_SHORT_OF_COURSE = (
+    "The dates give {course} weeks; {weeks} weeks at dose is more than a week fewer: say why "
+    "(e.g. a gap in treatment), or leave the weeks empty to count them from the dates."
+)
 TRIAL_NOT_FOUND = "No such trial in your clinic."
 # The form turns this code into the offer "mark as given in an earlier episode".
 TRIAL_BEFORE_ONSET_CODE = "before_episode_onset"
@@ -83,6 +88,8 @@ TRIAL_FIELDS = (
     "start_date",
     "end_date",
     "weeks",
+    "weeks_reason",
+    "dose_steps",
     "sessions",
     "electrode_placement",
     "therapy_type",
@@ -126,6 +133,8 @@ class TrialInput:
     serum_level_mmol_per_l: Decimal | None = None
     end_date: datetime.date | None = None
     weeks: Decimal | None = None
+    weeks_reason: str = ""
+    dose_steps: tuple[StepEntry, ...] = ()
     sessions: int | None = None
     electrode_placement: str = ""
     therapy_type: str = ""
@@ -154,16 +163,32 @@ def apply_input(trial: TreatmentTrial, data: TrialInput) -> None:
             continue
         if isinstance(value, str):
             value = value.strip()
+        if name == "dose_steps":
+            value = [_step_json(step) for step in value]
         setattr(trial, name, value)
 
 
+def _step_json(step: StepEntry) -> dict[str, str | None]:
+    """Return a step as the trial row keeps it: decimals and dates as text, exact."""
+    return {
+        "dose_mg_per_day": f"{step.dose_mg_per_day.normalize():f}",
+        "start_date": None if step.start_date is None else step.start_date.isoformat(),
+        "weeks": None if step.weeks is None else f"{step.weeks.normalize():f}",
+    }
+
+
 def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
-    """Refuse weeks at dose longer than the course its dates allow."""
+    """Refuse weeks at dose longer than the dates allow; fewer by over a week need a reason."""
     start, end = trial.start_date, trial.end_date
     # An open course is left alone: its weeks may be counted up to a review date still to come.
     if trial.weeks is None or start is None or end is None or end < start:
         return
     days = (end - start).days
+    if trial.weeks * 7 < days - WEEKS_SLACK_DAYS and not trial.weeks_reason.strip():
+        message = WEEKS_SHORT_OF_COURSE.format(
+            weeks=f"{trial.weeks.normalize():f}", course=f"{days / 7:.1f}".removesuffix(".0")
+        )
+        add_error(errors, "weeks_reason", message, "weeks_short_of_course")
     if trial.weeks * 7 > days + WEEKS_SLACK_DAYS:
         message = WEEKS_BEYOND_COURSE.format(
             weeks=f"{trial.weeks.normalize():f}",

@@ -19,6 +19,7 @@ from records.forms import (
     drug_classes,
     therapy_types,
 )
+from records.forms.trials import STEPS_SECTION
 from records.history import assess_trials, build_history, episode_params, patient_trials
 from records.models import Episode, Patient, TreatmentTrial
 from records.services import (
@@ -55,13 +56,15 @@ def adequacy(trial: TreatmentTrial, patient: Patient, episode: Episode) -> Trial
         if other.pk != trial.pk and other.code != trial.code
     ]
     trial.episode = episode
+    params = episode_params(episode, patient.clinic)
     history = build_history(
         patient=patient,
         episode=episode,
         trials=[*others, trial],
         assessment_date=timezone.localdate(),
+        params=params,
     )
-    return assess_trials(history, episode_params(episode, patient.clinic))[trial.code]
+    return assess_trials(history, params, [trial])[trial.code]
 
 
 def _draft(data: TrialInput, episode: Episode, saved: TreatmentTrial | None) -> TreatmentTrial:
@@ -112,6 +115,7 @@ def _render(
         "agent_options": form.catalogue.options(),
         "drug_classes": drug_classes(),
         "therapy_types": therapy_types(),
+        "steps_section": STEPS_SECTION,
     }
     if live:
         return render(request, "records/_trial_adequacy.html", context)

@@ -471,6 +471,7 @@ class _Checker:
             serum_level_mmol_per_l=values.number("serum_level_mmol_per_l"),
             end_date=values.day("end_date"),
             weeks=values.number("weeks"),
+            weeks_reason=values.text("weeks_reason"),
             sessions=values.whole("sessions"),
             electrode_placement=values.text("electrode_placement"),
             therapy_type=values.text("therapy_type"),

@@ -253,6 +253,7 @@ TRIAL_COLUMNS: dict[str, Convert] = {
     "dose_mg_per_session": _number,
     "serum_level_mmol_per_l": _number,
     "weeks": _number,
+    "weeks_reason": _text,
     "sessions": _whole_number,
     "electrode_placement": _choice(Placement),
     "therapy_type": _text,

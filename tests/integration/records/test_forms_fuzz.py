@@ -237,6 +237,13 @@ TRIAL = {
     "last_confirmed_on": field("2024-09-01"),
     "dose_optimised": field("true"),
     "duration_extended": field("unknown"),
+    "weeks_reason": field("Four weeks off treatment"),
+    "step_dose_1": field("50", "0", "-5", "fifty", "999999.9999"),
+    "step_start_1": field("2024-06-01", "2023-01-01"),
+    "step_weeks_1": field("4", "-1", "999.99"),
+    "step_dose_2": field("150"),
+    "step_start_2": field("2024-07-01", "2025-09-01", "2024-05-15"),
+    "step_weeks_2": field("8"),
 }
 HAMD_ITEMS = {f"item_{item.key}": field("0", "1", "4") for item in scales.HAMD17.items}
 SCALE = {
@@ -431,7 +438,14 @@ def mutated(document: dict[str, Any], draw: Callable[[Any], Any]) -> dict[str, A
         target = draw(st.sampled_from(parts))
         if not isinstance(target, dict):
             continue
-        keys = [*target, "baseline_severity", "dose_mg_per_day", "augments_trial", "id"]
+        keys = [
+            *target,
+            "baseline_severity",
+            "dose_mg_per_day",
+            "augments_trial",
+            "id",
+            "dose_steps",
+        ]
         key = draw(st.sampled_from(keys))
         if draw(st.booleans()):
             target[key] = draw(JSON_VALUE)
