@@ -182,32 +182,49 @@ def _medication(trial: TreatmentTrial) -> dict[str, Any]:
     return _concept(trial.agent.name, codings)
 
 
-def trial_dosage(trial: TreatmentTrial) -> list[dict[str, Any]]:
-    """Return a course's FHIR `Dosage` list: the one place that turns a trial's doses into FHIR."""
-    # One entry for the sustained daily dose, held for the weeks at dose; a course recorded
-    # with dose steps gets one entry per step here (sequence = step order).
-    parts = []
-    dosage: dict[str, Any] = {"sequence": 1}
-    if trial.dose_mg_per_day is not None:
-        parts.append(DOSE_PER_DAY_TEXT.format(dose=_plain(trial.dose_mg_per_day)))
-        dosage["timing"] = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
-        dosage["doseAndRate"] = [
-            {
-                "doseQuantity": {
-                    "value": _number(trial.dose_mg_per_day),
-                    "unit": "mg",
-                    "system": UCUM,
-                    "code": "mg",
-                }
-            }
-        ]
-    if trial.weeks is not None:
-        repeat = dosage.setdefault("timing", {}).setdefault("repeat", {})
+def _daily_dosage(sequence: int, dose: Decimal, weeks: Decimal | None) -> dict[str, Any]:
+    repeat: dict[str, Any] = {"frequency": 1, "period": 1, "periodUnit": "d"}
+    if weeks is not None:
         repeat["boundsDuration"] = {
-            "value": _number(trial.weeks),
+            "value": _number(weeks),
             "unit": "wk",
             "system": UCUM,
             "code": "wk",
+        }
+    return {
+        "sequence": sequence,
+        "text": DOSE_PER_DAY_TEXT.format(dose=_plain(dose)),
+        "timing": {"repeat": repeat},
+        "doseAndRate": [
+            {"doseQuantity": {"value": _number(dose), "unit": "mg", "system": UCUM, "code": "mg"}}
+        ],
+    }
+
+
+def trial_dosage(trial: TreatmentTrial) -> list[dict[str, Any]]:
+    """Return a course's FHIR `Dosage` list: the one place that turns a trial's doses into FHIR."""
+    if trial.dose_steps:
+        # A titrated course: one entry per dose step, in order (sequence = step number).
+        return [
+            _daily_dosage(number, step.dose_mg_per_day, step.weeks)
+            for number, step in enumerate(trial.steps(), start=1)
+        ]
+    # One entry for the sustained daily dose, held for the weeks at dose.
+    parts = []
+    dosage: dict[str, Any] = {"sequence": 1}
+    if trial.dose_mg_per_day is not None:
+        dosage = _daily_dosage(1, trial.dose_mg_per_day, trial.weeks)
+        parts.append(dosage.pop("text"))
+    elif trial.weeks is not None:
+        dosage["timing"] = {
+            "repeat": {
+                "boundsDuration": {
+                    "value": _number(trial.weeks),
+                    "unit": "wk",
+                    "system": UCUM,
+                    "code": "wk",
+                }
+            }
         }
     if trial.serum_level_mmol_per_l is not None:
         parts.append(SERUM_LEVEL_TEXT.format(level=_plain(trial.serum_level_mmol_per_l)))

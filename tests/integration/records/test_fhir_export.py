@@ -227,3 +227,33 @@ def test_status_reason_and_procedure_codes(access, episode):
     assert procedure["status"] == "in-progress"
     assert {"system": codes.SNOMED_SYSTEM, "code": "228557008"} in procedure["code"]["coding"]
     assert {"text": "16 sessions attended"} in procedure["note"]
+
+
+def test_a_titrated_course_exports_one_dosage_per_step(access, episode):
+    start = episode.onset_date + datetime.timedelta(days=7)
+    TrialFactory(
+        episode=episode,
+        start_date=start,
+        end_date=start + datetime.timedelta(weeks=12),
+        dose_mg_per_day=None,
+        weeks=None,
+        dose_steps=[
+            {"dose_mg_per_day": "50", "start_date": start.isoformat()},
+            {
+                "dose_mg_per_day": "150",
+                "start_date": (start + datetime.timedelta(weeks=4)).isoformat(),
+            },
+        ],
+    )
+    bundle = patient_fhir_export(access=access, patient_id=episode.patient_id)
+    Bundle.model_validate(bundle)
+    (statement,) = resources(bundle, "MedicationStatement")
+    steps = [
+        (
+            dosage["sequence"],
+            dosage["doseAndRate"][0]["doseQuantity"]["value"],
+            dosage["timing"]["repeat"]["boundsDuration"]["value"],
+        )
+        for dosage in statement["dosage"]
+    ]
+    assert steps == [(1, 50, 4), (2, 150, 8)]
