@@ -54,6 +54,7 @@ STEP_WEEKS_LIMIT = Decimal(1000)
 STEP_WEEKS_OUT_OF_RANGE = "Step {number}: the weeks must be 0 or more and below 1,000."
 STEP_MALFORMED = "The dose steps could not be read: enter them again."
 # What was given, as the patient page and the report both show it (amount_text).
+DOSE_PER_DAY = "{dose} mg/day"
 SERUM_LEVEL = "serum {level} mmol/L"
 SESSIONS = "{sessions} sessions"
 WEEKS = "{weeks} weeks"
