@@ -372,18 +372,21 @@ def review_is_new(
     )
 
 
-def signed_off_notice(*, access: ClinicAccess, patient: Patient) -> SignedReview | None:
-    """Return the patient's sign-off the user (their psychiatrist) has not seen yet, if any."""
+def signed_off_notice(
+    *, access: ClinicAccess, patient: Patient
+) -> tuple[SignedReview | None, bool]:
+    """Return the patient's sign-off the user (their psychiatrist) has not seen yet, if any,
+    and whether the patient has a signed-off review at all (one query, two with one)."""
     if patient.psychiatrist_id != access.user.pk:
-        return None
+        return None, False
     review = extensions.signed_reviews([patient.pk]).get(patient.pk)
     if review is None:
-        return None
+        return None, False
     seen = PatientSeen.objects.filter(user=access.user, patient=patient).first()
     new = review_is_new(
         access=access, patient=patient, review=review, seen_at=seen.seen_at if seen else None
     )
-    return review if new else None
+    return (review if new else None), True
 
 
 def caseload_notices(*, access: ClinicAccess, limit: int) -> list[CaseloadRow]:

@@ -305,9 +305,9 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     detail = patient_detail(access=access, patient_id=patient_id)
     patient_record_opened(access=access, patient=detail.patient)
-    # Shown once: opening the page is seeing the sign-off.
-    signed_off = signed_off_notice(access=access, patient=detail.patient)
-    if detail.patient.psychiatrist_id == access.user.pk:
+    # Shown once: opening the page is seeing the sign-off (the time matters only once one exists).
+    signed_off, has_review = signed_off_notice(access=access, patient=detail.patient)
+    if has_review:
         patient_seen_record(access=access, patient_id=detail.patient.pk)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
     context = {

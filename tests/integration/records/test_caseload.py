@@ -12,7 +12,7 @@ from django.utils import timezone
 from cohort.models import EpisodeSnapshot
 from pseudoresistance.models import ImpasseCase, ImpasseReview
 from pseudoresistance.states import CaseState
-from records.caseload import CaseloadFilters, Sort, SortOrder, caseload_patients, caseload_rows
+from records.caseload import CaseloadFilters, SortOrder, caseload_patients, caseload_rows
 from records.models import AuditEvent, CaseloadVisit, PatientSeen, Role
 from records.services import episode_changed
 from tests.factories import (
@@ -91,7 +91,7 @@ def test_caseload_row_words_stage_score_alert_case_and_review(
 ):
     supervisor.first_name, supervisor.last_name = "Grace", "Hopper"
     supervisor.save(update_fields=["first_name", "last_name"])
-    person, episode = staged_patient(clinic, psychiatrist, "Rivera", failures=2)
+    _, episode = staged_patient(clinic, psychiatrist, "Rivera", failures=2)
     madrs(episode, days_ago=60, total=30)
     madrs(episode, days_ago=40, total=24, suicide_item=4)
     sign_off(episode, supervisor, next_steps="Add lithium; rate again in 4 weeks.")
@@ -107,7 +107,8 @@ def test_caseload_row_words_stage_score_alert_case_and_review(
     assert row.score_on == TODAY - datetime.timedelta(days=40)
     assert row.overdue == "overdue: 40 days old, due every 4 weeks"
     [alert] = row.alerts
-    assert alert.text.startswith("MADRS item 10") and "4 of 6" in alert.text
+    assert alert.text.startswith("MADRS item 10")
+    assert "4 of 6" in alert.text
     assert row.case_status == "reviewed"
     assert row.review_text.startswith("Grace Hopper signed off the review on ")
     assert row.review_text.endswith(": Add lithium; rate again in 4 weeks.")
@@ -240,11 +241,14 @@ def test_psychiatrist_sees_own_patients_by_default_and_a_supervisor_everyones(
     staged_patient(clinic, colleague, "Theirs")
 
     mine = signed_in(psychiatrist).get(LIST).content.decode()
-    assert "Mine" in mine and "Theirs" not in mine
+    assert "Mine" in mine
+    assert "Theirs" not in mine
     everyone = signed_in(psychiatrist).get(LIST, {"psychiatrist": ""}).content.decode()
-    assert "Mine" in everyone and "Theirs" in everyone
+    assert "Mine" in everyone
+    assert "Theirs" in everyone
     supervising = signed_in(supervisor).get(LIST).content.decode()
-    assert "Mine" in supervising and "Theirs" in supervising
+    assert "Mine" in supervising
+    assert "Theirs" in supervising
 
 
 def test_caseload_page_shows_columns_in_clinician_words(signed_in, clinic, psychiatrist):
@@ -256,7 +260,8 @@ def test_caseload_page_shows_columns_in_clinician_words(signed_in, clinic, psych
     for words in ("Thase-Rush stage", "MSM ", "of 15", "MADRS 24 of 60", "Overdue", "1 open"):
         assert words in page
     assert "Maudsley Staging Method" in page
-    assert "thase_rush" not in page and "24.00" not in page
+    assert "thase_rush" not in page
+    assert "24.00" not in page
 
 
 def test_caseload_sort_link_keeps_filters_and_drops_the_page(signed_in, clinic, psychiatrist):
@@ -272,7 +277,8 @@ def test_visit_rolls_over_only_at_a_new_sign_in(signed_in, clinic, psychiatrist)
     assert first.previous_visit_at is None
     client.get(LIST)
     again = CaseloadVisit.objects.get(user=psychiatrist)
-    assert again.previous_visit_at is None and again.visited_at > first.visited_at
+    assert again.previous_visit_at is None
+    assert again.visited_at > first.visited_at
     client.logout()
     signed_in(psychiatrist).get(LIST)
     later = CaseloadVisit.objects.get(user=psychiatrist)
@@ -293,7 +299,8 @@ def test_sign_off_notice_shows_once_on_the_patient_page_and_then_leaves_the_list
     assert [row.patient for row in listing.context["notices"]] == [person]
     detail_url = reverse("records:patient-detail", args=[person.pk])
     first = client.get(detail_url).content.decode()
-    assert 'data-testid="sign-off-notice"' in first and "Add lithium." in first
+    assert 'data-testid="sign-off-notice"' in first
+    assert "Add lithium." in first
     second = client.get(detail_url).content.decode()
     assert 'data-testid="sign-off-notice"' not in second
     assert client.get(LIST).context["notices"] == []
