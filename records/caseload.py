@@ -77,7 +77,8 @@ MSM_TEXT = "MSM {score} of 15"
 MSM_NAME = "Maudsley Staging Method"
 SCORE_TEXT = "{scale} {total} of {maximum}"
 NO_SCORE = "no score in this episode"
-OVERDUE = "overdue: {days} days old, due every {interval}"
+NO_EPISODE = "no episode recorded"
+OVERDUE = "rated {days} days ago; due every {interval}"
 ALERT_TEXT = "{scale} item {item} ({topic}) {score} of {maximum}"
 URGENT_ALERT_TEXT = "Urgent: {text}"
 NO_CASE = "no impasse case"
@@ -303,6 +304,8 @@ def _alerts(patient: Patient) -> tuple[AlertLine, ...]:
 def _score(patient: Patient, today: datetime.date, interval: int) -> tuple[str, str, str]:
     total = getattr(patient, SCORE_TOTAL)
     on = getattr(patient, SCORE_ON)
+    if getattr(patient, EPISODE) is None:
+        return NO_EPISODE, "", ""
     if total is None or on is None:
         return NO_SCORE, "", ""
     code = scales.ScaleCode(getattr(patient, SCORE_SCALE))

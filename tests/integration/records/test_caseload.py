@@ -105,7 +105,7 @@ def test_caseload_row_words_stage_score_alert_case_and_review(
     assert row.msm_band == snapshot.results["msm"]["band"]
     assert row.score == "MADRS 24 of 60"
     assert row.score_on == TODAY - datetime.timedelta(days=40)
-    assert row.overdue == "overdue: 40 days old, due every 4 weeks"
+    assert row.overdue == "rated 40 days ago; due every 4 weeks"
     [alert] = row.alerts
     assert alert.text.startswith("MADRS item 10")
     assert "4 of 6" in alert.text

@@ -43,7 +43,7 @@ def test_clinic_admin_changes_the_interval_audited_and_the_caseload_follows(
     )
     assert event.changes == {"score_interval_days": ["28", "14"]}
     [row] = signed_in(psychiatrist).get(list_url).context["rows"]
-    assert row.overdue == "overdue: 20 days old, due every 2 weeks"
+    assert row.overdue == "rated 20 days ago; due every 2 weeks"
 
 
 @pytest.mark.parametrize("value", ["0", "6", "366", "abc", "", "1e3", "14.5"])
