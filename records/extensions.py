@@ -157,16 +157,16 @@ def patients_with_active_impasse_case() -> Q:
 def caseload_stage_annotations(episode_ref: Any) -> dict[str, Any]:
     """Return the stage annotations of the episode `episode_ref` names ({} when none provided)."""
     provider = _providers.get(Slot.CASELOAD_STAGE)
-    return {} if provider is None else provider(episode_ref)  # type: ignore[no-any-return]
+    return {} if provider is None else provider(episode_ref)
 
 
 def caseload_case_annotations() -> dict[str, Any]:
     """Return the case and review annotations on patients ({} when no app provides them)."""
     provider = _providers.get(Slot.CASELOAD_CASE)
-    return {} if provider is None else provider()  # type: ignore[no-any-return]
+    return {} if provider is None else provider()
 
 
 def signed_reviews(patient_ids: Collection[int]) -> dict[int, SignedReview]:
     """Return the latest signed-off review of each patient that has one, by patient id."""
     provider = _providers.get(Slot.SIGNED_REVIEWS)
-    return {} if provider is None or not patient_ids else provider(patient_ids)  # type: ignore[no-any-return]
+    return {} if provider is None or not patient_ids else provider(patient_ids)

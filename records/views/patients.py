@@ -209,7 +209,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     order = SortOrder.parse(data.get("sort") or "")
     patients = caseload_patients(access=access, filters=filters, order=order)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = caseload_rows(access=access, patients=page.object_list)
+    rows = caseload_rows(access=access, patients=list(page.object_list))
     notices = caseload_notices(access=access, limit=NOTICES_SHOWN)
     patient_records_opened(
         access=access,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from records.models import AuditAction, AuditEvent, Clinic, Role
 from tests.factories import EpisodeFactory, PatientFactory, ScaleAdministrationFactory
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,14 @@ def test_an_admin_of_another_clinic_changes_only_their_own(signed_in, member, cl
 def test_the_settings_navigation_links_the_follow_up_page(signed_in, clinic_admin):
     page = signed_in(clinic_admin).get(reverse("records:settings-letterhead")).content.decode()
     assert f'href="{FOLLOW_UP}"' in page
+
+
+def test_the_admin_does_not_change_the_interval_unaudited(client, clinic, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="x" * 16)
+    verified_login(client, root)
+    url = reverse("admin:records_clinic_change", args=[clinic.pk])
+    assert "score_interval_days" not in client.get(url).context["adminform"].form.fields
+    client.post(
+        url, {"name": clinic.name, "address": "", "paper_size": "A4", "score_interval_days": "7"}
+    )
+    assert Clinic.objects.get(pk=clinic.pk).score_interval_days == 28
