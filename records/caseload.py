@@ -38,7 +38,7 @@ from records import extensions, scales
 from records.access import ClinicAccess
 from records.extensions import SignedReview
 from records.models import Episode, Patient, PatientSeen, Role, ScaleAdministration
-from records.report_models import MSM_RANGE, THASE_RUSH_MEANINGS
+from records.report_models import THASE_RUSH_MEANINGS
 from records.selectors import patient_search
 
 EPISODE = "caseload_episode"
@@ -74,7 +74,6 @@ PROVIDED_DEFAULTS = {
 NO_STAGE = "not staged yet"
 THASE_RUSH_TEXT = "Thase-Rush stage {stage} of V"
 MSM_TEXT = "MSM {score} of 15"
-MSM_NAME = "Maudsley Staging Method"
 SCORE_TEXT = "{scale} {total} of {maximum}"
 NO_SCORE = "no score in this episode"
 NO_EPISODE = "no episode recorded"
@@ -408,6 +407,3 @@ def caseload_notices(*, access: ClinicAccess, limit: int) -> list[CaseloadRow]:
     )
     rows = caseload_rows(access=access, patients=list(patients[:limit]))
     return [row for row in rows if row.review_is_new]
-
-
-MSM_MEANING = f"{MSM_NAME}, {MSM_RANGE}"
