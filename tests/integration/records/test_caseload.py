@@ -365,3 +365,24 @@ def test_caseload_logs_no_patient_data_beyond_the_access_events(
     events = AuditEvent.objects.order_by("pk")[before:]
     assert {event.patient_id for event in events} <= {person.pk, None}
     assert "Rivera" not in str([event.changes for event in events])
+
+
+@pytest.mark.django_db
+def test_an_urgent_alert_says_so_and_alerts_of_two_scales_count_twice(
+    clinic, psychiatrist, access_of
+):
+    _, episode = staged_patient(clinic, psychiatrist, "Rivera")
+    madrs(episode, days_ago=4, total=30, suicide_item=4)
+    ScaleAdministrationFactory(
+        episode=episode,
+        scale="BDI_II",
+        administered_on=TODAY - datetime.timedelta(days=2),
+        total=Decimal(40),
+        items={"9": 3},
+    )
+
+    [row] = rows_of(access_of(psychiatrist), order=SortOrder.parse("-alerts"))
+
+    assert [alert.urgent for alert in row.alerts] == [False, True]
+    assert row.alerts[1].text.startswith("Urgent: BDI-II item 9")
+    assert row.alerts[1].text.endswith("3 of 3")
