@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import F, Func, JSONField, Q, QuerySet, Value
+from django.db.models import F, Func, JSONField, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from pseudoresistance.checklist_data import ITEMS_BY_CODE, CaseStatus, case_stat
 from pseudoresistance.criteria import criteria_labels
 from pseudoresistance.models import ImpasseCase, ImpasseCaseEvent
 from pseudoresistance.states import ACTIVE_STATES, CaseState
+from records import extensions
 from records.access import ClinicAccess, Permission
 from records.history import default_params
 from records.models import Clinic, Episode, Patient
@@ -476,3 +477,17 @@ def cohort_table(*, access: ClinicAccess, filters: CohortFilters) -> list[dict[s
             row[f"{engine.info.label}: after checklist"] = after
         rows.append(row)
     return rows
+
+
+def caseload_stage_annotations(episode_ref: Any) -> dict[str, Any]:
+    """Return the latest stage of the episode `episode_ref` names, from its staging snapshot."""
+    snapshot = EpisodeSnapshot.objects.filter(episode_id=episode_ref)
+    return {
+        extensions.CASELOAD_STAGE_THASE_RUSH: Subquery(
+            snapshot.values(stage=KT("results__thase_rush__stage"))[:1]
+        ),
+        extensions.CASELOAD_STAGE_MSM_SCORE: Subquery(snapshot.values("msm_score")[:1]),
+        extensions.CASELOAD_STAGE_MSM_BAND: Subquery(
+            snapshot.values(band=KT("results__msm__band"))[:1]
+        ),
+    }

@@ -19,3 +19,5 @@ class PseudoresistanceConfig(AppConfig):
             extensions.Slot.FLAGGED_PATIENTS, selectors.patients_with_active_impasse_case
         )
         extensions.provide(extensions.Slot.VALUE_LABELS, criteria.criterion_labels)
+        extensions.provide(extensions.Slot.CASELOAD_CASE, selectors.caseload_case_annotations)
+        extensions.provide(extensions.Slot.SIGNED_REVIEWS, selectors.signed_reviews)

@@ -7,12 +7,23 @@ read it, in a fixed number of queries whatever the number of trials.
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,6 +49,7 @@ from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
 from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
+from records import extensions
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.extensions import EpisodeChange
@@ -849,3 +861,69 @@ def patients_with_active_impasse_case() -> Q:
     """Return the patient condition "has an impasse case in progress" (for patient_search)."""
     active = ImpasseCase.objects.filter(state__in=[state.value for state in ACTIVE_STATES])
     return Q(pk__in=active.values("patient_id"))
+
+
+# The caseload's words for a case's state, and its order (a case waiting for a reviewer first).
+CASELOAD_CASE_STATUS = {
+    CaseState.OPEN: "waiting for a reviewer",
+    CaseState.UNDER_REVIEW: "under review",
+    CaseState.REVIEWED: "reviewed",
+    CaseState.CLOSED: "closed",
+}
+CASE_STATE = "_caseload_case_state"
+
+
+def caseload_case_annotations() -> dict[str, Any]:
+    """Return, per patient, their case in progress (else latest) in words and its sign-off time."""
+    cases = ImpasseCase.objects.filter(patient_id=OuterRef("pk")).order_by(
+        Case(When(state__in=[state.value for state in ACTIVE_STATES], then=0), default=1),
+        "-flagged_at",
+        "-pk",
+    )
+    signed = ImpasseReview.objects.filter(
+        case__patient_id=OuterRef("pk"), signed_off_at__isnull=False
+    ).order_by("-signed_off_at", "-pk")
+    return {
+        CASE_STATE: Subquery(cases.values("state")[:1]),
+        extensions.CASELOAD_CASE_STATUS: Case(
+            *(
+                When(**{CASE_STATE: state}, then=Value(words))
+                for state, words in CASELOAD_CASE_STATUS.items()
+            ),
+            default=None,
+            output_field=CharField(),
+        ),
+        extensions.CASELOAD_CASE_RANK: Case(
+            *(
+                When(**{CASE_STATE: state}, then=rank)
+                for rank, state in enumerate(CASELOAD_CASE_STATUS)
+            ),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        extensions.CASELOAD_REVIEW_SIGNED_AT: Subquery(signed.values("signed_off_at")[:1]),
+    }
+
+
+def signed_reviews(patient_ids: Collection[int]) -> dict[int, extensions.SignedReview]:
+    """Return the latest signed-off review of each of the patients that has one (one query)."""
+    reviews = (
+        ImpasseReview.objects.filter(
+            case__patient_id__in=list(patient_ids), signed_off_at__isnull=False
+        )
+        .select_related("reviewer")
+        .annotate(patient_id=F("case__patient_id"))
+        .order_by("case__patient_id", "-signed_off_at", "-pk")
+        .distinct("case__patient_id")
+    )
+    return {
+        review.patient_id: extensions.SignedReview(
+            patient_id=review.patient_id,
+            reviewer_id=review.reviewer_id,
+            reviewer=review.reviewer.get_full_name() or review.reviewer.get_username(),
+            signed_off_at=review.signed_off_at,
+            next_steps=review.next_steps,
+        )
+        for review in reviews
+        if review.signed_off_at is not None
+    }

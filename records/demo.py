@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from records import scales
 
@@ -56,6 +57,8 @@ VIGNETTE_NAMES = (
     ("Haddad", "Samir", Sex.MALE),
     ("Ivanova", "Tess", Sex.FEMALE),
 )
+# The vignette patient the demo rates recently, with an open safety alert (records/demo.py).
+RECENT_RATING_VIGNETTE = "V01"
 NO_DEMO_MEMBERSHIP = "The demo psychiatrist has no membership in the demo clinic."
 VIGNETTE_BORN = datetime.date(1980, 6, 1)
 # Follow-up scores shown per vignette patient, besides the baseline, so charts have a line.
@@ -162,6 +165,30 @@ def _vignette_patients_create(clinic: Clinic, psychiatrist: User) -> None:
             access=access, patient=patient, data=history, acting_user=psychiatrist
         )
         _scores_create(episode, vignette, psychiatrist)
+        if vignette["id"] == RECENT_RATING_VIGNETTE:
+            _recent_rating_create(episode, psychiatrist)
+
+
+def _recent_rating_create(episode: Episode, psychiatrist: User) -> None:
+    """Rate one patient a week ago with a raised suicide item: the caseload's open safety alert.
+
+    The other patients' latest scores are those of their vignettes, months old: overdue.
+    """
+    code = scales.ScaleCode.MADRS
+    rule = scales.SCALES[code].safety
+    if rule is None or episode.end_date is not None:
+        return
+    scale_record(
+        acting_user=psychiatrist,
+        episode_id=episode.pk,
+        data=ScaleInput(
+            scale=code,
+            administered_on=timezone.localdate() - datetime.timedelta(days=7),
+            total=Decimal(30),
+            items={rule.item: rule.alert_at + 1},
+            rater=psychiatrist.get_full_name(),
+        ),
+    )
 
 
 def _scores_create(episode: Episode, vignette: dict[str, Any], psychiatrist: User) -> None:

@@ -11,10 +11,12 @@ is registered, in registration order, and works (with nothing added) when nothin
 - `on_patient_erasure`: removes what an app holds about a patient being erased, in its
   transaction, before records deletes the patient's own rows; returns what it removed, counted.
 - `provide(Slot...)`: one function per slot, for the pages records shows with another app's part
-  (the impasse panel of the patient page and the report, the patient list's "flagged" filter).
+  (the impasse panel of the patient page and the report, the patient list's "flagged" filter,
+  the caseload's stage, case and review columns).
 """
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -59,6 +61,35 @@ class Slot(StrEnum):
     FLAGGED_PATIENTS = "flagged_patients"
     # Words for another app's coded values (an impasse case's criteria), for the history of changes.
     VALUE_LABELS = "value_labels"
+    # The caseload's latest stage of an episode, as annotations on patients (CASELOAD_STAGE_*).
+    CASELOAD_STAGE = "caseload_stage"
+    # The caseload's case status and latest sign-off, as annotations on patients (CASELOAD_CASE_*).
+    CASELOAD_CASE = "caseload_case"
+    # The latest signed-off review of each of some patients, as SignedReview.
+    SIGNED_REVIEWS = "signed_reviews"
+
+
+# The caseload's annotations another app provides, by name. The stage is the snapshot's:
+# Thase-Rush stage ("0" to "V"), MSM total and band.
+CASELOAD_STAGE_THASE_RUSH = "stage_thase_rush"
+CASELOAD_STAGE_MSM_SCORE = "stage_msm_score"
+CASELOAD_STAGE_MSM_BAND = "stage_msm_band"
+# The patient's case in progress (else the latest): its status in words and its rank for sorting
+# (waiting first); the time of the patient's latest signed-off review.
+CASELOAD_CASE_STATUS = "case_status"
+CASELOAD_CASE_RANK = "case_rank"
+CASELOAD_REVIEW_SIGNED_AT = "review_signed_off_at"
+
+
+@dataclass(frozen=True)
+class SignedReview:
+    """A patient's latest signed-off review, as the caseload and the notice word it."""
+
+    patient_id: int
+    reviewer_id: int
+    reviewer: str
+    signed_off_at: datetime.datetime
+    next_steps: str
 
 
 _episode_change_listeners: list[EpisodeChangeListener] = []
@@ -129,3 +160,21 @@ def value_labels() -> dict[str, str]:
     """Return other apps' coded values with their words (none when no app provides them)."""
     provider = _providers.get(Slot.VALUE_LABELS)
     return {} if provider is None else dict(provider())
+
+
+def caseload_stage_annotations(episode_ref: Any) -> dict[str, Any]:
+    """Return the stage annotations of the episode `episode_ref` names ({} when none provided)."""
+    provider = _providers.get(Slot.CASELOAD_STAGE)
+    return {} if provider is None else provider(episode_ref)
+
+
+def caseload_case_annotations() -> dict[str, Any]:
+    """Return the case and review annotations on patients ({} when no app provides them)."""
+    provider = _providers.get(Slot.CASELOAD_CASE)
+    return {} if provider is None else provider()
+
+
+def signed_reviews(patient_ids: Collection[int]) -> dict[int, SignedReview]:
+    """Return the latest signed-off review of each patient that has one, by patient id."""
+    provider = _providers.get(Slot.SIGNED_REVIEWS)
+    return {} if provider is None or not patient_ids else provider(patient_ids)

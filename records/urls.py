@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     accounts,
     audit_log,
+    caseload,
     clinic_settings,
     clinics,
     episodes,
@@ -37,6 +38,11 @@ urlpatterns = [
     path("", patients.patient_list, name="patient-list"),
     path("clinic/switch/", clinics.clinic_switch, name="clinic-switch"),
     path("patients/new/", patients.patient_create_page, name="patient-create"),
+    path(
+        f"{patient}notice/dismiss/",
+        patients.caseload_notice_dismiss,
+        name="caseload-notice-dismiss",
+    ),
     path(patient, patients.patient_detail_page, name="patient-detail"),
     path(f"{patient}edit/", patients.patient_update_page, name="patient-update"),
     path(f"{patient}changes/", history.patient_changes_page, name="patient-changes"),
@@ -139,6 +145,11 @@ urlpatterns = [
         name="settings-letterhead",
     ),
     path("clinic/settings/agents/", clinic_settings.agent_list_page, name="settings-agents"),
+    path(
+        "clinic/settings/follow-up/",
+        caseload.follow_up_settings_page,
+        name="settings-follow-up",
+    ),
     path(
         "clinic/settings/agents/new/",
         clinic_settings.agent_form_page,

@@ -18,6 +18,8 @@ from .common import (
 
 SEARCH_MAX_LENGTH = 100
 ANY_PSYCHIATRIST = "Any psychiatrist"
+MY_PATIENTS = "My patients"
+MINE = "mine"
 NO_PSYCHIATRIST = "None yet"
 
 
@@ -68,20 +70,41 @@ class PatientForm(ServiceErrorsForm):
 
 
 class PatientFilterForm(forms.Form):
-    """The patient list's search box and filters (all optional)."""
+    """The caseload's search box, filters and order (all optional).
+
+    Without a `psychiatrist` in the query, a psychiatrist sees their own patients and other
+    roles everyone's; "Any psychiatrist" is then an explicit choice.
+    """
 
     q = forms.CharField(
         label="Name or record number", max_length=SEARCH_MAX_LENGTH, required=False, strip=True
     )
-    psychiatrist = forms.TypedChoiceField(
-        label="Responsible psychiatrist", coerce=int, required=False, empty_value=None
-    )
+    psychiatrist = forms.ChoiceField(label="Whose patients", required=False)
+    alert = forms.BooleanField(label="Safety alert open", required=False)
+    signed_off = forms.BooleanField(label="Review signed off since my last visit", required=False)
     flagged = forms.BooleanField(label="Impasse case in progress", required=False)
+    sort = forms.CharField(max_length=20, required=False)
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, data: Any = None, *, clinic: Clinic, mine_by_default: bool = False, **kwargs: Any
+    ) -> None:
+        if data is not None and "psychiatrist" not in data:
+            data = data.copy()
+            data["psychiatrist"] = MINE if mine_by_default else ""
+        super().__init__(data, **kwargs)
         people = [
-            (user.pk, user.get_full_name() or user.get_username())
+            (str(user.pk), user.get_full_name() or user.get_username())
             for user in clinic_psychiatrists(clinic=clinic)
         ]
-        self.fields["psychiatrist"].choices = [("", ANY_PSYCHIATRIST), *people]  # type: ignore[attr-defined]
+        self.fields["psychiatrist"].choices = [  # type: ignore[attr-defined]
+            ("", ANY_PSYCHIATRIST),
+            (MINE, MY_PATIENTS),
+            *people,
+        ]
+
+    def psychiatrist_id(self, user_id: int) -> int | None:
+        """Return the psychiatrist whose patients to show, None for everyone's."""
+        chosen = self.cleaned_data.get("psychiatrist") or ""
+        if chosen == MINE:
+            return user_id
+        return int(chosen) if chosen else None

@@ -1,5 +1,6 @@
 from .agent import Agent, AgentRole
 from .audit import ACCESS_ACTIONS, AuditAction, AuditEvent
+from .caseload import CaseloadVisit, PatientSeen
 from .clinic import Clinic, Membership, Role
 from .episode import Episode, FunctionalImpairment, PersonalityDisorder, Presence, SeverityCategory
 from .invitation import Invitation
@@ -24,6 +25,7 @@ __all__ = [
     "AgentRole",
     "AuditAction",
     "AuditEvent",
+    "CaseloadVisit",
     "Clinic",
     "ClinicStagingDefaults",
     "Diagnosis",
@@ -33,6 +35,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Patient",
+    "PatientSeen",
     "PersonalityDisorder",
     "Placement",
     "Presence",

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from PIL import Image, UnidentifiedImageError
 
@@ -16,6 +16,10 @@ LOGO_MAX_PIXELS = 2000
 LOGO_TOO_LARGE = "The logo is larger than 300 KB: save it smaller (a letterhead needs little)."
 LOGO_NOT_IMAGE = "The logo must be a PNG or JPEG image."
 LOGO_TOO_MANY_PIXELS = "The logo is larger than 2000 × 2000 pixels: scale it down."
+SCORE_INTERVAL_DEFAULT = 28
+SCORE_INTERVAL_MIN = 7
+SCORE_INTERVAL_MAX = 365
+SCORE_INTERVAL_RANGE = "Give a number of days from 7 to 365."
 
 
 def logo_size_valid(logo: File) -> None:  # type: ignore[type-arg]
@@ -71,6 +75,17 @@ class Clinic(models.Model):
         default=True,
         help_text="Every member signs in with a code from an authenticator app after the password.",
     )
+    # Issue 16: a patient in an episode is due a new rating every four weeks unless the clinic
+    # says otherwise; the caseload marks an older latest score as overdue.
+    score_interval_days = models.PositiveSmallIntegerField(
+        "days between ratings",
+        default=SCORE_INTERVAL_DEFAULT,
+        validators=[
+            MinValueValidator(SCORE_INTERVAL_MIN, SCORE_INTERVAL_RANGE),
+            MaxValueValidator(SCORE_INTERVAL_MAX, SCORE_INTERVAL_RANGE),
+        ],
+        help_text="A patient's latest score older than this is shown as overdue in the caseload.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +94,13 @@ class Clinic(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(paper_size__in=PaperSize.values), name="clinic_paper_size_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    score_interval_days__gte=SCORE_INTERVAL_MIN,
+                    score_interval_days__lte=SCORE_INTERVAL_MAX,
+                ),
+                name="clinic_score_interval_in_range",
             ),
         ]
 

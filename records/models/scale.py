@@ -58,6 +58,16 @@ class ScaleAdministration(Tracked):
 
     class Meta:
         ordering = ["episode", "administered_on", "pk"]
+        indexes = [
+            # The caseload reads each scale's latest score of every listed episode.
+            models.Index(
+                "episode",
+                "scale",
+                models.F("administered_on").desc(),
+                models.F("id").desc(),
+                name="scale_admin_latest_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=choices_valid("scale", SCALE_CODES),

@@ -7,18 +7,27 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from records import scales
-from records.access import Permission, clinic_access, patient_for_user
+from records.access import ClinicAccess, Permission, clinic_access, patient_for_user
+from records.caseload import (
+    CaseloadFilters,
+    Sort,
+    SortOrder,
+    caseload_notices,
+    caseload_patients,
+    caseload_rows,
+    signed_off_notice,
+)
 from records.charts import patient_timeline
-from records.extensions import impasse_panel_for, patients_with_active_impasse_case
+from records.extensions import impasse_panel_for
 from records.forms import PatientFilterForm, PatientForm
-from records.models import Patient
-from records.selectors import ScaleRow, TrialRow, patient_detail, patient_search
+from records.models import Patient, Role
+from records.selectors import ScaleRow, TrialRow, patient_detail
 from records.services import (
     RecordPage,
     StaleEditError,
@@ -27,6 +36,7 @@ from records.services import (
     patient_records_opened,
     patient_update,
 )
+from records.services.caseload import caseload_visit_record, patient_seen_record
 from records.staging import own_parameter_rows, staging_panel_for
 from records.wording import percent_text
 from staging.adequacy import OutcomeCategory
@@ -34,6 +44,8 @@ from staging.adequacy import OutcomeCategory
 from .common import NOTHING_SAVED, patient_url, record_opened
 
 PATIENTS_PER_PAGE = 25
+# The caseload's query string kept across a dismissal: its filters, order and page, no more.
+QUERY_KEPT_MAX = 500
 TRIAL_NUMBER = re.compile(r"T(\d+)")
 PATIENT_CREATED = "{name} ({number}) is recorded. Next: the current episode."
 PATIENT_UPDATED = "The patient's details are saved."
@@ -156,27 +168,104 @@ def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine
     return lines
 
 
+@dataclass(frozen=True)
+class SortHeading:
+    """A sortable column heading: the `?sort=` a click asks for and how the column is sorted."""
+
+    label: str
+    sort: str
+    # aria-sort: "ascending", "descending" or "none".
+    state: str
+
+
+CASELOAD_HEADINGS = (
+    ("Patient", Sort.NAME),
+    ("Latest stage", Sort.STAGE),
+    ("Latest score", Sort.SCORE),
+    ("Safety alerts", Sort.ALERTS),
+    ("Impasse case", Sort.CASE),
+    ("Latest review", Sort.REVIEW),
+)
+# The clinics whose caseload this sign-in has opened: the first opening starts a new visit.
+CASELOAD_SITTING = "caseload_sitting"
+NOTICES_SHOWN = 10
+NOTICE_DISMISSED = "Noted: the notice is dismissed."
+
+
+def _headings(order: SortOrder) -> list[SortHeading]:
+    direction = "descending" if order.descending else "ascending"
+    return [
+        SortHeading(label, order.toggled(key).value, direction if key == order.key else "none")
+        for label, key in CASELOAD_HEADINGS
+    ]
+
+
+def _mine_by_default(access: ClinicAccess) -> bool:
+    return access.roles == {Role.PSYCHIATRIST}
+
+
 @require_GET
 def patient_list(request: HttpRequest) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
-    form = PatientFilterForm(request.GET, clinic=access.clinic)
-    filters = form.cleaned_data if form.is_valid() else {}
-    where = patients_with_active_impasse_case() if filters.get("flagged") else None
-    patients = patient_search(
-        access=access,
-        query=filters.get("q", ""),
-        psychiatrist_id=filters.get("psychiatrist"),
-        where=where,
+    mine_by_default = _mine_by_default(access)
+    form = PatientFilterForm(request.GET, clinic=access.clinic, mine_by_default=mine_by_default)
+    valid = form.is_valid()
+    sittings = request.session.get(CASELOAD_SITTING, [])
+    new_sitting = access.clinic.pk not in sittings
+    visit = caseload_visit_record(access=access, new_sitting=new_sitting)
+    if new_sitting:
+        request.session[CASELOAD_SITTING] = [*sittings, access.clinic.pk]
+    data = form.cleaned_data if valid else {}
+    if valid:
+        psychiatrist_id = form.psychiatrist_id(access.user.pk)
+    else:
+        psychiatrist_id = access.user.pk if mine_by_default else None
+    filters = CaseloadFilters(
+        query=data.get("q", ""),
+        psychiatrist_id=psychiatrist_id,
+        alert_open=bool(data.get("alert")),
+        signed_off_filter=bool(data.get("signed_off")),
+        signed_off_since=visit.previous_visit_at,
+        flagged=bool(data.get("flagged")),
     )
+    order = SortOrder.parse(data.get("sort") or "")
+    patients = caseload_patients(access=access, filters=filters, order=order)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    patient_records_opened(access=access, patients=page.object_list, page=RecordPage.PATIENT_LIST)
+    rows = caseload_rows(access=access, patients=list(page.object_list))
+    notices = caseload_notices(access=access, limit=NOTICES_SHOWN)
+    patient_records_opened(
+        access=access,
+        patients=[*page.object_list, *(row.patient for row in notices)],
+        page=RecordPage.PATIENT_LIST,
+    )
     context = {
         "page": page,
+        "rows": rows,
+        "notices": notices,
         "form": form,
-        "filtered": any(filters.values()),
+        "headings": _headings(order),
+        "sort": order.value,
+        "previous_visit": visit.previous_visit_at,
+        "interval_days": access.clinic.score_interval_days,
+        "filtered": any(
+            request.GET.get(name) for name in ("q", "alert", "signed_off", "flagged", "sort")
+        )
+        or "psychiatrist" in request.GET,
         "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
+        "mine": psychiatrist_id == access.user.pk,
     }
     return render(request, "records/patient_list.html", context)
+
+
+@require_POST
+def caseload_notice_dismiss(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Dismiss the sign-off notice of a patient, back to the caseload as it was filtered."""
+    patient = patient_for_user(request, patient_id)
+    patient_seen_record(access=clinic_access(request), patient_id=patient.pk)
+    messages.success(request, NOTICE_DISMISSED)
+    kept = QueryDict(request.POST.get("query", "")[:QUERY_KEPT_MAX])
+    url = reverse("records:patient-list")
+    return redirect(f"{url}?{kept.urlencode()}" if kept else url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -238,6 +327,10 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     detail = patient_detail(access=access, patient_id=patient_id)
     patient_record_opened(access=access, patient=detail.patient)
+    # Shown once: opening the page is seeing the sign-off (the time matters only once one exists).
+    signed_off, has_review = signed_off_notice(access=access, patient=detail.patient)
+    if has_review:
+        patient_seen_record(access=access, patient_id=detail.patient.pk)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
     context = {
         "detail": detail,
@@ -251,5 +344,6 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "staging_panel": staging_panel_for(detail),
         "own_parameters": own_parameter_rows(detail, access.clinic),
         "impasse_panel": impasse_panel_for(detail),
+        "signed_off": signed_off,
     }
     return render(request, "records/patient_detail.html", context)

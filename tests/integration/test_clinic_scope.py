@@ -11,7 +11,7 @@ from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
 def test_patient_list_shows_only_the_active_clinics_patients(
     signed_in, psychiatrist, clinic, other_clinic
 ):
-    PatientFactory(clinic=clinic, family_name="Ownclinic")
+    PatientFactory(clinic=clinic, family_name="Ownclinic", psychiatrist=psychiatrist)
     PatientFactory(clinic=other_clinic, family_name="Elsewhere")
     response = signed_in(psychiatrist).get(reverse("records:patient-list"))
     assert b"Ownclinic" in response.content
@@ -19,8 +19,13 @@ def test_patient_list_shows_only_the_active_clinics_patients(
 
 
 def test_patient_search_matches_name_and_record_number(signed_in, psychiatrist, clinic):
-    PatientFactory(clinic=clinic, family_name="Abernathy", record_number="A-1")
-    PatientFactory(clinic=clinic, family_name="Zellweger", record_number="Z-9")
+    # The psychiatrist's own patients: their caseload shows only those by default.
+    PatientFactory(
+        clinic=clinic, family_name="Abernathy", record_number="A-1", psychiatrist=psychiatrist
+    )
+    PatientFactory(
+        clinic=clinic, family_name="Zellweger", record_number="Z-9", psychiatrist=psychiatrist
+    )
     client = signed_in(psychiatrist)
     by_name = client.get(reverse("records:patient-list"), {"q": "aber"})
     assert b"Abernathy" in by_name.content
@@ -32,7 +37,7 @@ def test_patient_search_matches_name_and_record_number(signed_in, psychiatrist, 
 
 def test_user_of_two_clinics_switches_the_active_one(signed_in, psychiatrist, other_clinic):
     MembershipFactory(user=psychiatrist, clinic=other_clinic, role=Role.PSYCHIATRIST)
-    PatientFactory(clinic=other_clinic, family_name="Elsewhere")
+    PatientFactory(clinic=other_clinic, family_name="Elsewhere", psychiatrist=psychiatrist)
     client = signed_in(psychiatrist)
     response = client.post(reverse("records:clinic-switch"), {"clinic": other_clinic.pk})
     assert response.status_code == 302

@@ -10,7 +10,15 @@ from django.test import RequestFactory
 from pseudoresistance.criteria import Criterion
 from pseudoresistance.models import ImpasseCase
 from records.access import access_for_user
-from records.demo import DEMO_CLINIC_NAME, DEMO_USERS, demo_clinic_create, vignettes
+from records.caseload import CaseloadFilters, SortOrder, caseload_patients, caseload_rows
+from records.demo import (
+    DEMO_CLINIC_NAME,
+    DEMO_USERS,
+    RECENT_RATING_VIGNETTE,
+    demo_clinic_create,
+    vignette_record_number,
+    vignettes,
+)
 from records.models import Clinic, Membership, Patient, Role
 from records.selectors import patient_detail
 from records.two_factor import two_factor_required_for
@@ -30,6 +38,22 @@ def test_demo_creates_one_user_per_role_with_working_passwords():
         assert signs_in(account.username, account.password)
     clinic = Clinic.objects.get(name=DEMO_CLINIC_NAME)
     assert Patient.objects.filter(clinic=clinic).count() >= 3
+
+
+@pytest.mark.django_db
+def test_demo_caseload_has_an_open_alert_stages_and_overdue_scores():
+    demo_clinic_create()
+    clinic = Clinic.objects.get(name=DEMO_CLINIC_NAME)
+    access = access_for_user(User.objects.get(username=DEMO_USERS[0][0]), clinic.pk)
+    patients = caseload_patients(
+        access=access, filters=CaseloadFilters(psychiatrist_id=access.user.pk), order=SortOrder()
+    )
+    rows = caseload_rows(access=access, patients=list(patients))
+    assert [row.patient.record_number for row in rows if row.alerts] == [
+        vignette_record_number(RECENT_RATING_VIGNETTE)
+    ]
+    assert sum(1 for row in rows if row.overdue) >= 10
+    assert sum(1 for row in rows if row.msm) >= 10
 
 
 @pytest.mark.django_db

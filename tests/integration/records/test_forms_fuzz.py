@@ -475,7 +475,12 @@ def test_json_import(world, content):
 
 
 @FUZZ
-@given(query=st.dictionaries(st.sampled_from(["q", "psychiatrist", "flagged", "page"]), VALUE))
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["q", "psychiatrist", "flagged", "alert", "signed_off", "sort", "page"]),
+        VALUE,
+    )
+)
 def test_patient_list_filters(world, query):
     with rolled_back():
         client = Client()

@@ -94,7 +94,7 @@ def test_patient_list_flagged_filter_keeps_patients_with_an_impasse_case_in_prog
 
 def test_patient_list_pages_keep_the_search(signed_in, psychiatrist, clinic):
     for n in range(PATIENTS_PER_PAGE + 1):
-        PatientFactory(clinic=clinic, family_name=f"Smith{n:02d}")
+        PatientFactory(clinic=clinic, family_name=f"Smith{n:02d}", psychiatrist=psychiatrist)
     response = signed_in(psychiatrist).get(reverse("records:patient-list"), {"q": "smith"})
     assert "?q=smith&amp;page=2" in response.content.decode()
 
@@ -315,9 +315,10 @@ AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine
 # Session, user, the device that verified the session's second factor, membership (4);
 # patient_detail: patient, episodes, trials, scores (4); the record-access audit row (1); the
 # pseudo-resistance panel, from the selector's rows: checklist review, its answers or the current
-# version, cases, reviews (4). The staging panel stages the
+# version, cases, reviews (4); for the patient's psychiatrist, their latest signed-off review for
+# the sign-off notice (1; two more once a review is signed off). The staging panel stages the
 # selector's history without a query; the session is saved at most once a minute (3 more).
-PATIENT_PAGE_MAX_QUERIES = 13
+PATIENT_PAGE_MAX_QUERIES = 14
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:

@@ -143,6 +143,11 @@ EXPECTED: dict[str, Row] = {
     "impasse/episodes/<int:episode_id>/flag/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
     "patients/<int:patient_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/changes/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
+    # Dismissing a sign-off notice only records that the user saw the patient.
+    "patients/<int:patient_id>/notice/dismiss/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 302, 302, 302),
+    ),
     "patients/<int:patient_id>/edit/": ((L, 404, 200, 403, 403), (L, 404, 200, 403, 403)),
     "patients/<int:patient_id>/episodes/<int:episode_id>/edit/": (
         (L, 404, 200, 403, 403),
@@ -226,6 +231,7 @@ EXPECTED: dict[str, Row] = {
     ),
     "clinic/settings/agents/new/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/settings/letterhead/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
+    "clinic/settings/follow-up/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/team/": ((L, 200, 403, 403, 200), (L, 405, 405, 405, 405)),
     "clinic/team/<int:user_id>/": ((L, 404, 403, 403, 200), (L, 405, 405, 405, 405)),
     "clinic/team/<int:user_id>/deactivate/": ((L, 405, 405, 405, 405), (L, 404, 403, 403, 200)),

@@ -46,12 +46,14 @@ from records.models import (
     Agent,
     AuditAction,
     AuditEvent,
+    CaseloadVisit,
     Clinic,
     ClinicStagingDefaults,
     Episode,
     Invitation,
     Membership,
     Patient,
+    PatientSeen,
     ReportPreparation,
     Role,
     ScaleAdministration,
@@ -85,6 +87,9 @@ NOT_CLINICAL: dict[type[models.Model], str] = {
     Invitation: "access control: an invitation link's hash; issue and use are audited as account "
     "events (tests/integration/records/test_team.py)",
     ClinicStagingDefaults: "a clinic's staging parameters; no patient data",
+    CaseloadVisit: "a user's own state: when they last opened the patient list; no patient data",
+    PatientSeen: "a user's own state: when they last opened a patient (the opening itself is "
+    "audited as a view event); no clinical data",
 }
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 AUDIT_WRITE_FAILED = "audit write failed for the test"
