@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bench.measure import Row, peak_python_mib, percentile
-from bench.web import warm_page_times
+from bench.web import signed_in_client, warm_page_times
 
 if TYPE_CHECKING:
     from records.models import Clinic
@@ -46,15 +46,13 @@ def restage_row(clinic: Clinic) -> Row:
 def cohort_page_rows(clinic: Clinic, requests: int = PAGE_REQUESTS) -> list[Row]:
     """Median and p95 server time and SQL count of the cohort page, as a supervisor."""
     from django.contrib.auth.models import User
-    from django.test import Client
     from django.urls import reverse
 
     from records.models import Membership, Role
 
     supervisor, _ = User.objects.get_or_create(username="bench-supervisor")
     Membership.objects.get_or_create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
-    client = Client()
-    client.force_login(supervisor)
+    client = signed_in_client(supervisor)
     get, seconds, statements = warm_page_times(client, reverse("cohort:cohort"), WARM_UP, requests)
     queries = len(statements)
     p95 = percentile(seconds, 0.95) * 1000

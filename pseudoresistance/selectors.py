@@ -8,7 +8,7 @@ read it, in a fixed number of queries whatever the number of trials.
 import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
@@ -37,7 +37,13 @@ from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
 from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
-from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
+from pseudoresistance.status import (
+    Effective,
+    StatusReport,
+    TrialFacts,
+    case_status_report,
+    kind_items,
+)
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.extensions import EpisodeChange
@@ -48,7 +54,7 @@ from records.history import (
     patient_trials,
     stage,
 )
-from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import Agent, Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.history import Trial as StagingTrial
@@ -135,15 +141,50 @@ class ItemRow:
         return stored.derived_answer != derived.answer.value
 
 
+_UNANSWERED = Effective()
+
+
+def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
+    if stored is not None:
+        return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
+    if derived is not None:
+        return Effective(derived.answer, derived.escalate, derived=True)
+    return _UNANSWERED
+
+
+def _item_rows(
+    items: Iterable[data.ChecklistItem],
+    trial: TreatmentTrial | None,
+    stored: Mapping[str, ChecklistAnswer],
+    derived: Mapping[str, DerivedAnswer],
+) -> tuple[ItemRow, ...]:
+    rows = []
+    for item in items:
+        answer, pre_answer = stored.get(item.code), derived.get(item.code)
+        rows.append(ItemRow(item, trial, answer, pre_answer, _effective(answer, pre_answer)))
+    return tuple(rows)
+
+
 @dataclass(frozen=True)
 class TrialSection:
-    """Domain A for one trial of the episode, with staging's verdict on the trial."""
+    """Domain A for one trial of the episode, with staging's verdict on the trial.
+
+    Its rows are made when a page shows them (the status, the snapshot and the patient panel
+    read the compact answers): `restage` builds no object per item (issue 18).
+    """
 
     trial: TreatmentTrial
     assessment: TrialAssessment
     current: bool
     claimed_failure: bool
-    rows: tuple[ItemRow, ...]
+    items: tuple[data.ChecklistItem, ...] = field(repr=False)
+    stored: Mapping[str, ChecklistAnswer] = field(repr=False)
+    derived: Mapping[str, DerivedAnswer] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[ItemRow, ...]:
+        """Return the items that concern this trial's kind, each with the answer that stands."""
+        return _item_rows(self.items, self.trial, self.stored, self.derived)
 
     @property
     def adequate(self) -> bool:
@@ -155,7 +196,13 @@ class TrialSection:
 @dataclass(frozen=True)
 class DomainSection:
     domain: data.Domain
-    rows: tuple[ItemRow, ...]
+    items: tuple[data.ChecklistItem, ...] = field(repr=False)
+    stored: Mapping[str, ChecklistAnswer] = field(repr=False)
+    derived: Mapping[str, DerivedAnswer] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[ItemRow, ...]:
+        return _item_rows(self.items, None, self.stored, self.derived)
 
     @property
     def title(self) -> str:
@@ -292,17 +339,6 @@ def _staging_rows(
     return tuple(rows)
 
 
-_UNANSWERED = Effective()
-
-
-def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
-    if stored is not None:
-        return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
-    if derived is not None:
-        return Effective(derived.answer, derived.escalate, derived=True)
-    return _UNANSWERED
-
-
 def _trial_end(trial: TreatmentTrial) -> datetime.date | None:
     if trial.end_date is not None:
         return trial.end_date
@@ -436,52 +472,48 @@ def episode_assessment(
         history, assessments, {trial.code for trial in own_trials}
     )
     episode_derived = episode_pre_answers(history)
-    trial_items = [item for item in items if item.scope is data.Scope.TRIAL]
+    stored_by_trial: dict[int | None, dict[str, ChecklistAnswer]] = {}
+    for (code, trial_pk), answer in stored.items():
+        stored_by_trial.setdefault(trial_pk, {})[code] = answer
     effective: dict[tuple[str, str | None], Effective] = {}
     sections = []
     facts = []
+    no_answers: dict[str, ChecklistAnswer] = {}
     for trial in own_trials:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = dict(derived_by_trial.get(trial.code, {}))
+        derived = derived_by_trial.get(trial.code, {})
         # The reason for stopping is a record field that staging's history does not carry.
         if stopped := stopped_for_adverse_effects(trial.reason_stopped, assessment):
-            derived[data.DERIVED_RULES_BY_KEY[stopped.rule].item_code] = stopped
-        rows = []
-        for item in trial_items:
-            if not data.item_applies(item.code, staged_trial.kind):
-                continue
-            row = ItemRow(
-                item,
-                trial,
-                stored.get((item.code, trial.pk)),
-                derived.get(item.code),
-                _effective(stored.get((item.code, trial.pk)), derived.get(item.code)),
-            )
-            effective[(item.code, trial.code)] = row.effective
-            rows.append(row)
+            derived = {**derived, data.DERIVED_RULES_BY_KEY[stopped.rule].item_code: stopped}
+        trial_stored = stored_by_trial.get(trial.pk, no_answers)
+        applicable = kind_items(items, staged_trial.kind)
+        for code in derived.keys() | trial_stored.keys():
+            if code in applicable.position:
+                effective[(code, trial.code)] = _effective(
+                    trial_stored.get(code), derived.get(code)
+                )
         current = is_current(staged_trial, history.episode_onset_date)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
-        sections.append(TrialSection(trial, assessment, current, claimed, tuple(rows)))
-        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
-    domain_sections = []
-    for domain in data.Domain:
-        if domain is data.Domain.A:
-            continue
-        rows = []
-        for item in items:
-            if item.domain is not domain:
-                continue
-            row = ItemRow(
-                item,
-                None,
-                stored.get((item.code, None)),
-                episode_derived.get(item.code),
-                _effective(stored.get((item.code, None)), episode_derived.get(item.code)),
+        sections.append(
+            TrialSection(
+                trial, assessment, current, claimed, applicable.items, trial_stored, derived
             )
-            effective[(item.code, None)] = row.effective
-            rows.append(row)
-        domain_sections.append(DomainSection(domain, tuple(rows)))
+        )
+        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
+    episode_stored = stored_by_trial.get(None, no_answers)
+    for code in episode_derived.keys() | episode_stored.keys():
+        effective[(code, None)] = _effective(episode_stored.get(code), episode_derived.get(code))
+    domain_sections = [
+        DomainSection(
+            domain,
+            tuple(item for item in items if item.domain is domain),
+            episode_stored,
+            episode_derived,
+        )
+        for domain in data.Domain
+        if domain is not data.Domain.A
+    ]
     report = case_status_report(items=items, trials=facts, answers=effective)
     excluded_codes = set(report.excluded)
     results_after = stage(_without(history, excluded_codes), params) if excluded_codes else results
@@ -531,17 +563,31 @@ def episode_assessment(
 
 
 def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
-    """Assess many episodes, loading their patients' trials and clinics' parameters at once."""
+    """Assess many episodes, loading their patients' trials and clinics' parameters at once.
+
+    The trials are loaded alone and given the episodes and agents loaded once each, not one
+    joined copy per trial (issue 18: restage spent most of its database time building them).
+    """
     episodes = list(
         Episode.objects.filter(pk__in=list(episode_ids))
         .select_related("patient__clinic__staging_defaults", "patient__psychiatrist")
         .order_by("patient_id", "pk")
     )
-    trials: dict[int, list[TreatmentTrial]] = {episode.patient_id: [] for episode in episodes}
-    for trial in TreatmentTrial.objects.filter(episode__patient_id__in=list(trials)).select_related(
-        "episode", "agent", "override_by"
-    ):
-        trials[trial.episode.patient_id].append(trial)
+    patients = {episode.patient_id: episode.patient for episode in episodes}
+    by_pk = {episode.pk: episode for episode in episodes}
+    for other in Episode.objects.filter(patient_id__in=list(patients)).exclude(pk__in=list(by_pk)):
+        other.patient = patients[other.patient_id]
+        by_pk[other.pk] = other
+    trials: dict[int, list[TreatmentTrial]] = {patient_id: [] for patient_id in patients}
+    loaded = list(
+        TreatmentTrial.objects.filter(episode_id__in=list(by_pk)).select_related("override_by")
+    )
+    agents = Agent.objects.in_bulk({trial.agent_id for trial in loaded if trial.agent_id})
+    for trial in loaded:
+        episode = by_pk[trial.episode_id]
+        trial.episode = episode
+        trial.agent = agents.get(trial.agent_id) if trial.agent_id else None
+        trials[episode.patient_id].append(trial)
     checklists = _episode_checklists(episodes)
     return {
         episode.pk: episode_assessment(

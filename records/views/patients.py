@@ -31,6 +31,7 @@ from records.staging import own_parameter_rows, staging_panel_for
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
+from .trial_rows import trial_rows_html
 
 PATIENTS_PER_PAGE = 25
 TRIAL_NUMBER = re.compile(r"T(\d+)")
@@ -217,11 +218,13 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     detail = patient_detail(access=access, patient_id=patient_id)
     patient_record_opened(access=access, patient=detail.patient)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
+    trial_lines = _trial_lines(detail.trials, detail.patient.pk, can_edit=can_edit)
     context = {
         "detail": detail,
         "patient": detail.patient,
         "episode": detail.episode,
-        "trial_lines": _trial_lines(detail.trials, detail.patient.pk, can_edit=can_edit),
+        "trial_lines": trial_lines,
+        "trial_rows": trial_rows_html(trial_lines, can_edit=can_edit),
         "score_lines": _score_lines(detail.scales, request.GET.get("score", "")),
         "charts": score_charts(detail.scales),
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],

@@ -1,0 +1,110 @@
+"""The patient page's trial table rows, written in Python rather than by the template engine.
+
+Issue 18: the template engine spent about 250 µs walking each row of a long trial table (a
+lookup per variable, a node per tag); this writes the same markup with escaped f-strings, about
+ten times faster. tests/integration/records/test_trial_rows.py renders the rows the old template
+wrote and compares them with these, over random trials. Edit the markup here.
+"""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.utils import formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    import datetime
+
+    from records.views.patients import TrialLine
+
+DATE_FORMAT = "j M Y"
+
+
+def _date(value: "datetime.date") -> str:
+    # As the template's |date filter: a date-time in the current time zone first.
+    return formats.date_format(timezone.template_localtime(value), DATE_FORMAT)
+
+
+def _verdict(adequate: bool | None) -> str:
+    if adequate:
+        return '<span class="badge badge-adequate">adequate</span>'
+    return '<span class="badge badge-inadequate">not adequate</span>'
+
+
+def _row(line: "TrialLine", can_edit: bool) -> str:
+    row = line.row
+    trial = row.trial
+    code = escape(trial.code)
+    current = row.current
+    assessment = row.assessment
+    parts = [
+        f'<tr data-testid="trial-row-{code}" class="{"" if current else "trial-previous"}">',
+        f'<th scope="row">{code}</th>',
+        f'<td class="text-nowrap">{_date(trial.start_date)}',
+    ]
+    if not current:
+        parts.append('<br><span class="badge text-bg-light border">earlier episode</span>')
+    parts.append('</td><td class="text-nowrap">')
+    if trial.end_date:
+        parts.append(_date(trial.end_date))
+    elif current:
+        parts.append('<span class="text-muted">ongoing</span>')
+    else:
+        parts.append('<span class="text-muted">not recorded</span>')
+    parts.append(f"</td><td><strong>{escape(trial.agent_label)}</strong>")
+    parts.append(f'<div class="small text-muted">{escape(trial.get_kind_display())}')
+    if trial.class_label:
+        parts.append(f" · {escape(trial.class_label)}")
+    if trial.augments_id is not None and trial.augments:
+        parts.append(f" · added to {escape(trial.augments.code)}")
+    parts.append(f'</div></td><td class="small">{escape(line.amount)}')
+    if trial.adherence:
+        parts.append(f"<br>adherence {escape(trial.adherence)}")
+    parts.append('</td><td class="text-nowrap" data-testid="adequacy">')
+    if row.overridden:
+        parts.append('<span class="small text-muted">computed:</span>')
+    level = escape(assessment.level)
+    parts.append(
+        f'<span class="badge level-badge level-{level}" title="ATHF-style level, 0–5">'
+        f"level {level}/5</span>"
+    )
+    parts.append(_verdict(assessment.adequate))
+    if row.overridden:
+        by = trial.override_by
+        name = (by.get_full_name() or by.username) if by is not None else ""
+        on = _date(trial.override_at) if trial.override_at else ""
+        parts.append(
+            '<div class="override-note small mt-1" data-testid="override">clinician: '
+            f"{_verdict(trial.override_adequate)}"
+            f'<div class="text-muted text-wrap">“{escape(trial.override_reason)}” — '
+            f"{escape(name)}, {on}</div></div>"
+        )
+    parts.append(
+        f'</td><td><span class="badge outcome-badge {escape(line.outcome_class)}">'
+        f"{escape(line.outcome_label)}</span>"
+    )
+    if line.reduction:
+        parts.append(f'<div class="small text-muted">{escape(line.reduction)}</div>')
+    if trial.outcome:
+        parts.append(
+            '<div><span class="badge text-bg-danger">'
+            f"{escape(trial.get_outcome_display())}</span></div>"
+        )
+    parts.append('</td><td class="small"><ul class="reasons mb-0">')
+    parts.extend(f"<li>{escape(reason)}</li>" for reason in assessment.reasons)
+    parts.append("</ul></td>")
+    if can_edit:
+        parts.append(
+            '<td class="text-nowrap small no-print">'
+            f'<a href="{escape(line.edit_url)}" aria-label="Edit trial {code}">Edit</a> · '
+            f'<a href="{escape(line.override_url)}" '
+            f'aria-label="Override the adequacy of trial {code}">Override</a></td>'
+        )
+    parts.append("</tr>")
+    return "".join(parts)
+
+
+def trial_rows_html(lines: Iterable["TrialLine"], *, can_edit: bool) -> SafeString:
+    """Return the <tr> rows of the patient page's trial table; every value is escaped."""
+    return mark_safe("\n".join(_row(line, can_edit) for line in lines))  # noqa: S308  # nosec B308, B703
