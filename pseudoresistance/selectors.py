@@ -255,14 +255,65 @@ class EpisodeAssessment:
     trial_sections: tuple[TrialSection, ...]
     domain_sections: tuple[DomainSection, ...]
     status: StatusReport
-    results: Mapping[str, ModelResult]
-    results_after_checklist: Mapping[str, ModelResult]
-    exclusions: tuple[Exclusion, ...]
-    # The episode's current trials as the not-yet-tried list matches them.
-    tried: tuple[TriedTrial, ...]
-    criteria: tuple[Criterion, ...]
+    # What staging read: the models are run when results, criteria or exclusions are read,
+    # which the patient page's panel never does (issue 18).
+    history: History = field(repr=False)
     list_heading: str = LIST_HEADING
     list_note: str = LIST_NOTE
+
+    @cached_property
+    def results(self) -> Mapping[str, ModelResult]:
+        """Return every model's result on the episode as recorded."""
+        return stage(self.history, self.params)
+
+    @cached_property
+    def results_after_checklist(self) -> Mapping[str, ModelResult]:
+        """Return every model's result without the trials a RED concern removes."""
+        excluded = set(self.status.excluded)
+        if not excluded:
+            return self.results
+        return stage(_without(self.history, excluded), self.params)
+
+    @cached_property
+    def exclusions(self) -> tuple[Exclusion, ...]:
+        """Return the trials a RED concern removes from the counts, with the concerns."""
+        by_code = {section.trial.code: section.trial for section in self.trial_sections}
+        return tuple(
+            Exclusion(
+                by_code[code],
+                tuple(
+                    f"{finding.item.code} "
+                    f"({'from the records' if finding.derived else 'answered'}): "
+                    f"{finding.item.question}"
+                    for finding in findings
+                ),
+            )
+            for code, findings in self.status.excluded.items()
+        )
+
+    @cached_property
+    def tried(self) -> tuple[TriedTrial, ...]:
+        """Return the episode's current trials as the not-yet-tried list matches them."""
+        staged = {trial.id: trial for trial in self.history.trials}
+        excluded = set(self.status.excluded)
+        return tuple(
+            _tried_trial(section, staged[section.trial.code], section.trial.code in excluded)
+            for section in self.trial_sections
+            if section.current
+        )
+
+    @cached_property
+    def criteria(self) -> tuple[Criterion, ...]:
+        """Return the automatic flagging criteria the episode meets."""
+        red_concern = any(not finding.derived for finding in self.status.red_concerns)
+        return automatic_criteria(
+            results=self.results,
+            outcomes=[s.assessment.outcome for s in self.trial_sections if s.current],
+            red_concern=red_concern,
+            onset=self.episode.onset_date,
+            assessment_date=self.assessment_date,
+            episode_current=self.episode.end_date is None,
+        )
 
     # Computed when a page shows them: the patient page and the flag refresh never do.
     @cached_property
@@ -439,6 +490,8 @@ def episode_assessment(
     trials: Sequence[TreatmentTrial] | None = None,
     params: Params | None = None,
     checklist: EpisodeChecklist | None = None,
+    history: History | None = None,
+    trial_assessments: Mapping[str, TrialAssessment] | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
@@ -447,18 +500,20 @@ def episode_assessment(
     trials, review, the answers (or the current version when no review exists yet), and the items
     of an earlier checklist version (the current version's come from checklist_data). A caller
     that already holds the patient's trials (with episode and agent loaded) and the clinic's
-    parameters passes them and saves two; one that loaded the checklist saves the rest.
+    parameters passes them and saves two; one that loaded the checklist saves the rest. One
+    that built the history of these trials on this date with these parameters, and assessed its
+    trials, passes both (the patient page). The models are run only when their results are read.
     """
     patient = episode.patient
     day = assessment_date or episode.end_date or timezone.localdate()
     if params is None:
         params = episode_params(episode, patient.clinic)
     all_trials = patient_trials(patient.pk) if trials is None else trials
-    history = build_history(
-        patient=patient, episode=episode, trials=all_trials, assessment_date=day
-    )
-    assessments = assess_trials(history, params)
-    results = stage(history, params)
+    if history is None:
+        history = build_history(
+            patient=patient, episode=episode, trials=all_trials, assessment_date=day
+        )
+    assessments = assess_trials(history, params) if trial_assessments is None else trial_assessments
     if checklist is None:
         checklist = _episode_checklist(episode)
     review, version, stored = checklist.review, checklist.version, checklist.stored
@@ -514,35 +569,6 @@ def episode_assessment(
         for domain in data.Domain
         if domain is not data.Domain.A
     ]
-    report = case_status_report(items=items, trials=facts, answers=effective)
-    excluded_codes = set(report.excluded)
-    results_after = stage(_without(history, excluded_codes), params) if excluded_codes else results
-    by_code = {trial.code: trial for trial in own_trials}
-    exclusions = tuple(
-        Exclusion(
-            by_code[code],
-            tuple(
-                f"{finding.item.code} ({'from the records' if finding.derived else 'answered'}): "
-                f"{finding.item.question}"
-                for finding in findings
-            ),
-        )
-        for code, findings in report.excluded.items()
-    )
-    tried = [
-        _tried_trial(section, staged[section.trial.code], section.trial.code in excluded_codes)
-        for section in sections
-        if section.current
-    ]
-    red_concern = any(not finding.derived for finding in report.red_concerns)
-    criteria = automatic_criteria(
-        results=results,
-        outcomes=[assessments[s.trial.code].outcome for s in sections if s.current],
-        red_concern=red_concern,
-        onset=episode.onset_date,
-        assessment_date=day,
-        episode_current=episode.end_date is None,
-    )
     return EpisodeAssessment(
         patient=patient,
         episode=episode,
@@ -553,12 +579,8 @@ def episode_assessment(
         items=items,
         trial_sections=tuple(sections),
         domain_sections=tuple(domain_sections),
-        status=report,
-        results=results,
-        results_after_checklist=results_after,
-        exclusions=exclusions,
-        tried=tuple(tried),
-        criteria=criteria,
+        status=case_status_report(items=items, trials=facts, answers=effective),
+        history=history,
     )
 
 
@@ -729,6 +751,8 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
         assessment_date=detail.assessment_date,
         trials=[row.trial for row in detail.trials],
         params=detail.params,
+        history=detail.history,
+        trial_assessments={row.trial.code: row.assessment for row in detail.trials},
     )
     return PatientPanel(detail.patient, episode, assessment, case_summary(episode))
 

@@ -9,7 +9,8 @@ wrote and compares them with these, over random trials. Edit the markup here.
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,12 +19,17 @@ if TYPE_CHECKING:
 
     from records.views.patients import TrialLine
 
-DATE_FORMAT = "j M Y"
+
+def _months() -> tuple[str, ...]:
+    """Return the short month names as |date:"M" writes them, in the active language."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
-def _date(value: "datetime.date") -> str:
-    # As the template's |date filter: a date-time in the current time zone first.
-    return formats.date_format(timezone.template_localtime(value), DATE_FORMAT)
+def _date(value: "datetime.date", months: tuple[str, ...]) -> str:
+    # The |date:"j M Y" filter, without a formatter object per date (a date-time is shown in the
+    # current time zone, as the filter shows it).
+    day = timezone.template_localtime(value)
+    return f"{day.day} {months[day.month]} {day.year}"
 
 
 def _verdict(adequate: bool | None) -> str:
@@ -32,7 +38,7 @@ def _verdict(adequate: bool | None) -> str:
     return '<span class="badge badge-inadequate">not adequate</span>'
 
 
-def _row(line: "TrialLine", can_edit: bool) -> str:
+def _row(line: "TrialLine", can_edit: bool, months: tuple[str, ...]) -> str:
     row = line.row
     trial = row.trial
     code = escape(trial.code)
@@ -41,13 +47,13 @@ def _row(line: "TrialLine", can_edit: bool) -> str:
     parts = [
         f'<tr data-testid="trial-row-{code}" class="{"" if current else "trial-previous"}">',
         f'<th scope="row">{code}</th>',
-        f'<td class="text-nowrap">{_date(trial.start_date)}',
+        f'<td class="text-nowrap">{_date(trial.start_date, months)}',
     ]
     if not current:
         parts.append('<br><span class="badge text-bg-light border">earlier episode</span>')
     parts.append('</td><td class="text-nowrap">')
     if trial.end_date:
-        parts.append(_date(trial.end_date))
+        parts.append(_date(trial.end_date, months))
     elif current:
         parts.append('<span class="text-muted">ongoing</span>')
     else:
@@ -73,7 +79,7 @@ def _row(line: "TrialLine", can_edit: bool) -> str:
     if row.overridden:
         by = trial.override_by
         name = (by.get_full_name() or by.username) if by is not None else ""
-        on = _date(trial.override_at) if trial.override_at else ""
+        on = _date(trial.override_at, months) if trial.override_at else ""
         parts.append(
             '<div class="override-note small mt-1" data-testid="override">clinician: '
             f"{_verdict(trial.override_adequate)}"
@@ -107,4 +113,5 @@ def _row(line: "TrialLine", can_edit: bool) -> str:
 
 def trial_rows_html(lines: Iterable["TrialLine"], *, can_edit: bool) -> SafeString:
     """Return the <tr> rows of the patient page's trial table; every value is escaped."""
-    return mark_safe("\n".join(_row(line, can_edit) for line in lines))  # noqa: S308  # nosec B308, B703
+    months = _months()
+    return mark_safe("\n".join(_row(line, can_edit, months) for line in lines))  # noqa: S308  # nosec B308, B703
