@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from bench.clinic import load_clinic, plan_clinic
-from bench.measure import Row, median_time, peak_python_mib, percentile
+from bench.measure import Row, median_time, peak_python_mib
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -104,39 +104,6 @@ def warm_page_times(
     with CaptureQueriesContext(connection) as captured:
         get()
     return get, seconds, [query["sql"] for query in captured.captured_queries]
-
-
-def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list[Row]:
-    """Median and p95 server time and query count of the patient page (5 and 40 trials)."""
-    from django.urls import reverse
-
-    client = signed_in_client(user)
-    rows = []
-    for trials in (5, 40):
-        url = reverse("records:patient-detail", args=[page_patient_id(clinic, f"PAGE-{trials}")])
-        get, seconds, queries = warm_page_times(client, url, WARM_UP, requests)
-        raw = [_replay(queries) for _ in range(requests)]
-        rows.append(
-            Row(
-                f"patient page, {trials} trials: median",
-                statistics.median(seconds) * 1000,
-                "ms",
-                floor=statistics.median(raw) * 1000,
-                peak_mib=peak_python_mib(get),
-                note=f"{len(queries)} SQL queries; floor = the same SQL raw through psycopg2",
-                extra={"queries": len(queries), "p95_ms": percentile(seconds, 0.95) * 1000},
-            )
-        )
-        rows.append(
-            Row(
-                f"patient page, {trials} trials: p95",
-                percentile(seconds, 0.95) * 1000,
-                "ms",
-                floor=percentile(raw, 0.95) * 1000,
-                note=f"{requests} warm requests, Django test client, in-process",
-            )
-        )
-    return rows
 
 
 def _replay(queries: list[str]) -> float:
