@@ -6,6 +6,7 @@ escaped f-strings; tests/integration/pseudoresistance/test_queue_rows.py renders
 old template wrote and compares them with these. Edit the markup here.
 """
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
-    import datetime
-
     from pseudoresistance.selectors import QueueRow
 
 EMPTY = '<tr><td colspan="7" class="text-muted">No impasse case matches.</td></tr>'
@@ -25,9 +24,9 @@ EMPTY = '<tr><td colspan="7" class="text-muted">No impasse case matches.</td></t
 URL_PLACEHOLDER = 2_147_483_647
 
 
-def _date(value: "datetime.datetime", months: tuple[str, ...]) -> str:
+def _date(value: datetime.date, months: tuple[str, ...]) -> str:
     # The |date:"j M Y" filter: the date-time in the current time zone.
-    day = timezone.template_localtime(value)
+    day = timezone.localtime(value) if isinstance(value, datetime.datetime) else value
     return f"{day.day} {months[day.month]} {day.year}"
 
 

@@ -6,6 +6,7 @@ ten times faster. tests/integration/records/test_trial_rows.py renders the rows 
 wrote and compares them with these, over random trials. Edit the markup here.
 """
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
-    import datetime
-
     from records.views.patients import TrialLine
 
 
@@ -25,10 +24,10 @@ def _months() -> tuple[str, ...]:
     return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
 
 
-def _date(value: "datetime.date", months: tuple[str, ...]) -> str:
+def _date(value: datetime.date, months: tuple[str, ...]) -> str:
     # The |date:"j M Y" filter, without a formatter object per date (a date-time is shown in the
     # current time zone, as the filter shows it).
-    day = timezone.template_localtime(value)
+    day = timezone.localtime(value) if isinstance(value, datetime.datetime) else value
     return f"{day.day} {months[day.month]} {day.year}"
 
 
