@@ -26,6 +26,13 @@ LOADED_PAGE = "PAGE-5"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--patients", type=int, default=1_000, help="synthetic clinic size")
+    parser.add_argument(
+        "--clinics",
+        type=int,
+        default=1,
+        help="above 1: load that many clinics of --patients in all (COPY) and measure the pages "
+        "again beside the one-clinic figures",
+    )
     parser.add_argument("--histories", type=int, default=10_000, help="engine and CLI input")
     parser.add_argument("--csv-rows", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per median, where cheap")
@@ -45,11 +52,14 @@ def _figure(value: float | None) -> str:
 def print_table(rows: Sequence[Row]) -> None:
     """Print the rows as a fixed-width table."""
     width = max(len(row.name) for row in rows)
-    print(f"{'measure':<{width}}  {'value':>10} {'unit':<6} {'floor':>10}  {'peak MiB':>8}  note")
+    print(
+        f"{'measure':<{width}}  {'value':>10} {'unit':<6} {'target':<12} {'floor':>10}  "
+        f"{'peak MiB':>8}  note"
+    )
     for row in rows:
         peak = "—" if row.peak_mib is None else f"{row.peak_mib:.1f}"
         print(
-            f"{row.name:<{width}}  {_figure(row.value):>10} {row.unit:<6} "
+            f"{row.name:<{width}}  {_figure(row.value):>10} {row.unit:<6} {row.target or '—':<12} "
             f"{_figure(row.floor):>10}  {peak:>8}  {row.note}"
         )
 
@@ -70,7 +80,7 @@ def main(argv: Sequence[str]) -> int:
 
     django.setup()
 
-    from bench import cohort, engine, load, web
+    from bench import cohort, engine, load, pages, web
 
     began = time.perf_counter()
     rows: list[Row] = []
@@ -92,14 +102,22 @@ def main(argv: Sequence[str]) -> int:
             )
         )
         _step(rows, "synthetic clinic", began)
-        rows += web.page_rows(clinic, user)
-        _step(rows, "patient page", began)
-        rows += load.load_rows(clinic, user, web.page_patient_id(clinic, LOADED_PAGE))
-        _step(rows, "patient page under load", began)
         rows.append(cohort.restage_row(clinic))
         _step(rows, "restage", began)
-        rows += cohort.cohort_page_rows(clinic)
-        _step(rows, "cohort page", began)
+        rows.append(cohort.restage_row(clinic, jobs=2))
+        _step(rows, "restage, 2 jobs", began)
+        queue = pages.queue_clinic(args.seed)
+        one_clinic = pages.hot_pages(clinic, user, queue, args.repeat)
+        rows += pages.page_rows(one_clinic)
+        _step(rows, "hot pages", began)
+        rows += load.load_rows(clinic, user, web.page_patient_id(clinic, LOADED_PAGE))
+        _step(rows, "patient page under load", began)
+        if args.clinics > 1:
+            rows.append(pages.load_group(args.clinics, args.patients, args.seed))
+            _step(rows, "clinic group load", began)
+            group = pages.hot_pages(clinic, user, queue, args.repeat)
+            rows += pages.group_rows(one_clinic, group, args.clinics, args.patients)
+            _step(rows, "hot pages in the clinic group", began)
         rows += web.pdf_rows(clinic, user, args.repeat)
         _step(rows, "report PDF", began)
         rows.append(web.csv_row(clinic, user, args.csv_rows, args.seed, args.repeat))

@@ -76,12 +76,11 @@ def _free_port() -> int:
 
 
 def _session_keys(user: User) -> list[str]:
-    from django.test import Client
+    from bench.web import signed_in_client
 
     keys = []
     for _ in range(SESSIONS):
-        client = Client()
-        client.force_login(user)
+        client = signed_in_client(user)
         keys.append(client.cookies["sessionid"].value)
     return keys
 

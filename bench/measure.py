@@ -27,6 +27,8 @@ class Row:
     peak_mib: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The target for this figure, in words ("≤ 35 ms"); blank where there is none.
+    target: str = ""
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from bench.clinic import load_clinic, plan_clinic
-from bench.measure import Row, median_time, peak_python_mib, percentile
+from bench.measure import Row, median_time, peak_python_mib
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -56,6 +56,27 @@ def build_clinic(patients: int, seed: int) -> tuple[Clinic, User, float]:
     return clinic, user, time.perf_counter() - started
 
 
+def signed_in_client(user: User) -> Client:
+    """Return a test client signed in as the user past the second factor, as after a real code.
+
+    The clinic asks everyone for a code (Clinic.two_factor_required): the session is marked
+    verified exactly as django-otp marks it, so the page is measured with every middleware on.
+    """
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Benchmark", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def page_patient_id(clinic: Clinic, record_number: str) -> int:
     from records.models import Patient
 
@@ -83,41 +104,6 @@ def warm_page_times(
     with CaptureQueriesContext(connection) as captured:
         get()
     return get, seconds, [query["sql"] for query in captured.captured_queries]
-
-
-def page_rows(clinic: Clinic, user: User, requests: int = PAGE_REQUESTS) -> list[Row]:
-    """Median and p95 server time and query count of the patient page (5 and 40 trials)."""
-    from django.test import Client
-    from django.urls import reverse
-
-    client = Client()
-    client.force_login(user)
-    rows = []
-    for trials in (5, 40):
-        url = reverse("records:patient-detail", args=[page_patient_id(clinic, f"PAGE-{trials}")])
-        get, seconds, queries = warm_page_times(client, url, WARM_UP, requests)
-        raw = [_replay(queries) for _ in range(requests)]
-        rows.append(
-            Row(
-                f"patient page, {trials} trials: median",
-                statistics.median(seconds) * 1000,
-                "ms",
-                floor=statistics.median(raw) * 1000,
-                peak_mib=peak_python_mib(get),
-                note=f"{len(queries)} SQL queries; floor = the same SQL raw through psycopg2",
-                extra={"queries": len(queries), "p95_ms": percentile(seconds, 0.95) * 1000},
-            )
-        )
-        rows.append(
-            Row(
-                f"patient page, {trials} trials: p95",
-                percentile(seconds, 0.95) * 1000,
-                "ms",
-                floor=percentile(raw, 0.95) * 1000,
-                note=f"{requests} warm requests, Django test client, in-process",
-            )
-        )
-    return rows
 
 
 def _replay(queries: list[str]) -> float:

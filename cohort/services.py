@@ -149,7 +149,8 @@ def snapshots_after_change(change: EpisodeChange) -> None:
     )
 
 
-def _episodes_to_restage(clinic: Clinic | None, stale_only: bool) -> QuerySet[Episode]:
+def episodes_to_restage(clinic: Clinic | None, stale_only: bool) -> QuerySet[Episode]:
+    """Return the episodes a restage takes: all or the stale ones, of one clinic or every one."""
     if not stale_only:
         episodes = Episode.objects.all()
         return episodes if clinic is None else episodes.filter(patient__clinic=clinic)
@@ -164,18 +165,24 @@ def snapshots_restage(
     *,
     clinic: Clinic | None = None,
     stale_only: bool = False,
+    episode_ids: Sequence[int] | None = None,
     batch_size: int = RESTAGE_BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Restage episodes (all, or the stale ones; one clinic or every clinic) in batches.
+
+    `episode_ids` names the episodes instead (a worker's share, cohort/restage.py).
 
     Each batch goes through records' one change path as a change by the system, in its own
     transaction: the snapshots are stored and the impasse cases opened or closed by the same
     rules as after any change, so a nightly run fires the criteria that depend on the date.
     `progress(done, total)` is called after each batch. Returns the number of episodes restaged.
     """
-    episodes = _episodes_to_restage(clinic, stale_only).order_by("patient_id", "pk")
-    ids = list(episodes.values_list("pk", flat=True))
+    if episode_ids is None:
+        episodes = episodes_to_restage(clinic, stale_only).order_by("patient_id", "pk")
+        ids = list(episodes.values_list("pk", flat=True))
+    else:
+        ids = list(episode_ids)
     total = len(ids)
     for start in range(0, total, batch_size):
         batch = ids[start : start + batch_size]

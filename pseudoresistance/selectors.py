@@ -8,7 +8,7 @@ read it, in a fixed number of queries whatever the number of trials.
 import dataclasses
 import datetime
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -48,7 +48,13 @@ from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
 from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
-from pseudoresistance.status import Effective, StatusReport, TrialFacts, case_status_report
+from pseudoresistance.status import (
+    Effective,
+    StatusReport,
+    TrialFacts,
+    case_status_report,
+    kind_items,
+)
 from records import extensions
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
@@ -60,7 +66,7 @@ from records.history import (
     patient_trials,
     stage,
 )
-from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import Agent, Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.history import Trial as StagingTrial
@@ -147,15 +153,50 @@ class ItemRow:
         return stored.derived_answer != derived.answer.value
 
 
+_UNANSWERED = Effective()
+
+
+def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
+    if stored is not None:
+        return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
+    if derived is not None:
+        return Effective(derived.answer, derived.escalate, derived=True)
+    return _UNANSWERED
+
+
+def _item_rows(
+    items: Iterable[data.ChecklistItem],
+    trial: TreatmentTrial | None,
+    stored: Mapping[str, ChecklistAnswer],
+    derived: Mapping[str, DerivedAnswer],
+) -> tuple[ItemRow, ...]:
+    rows = []
+    for item in items:
+        answer, pre_answer = stored.get(item.code), derived.get(item.code)
+        rows.append(ItemRow(item, trial, answer, pre_answer, _effective(answer, pre_answer)))
+    return tuple(rows)
+
+
 @dataclass(frozen=True)
 class TrialSection:
-    """Domain A for one trial of the episode, with staging's verdict on the trial."""
+    """Domain A for one trial of the episode, with staging's verdict on the trial.
+
+    Its rows are made when a page shows them (the status, the snapshot and the patient panel
+    read the compact answers): `restage` builds no object per item (issue 18).
+    """
 
     trial: TreatmentTrial
     assessment: TrialAssessment
     current: bool
     claimed_failure: bool
-    rows: tuple[ItemRow, ...]
+    items: tuple[data.ChecklistItem, ...] = field(repr=False)
+    stored: Mapping[str, ChecklistAnswer] = field(repr=False)
+    derived: Mapping[str, DerivedAnswer] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[ItemRow, ...]:
+        """Return the items that concern this trial's kind, each with the answer that stands."""
+        return _item_rows(self.items, self.trial, self.stored, self.derived)
 
     @property
     def adequate(self) -> bool:
@@ -167,7 +208,13 @@ class TrialSection:
 @dataclass(frozen=True)
 class DomainSection:
     domain: data.Domain
-    rows: tuple[ItemRow, ...]
+    items: tuple[data.ChecklistItem, ...] = field(repr=False)
+    stored: Mapping[str, ChecklistAnswer] = field(repr=False)
+    derived: Mapping[str, DerivedAnswer] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[ItemRow, ...]:
+        return _item_rows(self.items, None, self.stored, self.derived)
 
     @property
     def title(self) -> str:
@@ -220,14 +267,65 @@ class EpisodeAssessment:
     trial_sections: tuple[TrialSection, ...]
     domain_sections: tuple[DomainSection, ...]
     status: StatusReport
-    results: Mapping[str, ModelResult]
-    results_after_checklist: Mapping[str, ModelResult]
-    exclusions: tuple[Exclusion, ...]
-    # The episode's current trials as the not-yet-tried list matches them.
-    tried: tuple[TriedTrial, ...]
-    criteria: tuple[Criterion, ...]
+    # What staging read: the models are run when results, criteria or exclusions are read,
+    # which the patient page's panel never does (issue 18).
+    history: History = field(repr=False)
     list_heading: str = LIST_HEADING
     list_note: str = LIST_NOTE
+
+    @cached_property
+    def results(self) -> Mapping[str, ModelResult]:
+        """Return every model's result on the episode as recorded."""
+        return stage(self.history, self.params)
+
+    @cached_property
+    def results_after_checklist(self) -> Mapping[str, ModelResult]:
+        """Return every model's result without the trials a RED concern removes."""
+        excluded = set(self.status.excluded)
+        if not excluded:
+            return self.results
+        return stage(_without(self.history, excluded), self.params)
+
+    @cached_property
+    def exclusions(self) -> tuple[Exclusion, ...]:
+        """Return the trials a RED concern removes from the counts, with the concerns."""
+        by_code = {section.trial.code: section.trial for section in self.trial_sections}
+        return tuple(
+            Exclusion(
+                by_code[code],
+                tuple(
+                    f"{finding.item.code} "
+                    f"({'from the records' if finding.derived else 'answered'}): "
+                    f"{finding.item.question}"
+                    for finding in findings
+                ),
+            )
+            for code, findings in self.status.excluded.items()
+        )
+
+    @cached_property
+    def tried(self) -> tuple[TriedTrial, ...]:
+        """Return the episode's current trials as the not-yet-tried list matches them."""
+        staged = {trial.id: trial for trial in self.history.trials}
+        excluded = set(self.status.excluded)
+        return tuple(
+            _tried_trial(section, staged[section.trial.code], section.trial.code in excluded)
+            for section in self.trial_sections
+            if section.current
+        )
+
+    @cached_property
+    def criteria(self) -> tuple[Criterion, ...]:
+        """Return the automatic flagging criteria the episode meets."""
+        red_concern = any(not finding.derived for finding in self.status.red_concerns)
+        return automatic_criteria(
+            results=self.results,
+            outcomes=[s.assessment.outcome for s in self.trial_sections if s.current],
+            red_concern=red_concern,
+            onset=self.episode.onset_date,
+            assessment_date=self.assessment_date,
+            episode_current=self.episode.end_date is None,
+        )
 
     # Computed when a page shows them: the patient page and the flag refresh never do.
     @cached_property
@@ -302,17 +400,6 @@ def _staging_rows(
             )
         )
     return tuple(rows)
-
-
-_UNANSWERED = Effective()
-
-
-def _effective(stored: ChecklistAnswer | None, derived: DerivedAnswer | None) -> Effective:
-    if stored is not None:
-        return Effective(data.Answer(stored.answer), stored.escalated, derived=False)
-    if derived is not None:
-        return Effective(derived.answer, derived.escalate, derived=True)
-    return _UNANSWERED
 
 
 def _trial_end(trial: TreatmentTrial) -> datetime.date | None:
@@ -415,6 +502,8 @@ def episode_assessment(
     trials: Sequence[TreatmentTrial] | None = None,
     params: Params | None = None,
     checklist: EpisodeChecklist | None = None,
+    history: History | None = None,
+    trial_assessments: Mapping[str, TrialAssessment] | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
@@ -423,18 +512,20 @@ def episode_assessment(
     trials, review, the answers (or the current version when no review exists yet), and the items
     of an earlier checklist version (the current version's come from checklist_data). A caller
     that already holds the patient's trials (with episode and agent loaded) and the clinic's
-    parameters passes them and saves two; one that loaded the checklist saves the rest.
+    parameters passes them and saves two; one that loaded the checklist saves the rest. One
+    that built the history of these trials on this date with these parameters, and assessed its
+    trials, passes both (the patient page). The models are run only when their results are read.
     """
     patient = episode.patient
     day = assessment_date or episode.end_date or timezone.localdate()
     if params is None:
         params = episode_params(episode, patient.clinic)
     all_trials = patient_trials(patient.pk) if trials is None else trials
-    history = build_history(
-        patient=patient, episode=episode, trials=all_trials, assessment_date=day
-    )
-    assessments = assess_trials(history, params)
-    results = stage(history, params)
+    if history is None:
+        history = build_history(
+            patient=patient, episode=episode, trials=all_trials, assessment_date=day
+        )
+    assessments = assess_trials(history, params) if trial_assessments is None else trial_assessments
     if checklist is None:
         checklist = _episode_checklist(episode)
     review, version, stored = checklist.review, checklist.version, checklist.stored
@@ -448,81 +539,48 @@ def episode_assessment(
         history, assessments, {trial.code for trial in own_trials}
     )
     episode_derived = episode_pre_answers(history)
-    trial_items = [item for item in items if item.scope is data.Scope.TRIAL]
+    stored_by_trial: dict[int | None, dict[str, ChecklistAnswer]] = {}
+    for (code, trial_pk), answer in stored.items():
+        stored_by_trial.setdefault(trial_pk, {})[code] = answer
     effective: dict[tuple[str, str | None], Effective] = {}
     sections = []
     facts = []
+    no_answers: dict[str, ChecklistAnswer] = {}
     for trial in own_trials:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = dict(derived_by_trial.get(trial.code, {}))
+        derived = derived_by_trial.get(trial.code, {})
         # The reason for stopping is a record field that staging's history does not carry.
         if stopped := stopped_for_adverse_effects(trial.reason_stopped, assessment):
-            derived[data.DERIVED_RULES_BY_KEY[stopped.rule].item_code] = stopped
-        rows = []
-        for item in trial_items:
-            if not data.item_applies(item.code, staged_trial.kind):
-                continue
-            row = ItemRow(
-                item,
-                trial,
-                stored.get((item.code, trial.pk)),
-                derived.get(item.code),
-                _effective(stored.get((item.code, trial.pk)), derived.get(item.code)),
-            )
-            effective[(item.code, trial.code)] = row.effective
-            rows.append(row)
+            derived = {**derived, data.DERIVED_RULES_BY_KEY[stopped.rule].item_code: stopped}
+        trial_stored = stored_by_trial.get(trial.pk, no_answers)
+        applicable = kind_items(items, staged_trial.kind)
+        for code in derived.keys() | trial_stored.keys():
+            if code in applicable.position:
+                effective[(code, trial.code)] = _effective(
+                    trial_stored.get(code), derived.get(code)
+                )
         current = is_current(staged_trial, history.episode_onset_date)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
-        sections.append(TrialSection(trial, assessment, current, claimed, tuple(rows)))
-        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
-    domain_sections = []
-    for domain in data.Domain:
-        if domain is data.Domain.A:
-            continue
-        rows = []
-        for item in items:
-            if item.domain is not domain:
-                continue
-            row = ItemRow(
-                item,
-                None,
-                stored.get((item.code, None)),
-                episode_derived.get(item.code),
-                _effective(stored.get((item.code, None)), episode_derived.get(item.code)),
+        sections.append(
+            TrialSection(
+                trial, assessment, current, claimed, applicable.items, trial_stored, derived
             )
-            effective[(item.code, None)] = row.effective
-            rows.append(row)
-        domain_sections.append(DomainSection(domain, tuple(rows)))
-    report = case_status_report(items=items, trials=facts, answers=effective)
-    excluded_codes = set(report.excluded)
-    results_after = stage(_without(history, excluded_codes), params) if excluded_codes else results
-    by_code = {trial.code: trial for trial in own_trials}
-    exclusions = tuple(
-        Exclusion(
-            by_code[code],
-            tuple(
-                f"{finding.item.code} ({'from the records' if finding.derived else 'answered'}): "
-                f"{finding.item.question}"
-                for finding in findings
-            ),
         )
-        for code, findings in report.excluded.items()
-    )
-    tried = [
-        _tried_trial(section, staged[section.trial.code], section.trial.code in excluded_codes)
-        for section in sections
-        if section.current
+        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
+    episode_stored = stored_by_trial.get(None, no_answers)
+    for code in episode_derived.keys() | episode_stored.keys():
+        effective[(code, None)] = _effective(episode_stored.get(code), episode_derived.get(code))
+    domain_sections = [
+        DomainSection(
+            domain,
+            tuple(item for item in items if item.domain is domain),
+            episode_stored,
+            episode_derived,
+        )
+        for domain in data.Domain
+        if domain is not data.Domain.A
     ]
-    red_concern = any(not finding.derived for finding in report.red_concerns)
-    criteria = automatic_criteria(
-        results=results,
-        outcomes=[assessments[s.trial.code].outcome for s in sections if s.current],
-        red_concern=red_concern,
-        onset=episode.onset_date,
-        assessment_date=day,
-        episode_current=episode.end_date is None,
-    )
     return EpisodeAssessment(
         patient=patient,
         episode=episode,
@@ -533,27 +591,37 @@ def episode_assessment(
         items=items,
         trial_sections=tuple(sections),
         domain_sections=tuple(domain_sections),
-        status=report,
-        results=results,
-        results_after_checklist=results_after,
-        exclusions=exclusions,
-        tried=tuple(tried),
-        criteria=criteria,
+        status=case_status_report(items=items, trials=facts, answers=effective),
+        history=history,
     )
 
 
 def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
-    """Assess many episodes, loading their patients' trials and clinics' parameters at once."""
+    """Assess many episodes, loading their patients' trials and clinics' parameters at once.
+
+    The trials are loaded alone and given the episodes and agents loaded once each, not one
+    joined copy per trial (issue 18: restage spent most of its database time building them).
+    """
     episodes = list(
         Episode.objects.filter(pk__in=list(episode_ids))
         .select_related("patient__clinic__staging_defaults", "patient__psychiatrist")
         .order_by("patient_id", "pk")
     )
-    trials: dict[int, list[TreatmentTrial]] = {episode.patient_id: [] for episode in episodes}
-    for trial in TreatmentTrial.objects.filter(episode__patient_id__in=list(trials)).select_related(
-        "episode", "agent", "override_by"
-    ):
-        trials[trial.episode.patient_id].append(trial)
+    patients = {episode.patient_id: episode.patient for episode in episodes}
+    by_pk = {episode.pk: episode for episode in episodes}
+    for other in Episode.objects.filter(patient_id__in=list(patients)).exclude(pk__in=list(by_pk)):
+        other.patient = patients[other.patient_id]
+        by_pk[other.pk] = other
+    trials: dict[int, list[TreatmentTrial]] = {patient_id: [] for patient_id in patients}
+    loaded = list(
+        TreatmentTrial.objects.filter(episode_id__in=list(by_pk)).select_related("override_by")
+    )
+    agents = Agent.objects.in_bulk({trial.agent_id for trial in loaded if trial.agent_id})
+    for trial in loaded:
+        episode = by_pk[trial.episode_id]
+        trial.episode = episode
+        trial.agent = agents.get(trial.agent_id) if trial.agent_id else None
+        trials[episode.patient_id].append(trial)
     checklists = _episode_checklists(episodes)
     return {
         episode.pk: episode_assessment(
@@ -695,6 +763,8 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
         assessment_date=detail.assessment_date,
         trials=[row.trial for row in detail.trials],
         params=detail.params,
+        history=detail.history,
+        trial_assessments={row.trial.code: row.assessment for row in detail.trials},
     )
     return PatientPanel(detail.patient, episode, assessment, case_summary(episode))
 

@@ -115,6 +115,44 @@ def _is_gap(finding: Finding) -> bool:
     return finding.item.is_data_gap(finding.answer, escalated=finding.escalated)
 
 
+@dataclass(frozen=True, slots=True)
+class KindItems:
+    """The trial-level items of a checklist version that concern one trial kind, in order."""
+
+    items: tuple[ChecklistItem, ...]
+    position: Mapping[str, int]
+    # Positions of the items RED as published: unanswered, each is a data gap.
+    red: tuple[int, ...]
+
+
+# Per checklist version's items (held to compare by identity), the items of each trial kind.
+_KIND_ITEMS: dict[int, tuple[Sequence[ChecklistItem], dict[str | None, KindItems]]] = {}
+_KIND_ITEMS_KEPT = 8
+
+
+def kind_items(items: Sequence[ChecklistItem], kind: str | None) -> KindItems:
+    """Return the trial-level items that concern a trial of this kind, computed once per version."""
+    entry = _KIND_ITEMS.get(id(items))
+    if entry is None or entry[0] is not items:
+        if len(_KIND_ITEMS) >= _KIND_ITEMS_KEPT:
+            _KIND_ITEMS.clear()
+        entry = (items, {})
+        _KIND_ITEMS[id(items)] = entry
+    by_kind = entry[1]
+    found = by_kind.get(kind)
+    if found is None:
+        applicable = tuple(
+            item for item in items if item.scope is Scope.TRIAL and item_applies(item.code, kind)
+        )
+        found = KindItems(
+            applicable,
+            {item.code: n for n, item in enumerate(applicable)},
+            tuple(n for n, item in enumerate(applicable) if item.flag is FlagLevel.RED),
+        )
+        by_kind[kind] = found
+    return found
+
+
 def case_status_report(
     *,
     items: Sequence[ChecklistItem],
@@ -124,11 +162,15 @@ def case_status_report(
     """Return the section 2.0 status of an episode from the answers that stand.
 
     `answers` maps (item code, trial code or None) to the effective answer; a missing key is an
-    unanswered item.
+    unanswered item. Of a trial's items only the answered ones and the RED ones can be a concern
+    or a gap, so only they are read (tests/unit/pseudoresistance/test_status_equivalence.py).
     """
-    trial_items = [item for item in items if item.scope is Scope.TRIAL]
     episode_items = [item for item in items if item.scope is Scope.EPISODE]
     none = Effective()
+    by_trial: dict[str | None, dict[str, Effective]] = {}
+    for (code, trial_code), effective in answers.items():
+        if trial_code is not None:
+            by_trial.setdefault(trial_code, {})[code] = effective
     red_concerns: list[Finding] = []
     contributors: list[Finding] = []
     gaps: list[Finding] = []
@@ -137,17 +179,35 @@ def case_status_report(
     unverified: list[str] = []
     n_claimed = 0
     for trial in trials:
-        findings = [
-            _finding(item, trial.code, answers.get((item.code, trial.code), none))
-            for item in trial_items
-            if item_applies(item.code, trial.kind)
-        ]
-        red_yes = tuple(f for f in findings if f.red and _is_concern(f))
-        trial_gaps = [f for f in findings if _is_gap(f)]
+        applicable = kind_items(items, trial.kind)
+        answered = by_trial.get(trial.code)
+        if answered:
+            position = applicable.position
+            wanted = sorted(
+                {position[code] for code in answered if code in position}.union(applicable.red)
+            )
+        else:
+            answered = {}
+            wanted = list(applicable.red)
+        red_yes: list[Finding] = []
+        # The gaps count only for a claimed failure without a RED concern: made then.
+        trial_gaps: list[tuple[ChecklistItem, Effective]] = []
+        for n in wanted:
+            item = applicable.items[n]
+            effective = answered.get(item.code, none)
+            answer = effective.answer
+            escalated = effective.escalated and item.can_escalate
+            concern = answer is not None and item.raises_concern(answer)
+            if item.flag is not FlagLevel.RED and not escalated:
+                if concern:
+                    contributors.append(_finding(item, trial.code, effective))
+            elif concern:
+                red_yes.append(_finding(item, trial.code, effective))
+            elif answer is None or answer == Answer.UNKNOWN:
+                trial_gaps.append((item, effective))
         red_concerns.extend(red_yes)
-        contributors.extend(f for f in findings if not f.red and _is_concern(f))
         if red_yes:
-            excluded[trial.code] = red_yes
+            excluded[trial.code] = tuple(red_yes)
         if not trial.claimed_failure:
             continue
         n_claimed += 1
@@ -155,7 +215,7 @@ def case_status_report(
             continue
         if trial_gaps:
             unverified.append(trial.code)
-            gaps.extend(trial_gaps)
+            gaps.extend(_finding(item, trial.code, effective) for item, effective in trial_gaps)
         else:
             valid.append(trial.code)
     case_red_yes = False

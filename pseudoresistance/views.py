@@ -24,6 +24,7 @@ from pseudoresistance.forms import (
     ReasonForm,
     ReviewForm,
 )
+from pseudoresistance.queue_rows import queue_rows_html
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     EpisodePage,
@@ -235,7 +236,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     patient_records_opened(
         access=access, patients=[row.case.patient for row in rows], page=RecordPage.IMPASSE_QUEUE
     )
-    return render(request, "pseudoresistance/queue.html", {"form": form, "rows": rows})
+    context = {"form": form, "rows": rows, "queue_rows": queue_rows_html(rows)}
+    return render(request, "pseudoresistance/queue.html", context)
 
 
 def _render_case(

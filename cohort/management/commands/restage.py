@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cohort.restage import progress_line, snapshots_restage_parallel
 from cohort.services import RESTAGE_BATCH, snapshots_restage
 from records.models import Clinic
 
@@ -33,6 +34,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--clinic", type=int, help="the id of one clinic")
         parser.add_argument("--batch", type=int, default=RESTAGE_BATCH, help="episodes per batch")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="worker processes, each with its own database connection (2 uses both cores "
+            "of a two-core server)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         clinic = None
@@ -43,14 +51,20 @@ class Command(BaseCommand):
         started = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
-            elapsed = time.perf_counter() - started
-            self.stdout.write(f"{done}/{total} episodes restaged ({elapsed:.1f} s)")
+            self.stdout.write(progress_line(done, total, time.perf_counter() - started))
 
-        total = snapshots_restage(
-            clinic=clinic,
-            stale_only=options["stale"],
-            batch_size=max(1, options["batch"]),
-            progress=progress,
-        )
+        arguments = {
+            "clinic": clinic,
+            "stale_only": options["stale"],
+            "batch_size": max(1, options["batch"]),
+            "progress": progress,
+        }
+        if options["jobs"] > 1:
+            total = snapshots_restage_parallel(jobs=options["jobs"], **arguments)
+        else:
+            total = snapshots_restage(**arguments)
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(f"Restaged {total} episodes in {elapsed:.1f} s."))
+        rate = f" ({total / elapsed:,.0f} episodes/s)" if elapsed > 0 and total else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"Restaged {total:,} episodes in {elapsed:.1f} s{rate}.")
+        )

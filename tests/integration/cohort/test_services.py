@@ -186,3 +186,26 @@ def test_restage_of_an_unknown_clinic_is_an_error(db):
 
     with pytest.raises(CommandError, match="No clinic with id 0"):
         call_command("restage", "--clinic", "0", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restage_with_two_jobs_stores_what_one_job_stores(clinic, make_episode):
+    episodes = [make_episode() for _ in range(5)]
+    call_command("restage", stdout=io.StringIO())
+    one_job = {
+        snapshot.episode_id: (snapshot.status, snapshot.results, snapshot.criteria)
+        for snapshot in EpisodeSnapshot.objects.all()
+    }
+    EpisodeSnapshot.objects.all().delete()
+    out = io.StringIO()
+    call_command("restage", "--jobs", "2", "--batch", "1", stdout=out)
+    two_jobs = {
+        snapshot.episode_id: (snapshot.status, snapshot.results, snapshot.criteria)
+        for snapshot in EpisodeSnapshot.objects.all()
+    }
+    assert two_jobs == one_job
+    assert set(two_jobs) == {episode.pk for episode in episodes}
+    lines = out.getvalue().splitlines()
+    assert lines[-2].startswith("5/5 episodes restaged")
+    assert "episodes/s" in lines[0]
+    assert lines[-1].startswith("Restaged 5 episodes")

@@ -1,0 +1,223 @@
+"""The hot pages of issue 18, measured as a clinician meets them, and again in a clinic group.
+
+    patient page (5 and 40 trials), staging page (40 trials), impasse queue (500 open cases),
+    cohort page
+
+Each figure is the median of `runs` runs (3 by default) of `requests` warm requests through
+Django's test client, signed in past the second factor; beside it the run's CPU time in this
+process (the machine is shared: wall time is noisy, CPU time less so) and the floor, the page's
+own SQL replayed raw through psycopg2. `group_rows` prints one clinic's figures beside the same
+clinic's once the group around it has grown (`--clinics`), loaded by COPY (bench/copyload.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bench.measure import Row, percentile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from records.models import Clinic
+
+RUNS = 3
+REQUESTS = 30
+WARM_UP = 3
+QUEUE_CASES = 500
+# Issue 18's targets, by page.
+TARGETS = {
+    "patient page, 5 trials": "≤ 4× floor",
+    "patient page, 40 trials": "p95 ≤ 35 ms, ≤ 5× floor",
+    "staging page, 40 trials": "≤ 40 ms",
+    f"impasse queue, {QUEUE_CASES} open cases": "≤ 40 ms",
+    "cohort page": "—",
+}
+GROUP_TARGET = "≤ 1.25× one clinic"
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    median_ms: float
+    p95_ms: float
+    cpu_ms: float
+    floor_ms: float
+    queries: int
+
+
+def measure_page(
+    client: Client, url: str, runs: int = RUNS, requests: int = REQUESTS
+) -> PageFigure:
+    """Return the medians over `runs` runs of a page's median, p95, CPU time and SQL floor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.web import _replay
+
+    def get() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    for _ in range(WARM_UP):
+        get()
+    medians, p95s, cpus, floors = [], [], [], []
+    queries: list[str] = []
+    for _ in range(runs):
+        seconds, cpu = [], []
+        for _ in range(requests):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            get()
+            seconds.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        with CaptureQueriesContext(connection) as captured:
+            get()
+        queries = [query["sql"] for query in captured.captured_queries]
+        raw = [_replay(queries) for _ in range(requests)]
+        medians.append(statistics.median(seconds))
+        p95s.append(percentile(seconds, 0.95))
+        cpus.append(statistics.median(cpu))
+        floors.append(statistics.median(raw))
+    return PageFigure(
+        statistics.median(medians) * 1000,
+        statistics.median(p95s) * 1000,
+        statistics.median(cpus) * 1000,
+        statistics.median(floors) * 1000,
+        len(queries),
+    )
+
+
+def queue_clinic(seed: int) -> tuple[Clinic, User]:
+    """Make a clinic of QUEUE_CASES patients, each with an open impasse case, and its supervisor."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    from bench.clinic import plan_clinic
+    from bench.copyload import copy_clinic
+    from records.models import Clinic, Membership, Role
+
+    clinic = Clinic.objects.create(name="Benchmark Queue Clinic")
+    psychiatrist = User.objects.create_user("bench-queue-psychiatrist", password=None)
+    Membership.objects.create(user=psychiatrist, clinic=clinic, role=Role.PSYCHIATRIST)
+    supervisor = User.objects.create_user("bench-queue-supervisor", password=None)
+    Membership.objects.create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
+    with transaction.atomic():
+        copy_clinic(plan_clinic(QUEUE_CASES - 2, seed), clinic, psychiatrist, case_every=1)
+    return clinic, supervisor
+
+
+def hot_pages(
+    clinic: Clinic, user: User, queue: tuple[Clinic, User], runs: int = RUNS
+) -> dict[str, PageFigure]:
+    """Measure every hot page of the clinic (the queue in its own clinic of open cases)."""
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    from bench.web import page_patient_id, signed_in_client
+    from records.models import Membership, Role
+
+    supervisor, _ = User.objects.get_or_create(username="bench-supervisor")
+    Membership.objects.get_or_create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
+    clinician = signed_in_client(user)
+    page_40 = page_patient_id(clinic, "PAGE-40")
+    urls = {
+        "patient page, 5 trials": (
+            clinician,
+            reverse("records:patient-detail", args=[page_patient_id(clinic, "PAGE-5")]),
+        ),
+        "patient page, 40 trials": (
+            clinician,
+            reverse("records:patient-detail", args=[page_40]),
+        ),
+        "staging page, 40 trials": (
+            clinician,
+            reverse("records:patient-staging", args=[page_40]),
+        ),
+        f"impasse queue, {QUEUE_CASES} open cases": (
+            signed_in_client(queue[1]),
+            reverse("pseudoresistance:queue"),
+        ),
+        "cohort page": (signed_in_client(supervisor), reverse("cohort:cohort")),
+    }
+    return {name: measure_page(client, url, runs) for name, (client, url) in urls.items()}
+
+
+def page_rows(figures: dict[str, PageFigure]) -> list[Row]:
+    """Return a median and a p95 row for each page, beside its target and floor."""
+    rows = []
+    for name, figure in figures.items():
+        ratio = figure.median_ms / figure.floor_ms if figure.floor_ms else 0
+        rows.append(
+            Row(
+                f"{name}: median",
+                figure.median_ms,
+                "ms",
+                floor=figure.floor_ms,
+                target=TARGETS.get(name, ""),
+                note=f"{ratio:.1f}× floor; CPU {figure.cpu_ms:.1f} ms; {figure.queries} SQL "
+                f"queries; medians of {RUNS} runs of {REQUESTS}",
+                extra={"cpu_ms": figure.cpu_ms, "queries": figure.queries, "ratio": ratio},
+            )
+        )
+        rows.append(Row(f"{name}: p95", figure.p95_ms, "ms", target=TARGETS.get(name, ""), note=""))
+    return rows
+
+
+def group_rows(
+    one: dict[str, PageFigure], group: dict[str, PageFigure], clinics: int, patients: int
+) -> list[Row]:
+    """Return each page's median in one clinic beside the same page once the group is loaded."""
+    rows = []
+    for name, small in one.items():
+        big = group[name]
+        ratio = big.median_ms / small.median_ms if small.median_ms else 0
+        rows.append(
+            Row(
+                f"{name}: {clinics} × {patients:,} patients",
+                big.median_ms,
+                "ms",
+                target=GROUP_TARGET,
+                note=f"{ratio:.2f}× the one-clinic {small.median_ms:.1f} ms; CPU "
+                f"{big.cpu_ms:.1f} ms (was {small.cpu_ms:.1f}); {big.queries} SQL queries",
+                extra={"one_clinic_ms": small.median_ms, "ratio": ratio},
+            )
+        )
+    return rows
+
+
+def load_group(clinics: int, patients: int, seed: int) -> Row:
+    """COPY `clinics - 1` more clinics of `patients` patients beside the bench clinic; time it."""
+    from django.contrib.auth.models import User
+    from django.db import connection, transaction
+
+    from bench.clinic import plan_clinic
+    from bench.copyload import copy_clinic
+    from records.models import Clinic, Membership, Role
+
+    loaded = 0
+    seconds = 0.0
+    for number in range(1, clinics):
+        clinic = Clinic.objects.create(name=f"Benchmark Group Clinic {number}")
+        user = User.objects.create_user(f"bench-group-{number}", password=None)
+        Membership.objects.create(user=user, clinic=clinic, role=Role.PSYCHIATRIST)
+        plans = plan_clinic(patients, seed + number)
+        started = time.perf_counter()
+        with transaction.atomic():
+            copy_clinic(plans, clinic, user)
+        seconds += time.perf_counter() - started
+        loaded += len(plans)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    rate = loaded / seconds if seconds else 0
+    return Row(
+        f"clinic group: COPY of {clinics - 1} more clinics, {loaded:,} patients",
+        seconds,
+        "s",
+        target="≥ 2,000 patients/s",
+        note=f"{rate:,.0f} patients/s (patients, episodes, trials, scores, open cases); "
+        "planning the synthetic data not counted; then ANALYZE",
+        extra={"patients_per_s": rate},
+    )

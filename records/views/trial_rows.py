@@ -1,0 +1,130 @@
+"""The patient page's trial table rows, written in Python rather than by the template engine.
+
+Issue 18: the template engine spent about 250 µs walking each row of a long trial table (a
+lookup per variable, a node per tag); this writes the same markup with escaped f-strings, about
+ten times faster. tests/integration/records/test_trial_rows.py renders the rows the old template
+wrote and compares them with these, over random trials. Edit the markup here.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from records.wording import reason_words
+
+if TYPE_CHECKING:
+    from records.views.patients import TrialLine
+
+
+def _months() -> tuple[str, ...]:
+    """Return the short month names as |date:"M" writes them, in the active language."""
+    return ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+
+
+def _date(value: datetime.date, months: tuple[str, ...]) -> str:
+    # The |date:"j M Y" filter, without a formatter object per date (a date-time is shown in the
+    # current time zone, as the filter shows it).
+    day = timezone.localtime(value) if isinstance(value, datetime.datetime) else value
+    return f"{day.day} {months[day.month]} {day.year}"
+
+
+def _verdict(adequate: bool | None) -> str:
+    if adequate:
+        return '<span class="badge badge-adequate">adequate</span>'
+    return '<span class="badge badge-inadequate">not adequate</span>'
+
+
+def _reason(line: str) -> str:
+    # templates/_partials/reason.html: the sentence, its sources behind a "sources" disclosure.
+    reason = reason_words(str(line))
+    if not reason.sources:
+        return escape(reason.text)
+    sources = "; ".join(escape(source) for source in reason.sources)
+    return (
+        f'{escape(reason.text)} <details class="sources reason-sources"><summary>sources</summary>'
+        f'<span class="sources-list">{sources}</span></details>'
+    )
+
+
+def _row(line: "TrialLine", can_edit: bool, months: tuple[str, ...]) -> str:
+    row = line.row
+    trial = row.trial
+    code = escape(trial.code)
+    current = row.current
+    assessment = row.assessment
+    parts = [
+        f'<tr data-testid="trial-row-{code}" class="{"" if current else "trial-previous"}">',
+        f'<th scope="row">{code}</th>',
+        f'<td class="text-nowrap">{_date(trial.start_date, months)}',
+    ]
+    if not current:
+        parts.append('<br><span class="badge text-bg-light border">earlier episode</span>')
+    parts.append('</td><td class="text-nowrap">')
+    if trial.end_date:
+        parts.append(_date(trial.end_date, months))
+    elif current:
+        parts.append('<span class="text-muted">ongoing</span>')
+    else:
+        parts.append('<span class="text-muted">not recorded</span>')
+    parts.append(f"</td><td><strong>{escape(trial.agent_label)}</strong>")
+    parts.append(f'<div class="small text-muted">{escape(trial.get_kind_display())}')
+    if trial.class_label:
+        parts.append(f" · {escape(trial.class_label)}")
+    if trial.augments_id is not None and trial.augments:
+        parts.append(f" · added to {escape(trial.augments.code)}")
+    parts.append(f'</div></td><td class="small">{escape(line.amount)}')
+    if trial.adherence:
+        parts.append(f"<br>adherence {escape(trial.adherence)}")
+    parts.append('</td><td class="text-nowrap" data-testid="adequacy">')
+    if row.overridden:
+        parts.append('<span class="small text-muted">computed:</span>')
+    level = escape(assessment.level)
+    parts.append(
+        f'<span class="badge level-badge level-{level}" title="ATHF-style level, 0–5">'
+        f"level {level}/5</span>"
+    )
+    parts.append(_verdict(assessment.adequate))
+    if row.overridden:
+        by = trial.override_by
+        name = (by.get_full_name() or by.username) if by is not None else ""
+        on = _date(trial.override_at, months) if trial.override_at else ""
+        parts.append(
+            '<div class="override-note small mt-1" data-testid="override">clinician: '
+            f"{_verdict(trial.override_adequate)}"
+            f'<div class="text-muted text-wrap">“{escape(trial.override_reason)}” — '
+            f"{escape(name)}, {on}</div></div>"
+        )
+    parts.append(
+        f'</td><td><span class="badge outcome-badge {escape(line.outcome_class)}">'
+        f"{escape(line.outcome_label)}</span>"
+    )
+    if line.reduction:
+        parts.append(f'<div class="small text-muted">{escape(line.reduction)}</div>')
+    if trial.outcome:
+        parts.append(
+            '<div><span class="badge text-bg-danger">'
+            f"{escape(trial.get_outcome_display())}</span></div>"
+        )
+    parts.append('</td><td class="small"><ul class="reasons mb-0">')
+    parts.extend(f"<li>{_reason(reason)}</li>" for reason in assessment.reasons)
+    parts.append("</ul></td>")
+    if can_edit:
+        parts.append(
+            '<td class="text-nowrap small no-print trial-actions">'
+            f'<a href="{escape(line.edit_url)}" aria-label="Edit trial {code}">Edit</a> · '
+            f'<a href="{escape(line.override_url)}" '
+            f'aria-label="Override the adequacy of trial {code}">Override</a></td>'
+        )
+    parts.append("</tr>")
+    return "".join(parts)
+
+
+def trial_rows_html(lines: Iterable["TrialLine"], *, can_edit: bool) -> SafeString:
+    """Return the <tr> rows of the patient page's trial table; every value is escaped."""
+    months = _months()
+    return mark_safe("\n".join(_row(line, can_edit, months) for line in lines))  # noqa: S308  # nosec B308, B703
