@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
+from pseudoresistance.confirmation import Confirmation, status_confirmation
 from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
 from pseudoresistance.derived import (
     DerivedAnswer,
@@ -655,6 +656,7 @@ class PatientPanel:
     episode: Episode | None
     assessment: EpisodeAssessment | None
     cases: CaseSummary | None
+    confirmation: Confirmation | None = None
 
 
 def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPanel:
@@ -669,7 +671,9 @@ def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPa
     if episode is None:
         return PatientPanel(patient, None, None, None)
     episode.patient = patient
-    return PatientPanel(patient, episode, episode_assessment(episode), case_summary(episode))
+    assessment = episode_assessment(episode)
+    confirmation = status_confirmation(episode.pk, assessment.status)
+    return PatientPanel(patient, episode, assessment, case_summary(episode), confirmation)
 
 
 def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
@@ -684,7 +688,8 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
         trials=[row.trial for row in detail.trials],
         params=detail.params,
     )
-    return PatientPanel(detail.patient, episode, assessment, case_summary(episode))
+    confirmation = status_confirmation(episode.pk, assessment.status)
+    return PatientPanel(detail.patient, episode, assessment, case_summary(episode), confirmation)
 
 
 @dataclass(frozen=True)
