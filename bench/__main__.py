@@ -70,7 +70,7 @@ def main(argv: Sequence[str]) -> int:
 
     django.setup()
 
-    from bench import cohort, engine, load, web
+    from bench import checklist, cohort, engine, load, web
 
     began = time.perf_counter()
     rows: list[Row] = []
@@ -94,6 +94,8 @@ def main(argv: Sequence[str]) -> int:
         _step(rows, "synthetic clinic", began)
         rows += web.page_rows(clinic, user)
         _step(rows, "patient page", began)
+        rows += checklist.checklist_page_rows(clinic, user)
+        _step(rows, "checklist page", began)
         rows += load.load_rows(clinic, user, web.page_patient_id(clinic, LOADED_PAGE))
         _step(rows, "patient page under load", began)
         rows.append(cohort.restage_row(clinic))

@@ -174,6 +174,11 @@ def _render_episode(
         "page": page,
         "assessment": assessment,
         "cases": page.cases,
+        "blocks": blocks,
+        # Each section's URL is this and its prefix: one reverse() for the page, not one each.
+        "sections_url": reverse(
+            "pseudoresistance:checklist-section", args=[assessment.episode.pk, "_"]
+        ).removesuffix("_/"),
         "trial_blocks": [block for block in blocks if block.trial is not None],
         "domain_blocks": [block for block in blocks if block.domain is not None],
         "checklist_errors": errors,
