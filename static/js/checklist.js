@@ -2,10 +2,13 @@
 (function () {
   "use strict";
   var messages = document.getElementById("checklist-messages");
-  // A message after saving (or an error) takes the focus, so it is read and seen at once.
+  // A message after saving (or an error) takes the focus, so it is read and seen at once; after
+  // the page has loaded, or the browser's own move to the #checklist-saved fragment undoes it.
   if (messages && messages.children.length) {
-    messages.focus({ preventScroll: true });
-    document.getElementById("checklist-saved").scrollIntoView({ block: "start" });
+    window.addEventListener("load", function () {
+      document.getElementById("checklist-saved").scrollIntoView({ block: "start" });
+      messages.focus({ preventScroll: true });
+    });
   }
   function openSection(id) {
     var section = document.getElementById(id);
