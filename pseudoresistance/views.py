@@ -38,11 +38,13 @@ from pseudoresistance.forms import (
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     DomainSection,
+    EpisodeAssessment,
     EpisodePage,
     ReviewPage,
     TrialSection,
     case_review_page,
     clinic_psychiatrists,
+    episode_assessment,
     episode_checklist,
     episode_for_user,
     impasse_queue,
@@ -102,9 +104,8 @@ class SectionBlock:
     form: ChecklistSectionForm | None
 
 
-def _sections(page: EpisodePage) -> dict[str, TrialSection | DomainSection]:
+def _sections(assessment: EpisodeAssessment) -> dict[str, TrialSection | DomainSection]:
     """Every section of the page keyed by its form prefix, in page order."""
-    assessment = page.assessment
     sections: dict[str, TrialSection | DomainSection] = {
         trial_prefix(section.trial.pk): section for section in assessment.trial_sections
     }
@@ -115,14 +116,13 @@ def _sections(page: EpisodePage) -> dict[str, TrialSection | DomainSection]:
 
 
 def _section_forms(
-    page: EpisodePage, prefixes: Iterable[str], data: Any = None
+    assessment: EpisodeAssessment, prefixes: Iterable[str], data: Any = None
 ) -> dict[str, ChecklistSectionForm]:
     """The forms of the named sections (the ones shown or posted), bound to `data` when given."""
-    sections = _sections(page)
+    sections = _sections(assessment)
     wanted = [prefix for prefix in sections if prefix in set(prefixes)]
     if not wanted:
         return {}
-    assessment = page.assessment
     trial_ids = patient_trial_ids(assessment.patient.pk)
     forms: dict[str, ChecklistSectionForm] = {}
     for prefix in wanted:
@@ -155,9 +155,9 @@ def _render_episode(
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
     forms = bound.get("forms")
     if forms is None:
-        forms = _section_forms(page, request.GET.getlist(OPEN_PARAM))
+        forms = _section_forms(assessment, request.GET.getlist(OPEN_PARAM))
     summaries = section_summaries(assessment)
-    sections = _sections(page)
+    sections = _sections(assessment)
     blocks = [
         SectionBlock(
             summary=summaries[prefix],
@@ -215,8 +215,8 @@ def episode_page(request: HttpRequest, episode_id: int) -> HttpResponse:
 def checklist_section(request: HttpRequest, episode_id: int, prefix: str) -> HttpResponse:
     """One section's items, loaded into the page when the clinician opens the section (htmx)."""
     access = clinic_access(request, Permission.VIEW_PATIENTS)
-    page = episode_checklist(access=access, episode_id=episode_id)
-    forms = _section_forms(page, [prefix])
+    episode = episode_for_user(access=access, episode_id=episode_id)
+    forms = _section_forms(episode_assessment(episode), [prefix])
     if prefix not in forms:
         raise Http404(SECTION_NOT_FOUND)
     context = {
@@ -266,8 +266,9 @@ def checklist_answers_save(request: HttpRequest, episode_id: int) -> HttpRespons
     episode_for_user(access=access, episode_id=episode_id)
     access.require(Permission.EDIT_CLINICAL_DATA)
     page = episode_checklist(access=access, episode_id=episode_id)
-    posted = [prefix for prefix in _sections(page) if _shown(request.POST, prefix)]
-    forms = _section_forms(page, posted, request.POST)
+    sections = _sections(page.assessment)
+    posted = [prefix for prefix in sections if _shown(request.POST, prefix)]
+    forms = _section_forms(page.assessment, posted, request.POST)
     # Validate every section (no short cut), so each shows its own errors.
     valid = [form.is_valid() for form in forms.values()]
     if all(valid):
@@ -284,7 +285,7 @@ def checklist_answers_save(request: HttpRequest, episode_id: int) -> HttpRespons
             _place_errors(error, forms, request.POST)
         else:
             show = request.POST.get(SHOW_PARAM, "")
-            opened = [*forms, show] if show in _sections(page) and show not in forms else forms
+            opened = [*forms, show] if show in sections and show not in forms else forms
             if any(answer.answer for answer in answers):
                 messages.success(request, ANSWERS_SAVED)
             # The message shows in the save bar, where the clinician is.

@@ -120,6 +120,15 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     # Answers in three sections, no save between them, one Save: none discards another.
     first, second = episode.trials.order_by("start_date", "seq")
     open_section(page, f"t{first.pk}")
+    adherence = page.get_by_test_id(f"item-t{first.pk}-A5")
+    expect(adherence.get_by_test_id("from-record")).to_be_visible()
+    adherence.locator("summary").first.click()
+    expect(adherence.get_by_test_id("record-link")).to_have_attribute(
+        "href", re.compile(rf"/trials/{first.pk}/edit/#id_adherence$")
+    )
+    page.get_by_test_id(f"section-t{first.pk}").screenshot(
+        path=str(SCREENSHOTS / "checklist-trial-section.png")
+    )
     page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Yes", exact=True).check()
     page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Evidence").fill("Emotional blunting")
     open_section(page, f"t{second.pk}")
