@@ -31,6 +31,9 @@ key                                             item   scope    fires when (reco
 ``duration_short``                              A3     trial    weeks at adequate dose < 6;
                                                                 < 4 proposes RED
 ``adherence_poor``                              A5     trial    adherence recorded "poor"
+``stopped_for_adverse_effects``                 A4     trial    stopped for adverse effects and
+                                                                not adequate; No when staging rates
+                                                                it adequate or another reason
 ``previous_episode``                            A14    trial    trial is in a previous episode
 ``psychotherapy_too_few_sessions``              A15    trial    psychotherapy trial, < 8 sessions
 ``neuromodulation_course_short``                A17    trial    ECT/rTMS/esketamine/ketamine
@@ -39,6 +42,8 @@ key                                             item   scope    fires when (reco
                                                                 suspected" or bipolar, or a trial
                                                                 ended in a switch to
                                                                 hypomania/mania
+``psychotic_features_recorded``                 B3     episode  the episode records psychotic
+                                                                features
 ``personality_pathology_recorded``              B6     episode  personality traits or disorder
                                                                 recorded (none: answers No)
 ``stressors_recorded``                          E1     episode  psychosocial stressors recorded
