@@ -630,16 +630,19 @@ def patient_impasse_records_erase(patient: Patient) -> dict[str, int]:
     reviews = ImpasseReview.objects.filter(case__patient=patient)
     cases = ImpasseCase.objects.filter(patient=patient)
     checklist_reviews = ChecklistReview.objects.filter(episode__patient=patient)
+    confirmations = StatusConfirmation.objects.filter(episode__patient=patient)
     counts = {
         "impasse_reviews": reviews.count(),
         "impasse_cases": cases.count(),
         "checklist_reviews": checklist_reviews.count(),
+        "status_confirmations": confirmations.count(),
     }
     reviews.delete()
     ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
     cases.delete()
     ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
     checklist_reviews.delete()
+    confirmations.delete()
     return counts
 
 
