@@ -219,6 +219,8 @@ def checklist_section(request: HttpRequest, episode_id: int, prefix: str) -> Htt
     forms = _section_forms(episode_assessment(episode), [prefix])
     if prefix not in forms:
         raise Http404(SECTION_NOT_FOUND)
+    # The section shows the patient's answers: its opening is a view of the record like the page.
+    patient_record_opened(access=access, patient=episode.patient, page=RecordPage.CHECKLIST)
     context = {
         "form": forms[prefix],
         "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
