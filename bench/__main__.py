@@ -80,7 +80,7 @@ def main(argv: Sequence[str]) -> int:
 
     django.setup()
 
-    from bench import cohort, engine, load, pages, web
+    from bench import checklist, cohort, engine, load, pages, web
 
     began = time.perf_counter()
     rows: list[Row] = []
@@ -102,6 +102,8 @@ def main(argv: Sequence[str]) -> int:
             )
         )
         _step(rows, "synthetic clinic", began)
+        rows += checklist.checklist_page_rows(clinic, user)
+        _step(rows, "checklist page", began)
         rows.append(cohort.restage_row(clinic))
         _step(rows, "restage", began)
         rows.append(cohort.restage_row(clinic, jobs=2))

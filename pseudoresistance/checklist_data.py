@@ -31,6 +31,9 @@ key                                             item   scope    fires when (reco
 ``duration_short``                              A3     trial    weeks at adequate dose < 6;
                                                                 < 4 proposes RED
 ``adherence_poor``                              A5     trial    adherence recorded "poor"
+``stopped_for_adverse_effects``                 A4     trial    stopped for adverse effects and
+                                                                not adequate; No when staging rates
+                                                                it adequate or another reason
 ``previous_episode``                            A14    trial    trial is in a previous episode
 ``psychotherapy_too_few_sessions``              A15    trial    psychotherapy trial, < 8 sessions
 ``neuromodulation_course_short``                A17    trial    ECT/rTMS/esketamine/ketamine
@@ -39,6 +42,12 @@ key                                             item   scope    fires when (reco
                                                                 suspected" or bipolar, or a trial
                                                                 ended in a switch to
                                                                 hypomania/mania
+``psychotic_features_recorded``                 B3     episode  the episode records psychotic
+                                                                features
+``personality_pathology_recorded``              B6     episode  personality traits or disorder
+                                                                recorded (none: answers No)
+``stressors_recorded``                          E1     episode  psychosocial stressors recorded
+                                                                present (none: answers No)
 ``psychotherapy_never_tried``                   E8     episode  no psychotherapy trial in episode
 ``episode_psychotherapy_too_few_sessions``      E10    episode  a psychotherapy trial in the
                                                                 episode had < 8 sessions
@@ -246,6 +255,8 @@ class DerivedRuleKey(StrEnum):
     NO_SCALE_BASED_OUTCOME = "no_scale_based_outcome"
     STOPPED_FOR_ADVERSE_EFFECTS = "stopped_for_adverse_effects"
     PSYCHOTIC_FEATURES_RECORDED = "psychotic_features_recorded"
+    PERSONALITY_PATHOLOGY_RECORDED = "personality_pathology_recorded"
+    STRESSORS_RECORDED = "stressors_recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -754,6 +765,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         screen="MSI-BPD ≥7 🔶 (Zanarini 2003); SAPAS ≥3 🔶 (Moran 2003)",
         source="CANMAT 2023 Table 7.1 ✅; NICE NG222 1.11 ✅; Peeters 2016 (DM-TRD) ✅",
         provenance=Provenance.VERIFIED,
+        derived_from=DerivedRuleKey.PERSONALITY_PATHOLOGY_RECORDED,
     ),
     ChecklistItem(
         code="B7",
@@ -1309,6 +1321,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         screen="Structured stressor checklist; social-needs screen",
         source="CANMAT 2023 Table 7.1 ✅; Peeters 2016 ✅",
         provenance=Provenance.VERIFIED,
+        derived_from=DerivedRuleKey.STRESSORS_RECORDED,
     ),
     ChecklistItem(
         code="E2",
@@ -1799,7 +1812,8 @@ DERIVED_RULES: tuple[DerivedRule, ...] = (
         pre_answer=Answer.YES,
         fires_when=(
             "The trial's recorded reason for stopping is adverse effects and staging does not "
-            "rate it adequate (stopped before adequate dose and duration)."
+            "rate it adequate (stopped before adequate dose and duration); No when staging rates "
+            "it adequate or another reason is recorded."
         ),
         reads="reason stopped; staging's adequacy of the trial",
         pre_answer_otherwise=Answer.NO,
@@ -1874,6 +1888,24 @@ DERIVED_RULES: tuple[DerivedRule, ...] = (
         pre_answer=Answer.YES,
         fires_when="The episode records psychotic features.",
         reads="episode psychotic features",
+    ),
+    DerivedRule(
+        key=DerivedRuleKey.PERSONALITY_PATHOLOGY_RECORDED,
+        item_code="B6",
+        scope=Scope.EPISODE,
+        pre_answer=Answer.YES,
+        fires_when="The episode records personality traits or a personality disorder.",
+        reads="episode personality disorder (none, traits, disorder)",
+        pre_answer_otherwise=Answer.NO,
+    ),
+    DerivedRule(
+        key=DerivedRuleKey.STRESSORS_RECORDED,
+        item_code="E1",
+        scope=Scope.EPISODE,
+        pre_answer=Answer.YES,
+        fires_when="The episode records psychosocial stressors as present.",
+        reads="episode psychosocial stressors (none, present)",
+        pre_answer_otherwise=Answer.NO,
     ),
 )
 

@@ -9,6 +9,7 @@ the clinician answers the item.
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pseudoresistance.checklist_data import (
     DERIVED_RULES_BY_KEY,
@@ -26,6 +27,8 @@ from staging.history import (
     Adherence,
     Diagnosis,
     History,
+    PersonalityDisorder,
+    Presence,
     Trial,
     TrialKind,
     is_current,
@@ -35,10 +38,31 @@ MEDICATION_KINDS = DRUG_KINDS | {TrialKind.AUGMENTATION}
 # staging.adequacy rates a session course below its minimum (or with none attended) at level 0-1.
 SHORT_COURSE_MAX_LEVEL = 1
 BIPOLAR_DIAGNOSES = frozenset({Diagnosis.MDD_BIPOLARITY_SUSPECTED, Diagnosis.BIPOLAR})
+PERSONALITY_TEXT = {
+    PersonalityDisorder.NONE: "no personality disorder",
+    PersonalityDisorder.TRAITS: "personality traits",
+    PersonalityDisorder.DISORDER: "personality disorder",
+}
 DIAGNOSIS_TEXT = {
     Diagnosis.MDD_BIPOLARITY_SUSPECTED: "MDD with bipolarity suspected",
     Diagnosis.BIPOLAR: "bipolar disorder",
 }
+
+
+class Entity(StrEnum):
+    PATIENT = "patient"
+    EPISODE = "episode"
+    TRIAL = "trial"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordField:
+    """The record field a pre-answer reads, where a clinician checks or corrects it."""
+
+    entity: Entity
+    name: str
+    # The trial's code when the field is a trial's.
+    trial: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +73,7 @@ class DerivedAnswer:
     answer: Answer
     reason: str
     escalation_reason: str = ""
+    field: RecordField | None = None
 
     @property
     def escalate(self) -> bool:
@@ -56,14 +81,27 @@ class DerivedAnswer:
 
 
 def _answer(
-    key: DerivedRuleKey, fired: bool, reason: str, escalation_reason: str = ""
+    key: DerivedRuleKey,
+    fired: bool,
+    reason: str,
+    escalation_reason: str = "",
+    *,
+    field: RecordField | None = None,
 ) -> DerivedAnswer | None:
     rule = DERIVED_RULES_BY_KEY[key]
     if fired:
-        return DerivedAnswer(key, rule.pre_answer, reason, escalation_reason)
+        return DerivedAnswer(key, rule.pre_answer, reason, escalation_reason, field)
     if rule.pre_answer_otherwise is None:
         return None
-    return DerivedAnswer(key, rule.pre_answer_otherwise, reason)
+    return DerivedAnswer(key, rule.pre_answer_otherwise, reason, field=field)
+
+
+def _trial_field(trial: Trial, name: str) -> RecordField:
+    return RecordField(Entity.TRIAL, name, trial.id)
+
+
+def _episode_field(name: str) -> RecordField:
+    return RecordField(Entity.EPISODE, name)
 
 
 def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAnswer | None:
@@ -81,7 +119,8 @@ def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAns
         f"{what} {num(value)} {agent.unit} {verb} the minimum adequate {num(agent.minimum)} "
         f"{agent.unit} for {agent.name} ({agent.source})."
     )
-    return _answer(DerivedRuleKey.DOSE_BELOW_MINIMUM, below, reason)
+    field = _trial_field(trial, "serum_level_mmol_per_l" if by_level else "dose_mg_per_day")
+    return _answer(DerivedRuleKey.DOSE_BELOW_MINIMUM, below, reason, field=field)
 
 
 def _duration_short(trial: Trial) -> DerivedAnswer | None:
@@ -94,6 +133,7 @@ def _duration_short(trial: Trial) -> DerivedAnswer | None:
             DerivedRuleKey.DURATION_SHORT,
             False,
             f"{num(weeks)} weeks at dose: not under {SHORT_TRIAL_WEEKS} weeks.",
+            field=_trial_field(trial, "weeks"),
         )
     escalation = ""
     if weeks < NOT_A_FAILURE_WEEKS:
@@ -104,6 +144,7 @@ def _duration_short(trial: Trial) -> DerivedAnswer | None:
         True,
         f"{num(weeks)} weeks at dose: under {SHORT_TRIAL_WEEKS} weeks.",
         escalation,
+        field=_trial_field(trial, "weeks"),
     )
 
 
@@ -113,19 +154,22 @@ def _adherence_poor(trial: Trial) -> DerivedAnswer | None:
         return None
     poor = adherence is Adherence.POOR
     reason = "Adherence recorded as poor." if poor else "Adherence recorded as good."
-    return _answer(DerivedRuleKey.ADHERENCE_POOR, poor, reason)
+    return _answer(
+        DerivedRuleKey.ADHERENCE_POOR, poor, reason, field=_trial_field(trial, "adherence")
+    )
 
 
 def _previous_episode(trial: Trial, onset: datetime.date) -> DerivedAnswer | None:
+    field = _trial_field(trial, "in_previous_episode")
     if is_current(trial, onset):
         reason = "Recorded in this episode; answer Yes if it was given for another indication."
-        return _answer(DerivedRuleKey.PREVIOUS_EPISODE, False, reason)
+        return _answer(DerivedRuleKey.PREVIOUS_EPISODE, False, reason, field=field)
     reason = (
         "Recorded as given in an earlier episode."
         if trial.episode is not None
         else f"Started before the episode's onset ({onset.isoformat()})."
     )
-    return _answer(DerivedRuleKey.PREVIOUS_EPISODE, True, reason)
+    return _answer(DerivedRuleKey.PREVIOUS_EPISODE, True, reason, field=field)
 
 
 def _psychotherapy_too_few_sessions(trial: Trial) -> DerivedAnswer | None:
@@ -134,7 +178,8 @@ def _psychotherapy_too_few_sessions(trial: Trial) -> DerivedAnswer | None:
         return None
     few = sessions < PSYCHOTHERAPY_MIN_SESSIONS
     reason = f"{sessions} sessions attended (fewer than {PSYCHOTHERAPY_MIN_SESSIONS})."
-    return _answer(DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, few, reason)
+    field = _trial_field(trial, "sessions")
+    return _answer(DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, few, reason, field=field)
 
 
 def _neuromodulation_course_short(
@@ -144,7 +189,8 @@ def _neuromodulation_course_short(
         return None
     short = assessment.level <= SHORT_COURSE_MAX_LEVEL
     reason = f"{trial.sessions} sessions; staging rates the course: {assessment.summary}."
-    return _answer(DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, short, reason)
+    field = _trial_field(trial, "sessions")
+    return _answer(DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, short, reason, field=field)
 
 
 # records.ReasonStopped's code for a trial stopped because of adverse effects.
@@ -154,16 +200,24 @@ STOPPED_FOR_ADVERSE_EFFECTS = "adverse_effects"
 def stopped_for_adverse_effects(
     reason_stopped: str, assessment: TrialAssessment
 ) -> DerivedAnswer | None:
-    """A4 from the recorded reason for stopping (staging's verdict says if it was adequate)."""
+    """A4 from the recorded reason for stopping and staging's verdict on the trial.
+
+    A trial staging rates adequate reached adequate dose and duration, so it cannot have been
+    stopped before them: A4 is No whatever the reason recorded (or none).
+    """
+    field = RecordField(Entity.TRIAL, "reason_stopped")
+    if assessment.adequate:
+        reason = "Staging rates the trial adequate: it reached adequate dose and duration."
+        return _answer(DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, False, reason, field=field)
     if not reason_stopped:
         return None
-    fired = reason_stopped == STOPPED_FOR_ADVERSE_EFFECTS and not assessment.adequate
+    fired = reason_stopped == STOPPED_FOR_ADVERSE_EFFECTS
     reason = (
         "Recorded as stopped for adverse effects before an adequate trial."
         if fired
-        else "The recorded reason for stopping is not adverse effects before an adequate trial."
+        else "The recorded reason for stopping is not adverse effects."
     )
-    return _answer(DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, fired, reason)
+    return _answer(DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, fired, reason, field=field)
 
 
 def trial_pre_answers(
@@ -188,14 +242,40 @@ def trial_pre_answers(
 def _bipolarity_suspected(history: History) -> DerivedAnswer | None:
     if history.diagnosis in BIPOLAR_DIAGNOSES:
         reason = f"Diagnosis recorded as {DIAGNOSIS_TEXT[history.diagnosis]}."
-        return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, reason)
+        field = RecordField(Entity.PATIENT, "diagnosis")
+        return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, reason, field=field)
     switched = [trial for trial in history.trials if trial.outcome is not None]
     if not switched:
         return None
     reason = "; ".join(
         f"{trial.id} ended in a {str(trial.outcome).replace('_', ' ')}" for trial in switched
     )
-    return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, f"{reason}.")
+    field = _trial_field(switched[0], "outcome")
+    return _answer(DerivedRuleKey.BIPOLARITY_SUSPECTED, True, f"{reason}.", field=field)
+
+
+def _personality_pathology(history: History) -> DerivedAnswer | None:
+    recorded = history.personality_disorder
+    if recorded is None:
+        return None
+    present = recorded is not PersonalityDisorder.NONE
+    reason = f"The episode records personality: {PERSONALITY_TEXT[recorded]}."
+    field = _episode_field("personality_disorder")
+    return _answer(DerivedRuleKey.PERSONALITY_PATHOLOGY_RECORDED, present, reason, field=field)
+
+
+def _ongoing_stressors(history: History) -> DerivedAnswer | None:
+    recorded = history.psychosocial_stressors
+    if recorded is None:
+        return None
+    present = recorded is Presence.PRESENT
+    reason = (
+        "The episode records psychosocial stressors as present."
+        if present
+        else "The episode records no psychosocial stressors."
+    )
+    field = _episode_field("psychosocial_stressors")
+    return _answer(DerivedRuleKey.STRESSORS_RECORDED, present, reason, field=field)
 
 
 def _psychotherapy_answers(current: list[Trial]) -> list[DerivedAnswer | None]:
@@ -226,6 +306,7 @@ def _psychotherapy_answers(current: list[Trial]) -> list[DerivedAnswer | None]:
             f"{PSYCHOTHERAPY_MIN_SESSIONS} sessions: "
             + ", ".join(f"{trial.id} ({trial.sessions})" for trial in few)
             + ".",
+            field=_trial_field(few[0], "sessions"),
         )
     return [never, too_few]
 
@@ -235,23 +316,27 @@ def _no_scale_based_outcome(current: list[Trial]) -> DerivedAnswer | None:
     if not unmeasured:
         return None
     reason = f"No rating-scale outcome recorded for {', '.join(unmeasured)}."
-    return _answer(DerivedRuleKey.NO_SCALE_BASED_OUTCOME, True, reason)
+    field = RecordField(Entity.TRIAL, "percent_symptom_reduction", unmeasured[0])
+    return _answer(DerivedRuleKey.NO_SCALE_BASED_OUTCOME, True, reason, field=field)
 
 
 def _psychotic_features(history: History) -> DerivedAnswer | None:
     if not history.baseline_severity.psychotic_features:
         return None
     reason = "The episode records psychotic features."
-    return _answer(DerivedRuleKey.PSYCHOTIC_FEATURES_RECORDED, True, reason)
+    field = _episode_field("psychotic_features")
+    return _answer(DerivedRuleKey.PSYCHOTIC_FEATURES_RECORDED, True, reason, field=field)
 
 
 def episode_pre_answers(history: History) -> dict[str, DerivedAnswer]:
-    """Return the pre-answers of the episode-level items (B1, B3, E8, E10, F4), by item code."""
+    """Return the pre-answers of the episode-level items (B1, B3, B6, E1, E8, E10, F4), by code."""
     onset = history.episode_onset_date
     current = [trial for trial in history.trials if is_current(trial, onset)]
     candidates = [
         _bipolarity_suspected(history),
         _psychotic_features(history),
+        _personality_pathology(history),
+        _ongoing_stressors(history),
         *_psychotherapy_answers(current),
         _no_scale_based_outcome(current),
     ]

@@ -1,6 +1,6 @@
 """Forms: field shape only; the services decide what an answer, a flag or a review may be."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -43,14 +43,23 @@ class BoundItem:
     version: forms.BoundField
     escalate: forms.BoundField | None
     escalation_reason: forms.BoundField | None
+    # The record field a pre-answer reads, where the clinician checks or corrects it.
+    record_url: str | None = None
 
 
 class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
     """The answers of one section: a domain of the episode, or domain A for one trial."""
 
-    def __init__(self, *args: Any, rows: Sequence[ItemRow], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rows: Sequence[ItemRow],
+        links: Mapping[str, str | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rows = tuple(rows)
+        self.links = links or {}
         for row in self.rows:
             code = row.code
             self.fields[f"answer_{code}"] = forms.ChoiceField(
@@ -63,14 +72,19 @@ class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
                 label="Evidence", max_length=TEXT_MAX, required=False
             )
             self.fields[f"source_{code}"] = forms.ChoiceField(
-                label="Source", choices=[("", "—"), *EvidenceSource.choices], required=False
+                label="Source",
+                choices=[("", "—"), *EvidenceSource.choices],
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"version_{code}"] = forms.IntegerField(
                 min_value=0, required=False, widget=forms.HiddenInput
             )
             if row.item.can_escalate:
                 self.fields[f"escalate_{code}"] = forms.BooleanField(
-                    label="Escalate to RED", required=False
+                    label="Escalate to RED",
+                    required=False,
+                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
                 )
                 self.fields[f"escalation_reason_{code}"] = forms.CharField(
                     label="Reason for escalating", max_length=TEXT_MAX, required=False
@@ -92,6 +106,7 @@ class ChecklistSectionForm(ServiceErrorsMixin, forms.Form):
                     version=self[f"version_{code}"],
                     escalate=self[f"escalate_{code}"] if escalates else None,
                     escalation_reason=self[f"escalation_reason_{code}"] if escalates else None,
+                    record_url=self.links.get(code),
                 )
             )
         return bound

@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
+from pseudoresistance.confirmation import Confirmation, status_confirmation
 from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
 from pseudoresistance.derived import (
     DerivedAnswer,
@@ -735,6 +736,7 @@ class PatientPanel:
     episode: Episode | None
     assessment: EpisodeAssessment | None
     cases: CaseSummary | None
+    confirmation: Confirmation | None = None
 
 
 def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPanel:
@@ -749,7 +751,9 @@ def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPa
     if episode is None:
         return PatientPanel(patient, None, None, None)
     episode.patient = patient
-    return PatientPanel(patient, episode, episode_assessment(episode), case_summary(episode))
+    assessment = episode_assessment(episode)
+    confirmation = status_confirmation(episode.pk, assessment.status)
+    return PatientPanel(patient, episode, assessment, case_summary(episode), confirmation)
 
 
 def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
@@ -766,7 +770,8 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
         history=detail.history,
         trial_assessments={row.trial.code: row.assessment for row in detail.trials},
     )
-    return PatientPanel(detail.patient, episode, assessment, case_summary(episode))
+    confirmation = status_confirmation(episode.pk, assessment.status)
+    return PatientPanel(detail.patient, episode, assessment, case_summary(episode), confirmation)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from pseudoresistance.models import (
     ImpasseCase,
     ImpasseCaseEvent,
     ImpasseReview,
+    StatusConfirmation,
 )
 from pseudoresistance.models.case import (
     FLAG_NEEDS_REASON,
@@ -629,17 +630,71 @@ def patient_impasse_records_erase(patient: Patient) -> dict[str, int]:
     reviews = ImpasseReview.objects.filter(case__patient=patient)
     cases = ImpasseCase.objects.filter(patient=patient)
     checklist_reviews = ChecklistReview.objects.filter(episode__patient=patient)
+    confirmations = StatusConfirmation.objects.filter(episode__patient=patient)
     counts = {
         "impasse_reviews": reviews.count(),
         "impasse_cases": cases.count(),
         "checklist_reviews": checklist_reviews.count(),
+        "status_confirmations": confirmations.count(),
     }
     reviews.delete()
     ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
     cases.delete()
     ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
     checklist_reviews.delete()
+    confirmations.delete()
     return counts
+
+
+STATUS_CONFIRMATION_OBJECT = "status_confirmation"
+STATUS_CHANGED = (
+    "The status changed since the page was loaded; nothing was confirmed. Read the status again "
+    "and confirm it if it stands."
+)
+
+
+def checklist_status_confirm(
+    *, acting_user: "Actor", episode_id: int, status_text: str
+) -> StatusConfirmation:
+    """Record that a clinician confirms the episode's case status as they read it (audited).
+
+    `status_text` is the status the clinician saw; it must still be the status shown, so a
+    status that changed under them is never confirmed in their name.
+    """
+    with transaction.atomic():
+        episode = _episode(episode_id)
+        patient = episode.patient
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            Permission.REVIEW_IMPASSE,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        lock_patient(patient.pk)
+        report = episode_assessment(episode).status
+        if status_text != report.text:
+            raise non_field(STATUS_CHANGED, "status_changed")
+        confirmation = StatusConfirmation(
+            episode=episode,
+            status=report.status.value,
+            status_text=report.text,
+            confirmed_by=user,
+            confirmed_at=timezone.now(),
+        )
+        confirmation.full_clean(exclude=["episode", "confirmed_by"])
+        confirmation.save()
+        _audit(
+            _event(
+                user,
+                patient,
+                AuditAction.CREATE,
+                STATUS_CONFIRMATION_OBJECT,
+                confirmation.pk,
+                {"episode": [None, str(episode)], "status": [None, report.text]},
+            )
+        )
+    return confirmation
 
 
 def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> ImpasseCase:

@@ -23,12 +23,15 @@ from pseudoresistance.checklist_data import (
     Scope,
     case_status,
     case_status_text,
+    in_words,
     item_applies,
 )
 
 # Section 2.0: "case_red_yes = any RED item in B, C, D answered with the concern".
 CASE_RED_DOMAINS = frozenset({Domain.B, Domain.C, Domain.D})
 NOT_ANSWERED = "not yet answered"
+# How many gaps the patient page and the report list before "and N more" (issue 17).
+TOP_GAPS = 5
 ANSWERED_UNKNOWN = "answered Unknown"
 
 
@@ -73,6 +76,19 @@ class Finding:
     def where(self) -> str:
         return f"{self.item.code} on {self.trial}" if self.trial else self.item.code
 
+    @property
+    def question_text(self) -> str:
+        return in_words(self.item.question)
+
+    @property
+    def high_priority(self) -> bool:
+        """Return whether this gap holds up the whole case, not one trial (issue 17).
+
+        An unanswered case-level RED item (bipolarity, psychosis, substances) can by itself make
+        pseudo-resistance likely for every trial, so it is listed before any one trial's gap.
+        """
+        return self.item.scope is Scope.EPISODE
+
 
 @dataclass(frozen=True)
 class StatusReport:
@@ -91,11 +107,45 @@ class StatusReport:
     valid: tuple[str, ...] = ()
 
     @property
+    def high_priority_gaps(self) -> tuple[Finding, ...]:
+        return tuple(gap for gap in self.data_gaps if gap.high_priority)
+
+    @property
+    def counts_text(self) -> str:
+        """Count RED concerns, then high-priority gaps, then the other gaps, in words."""
+        high = len(self.high_priority_gaps)
+        parts = [
+            _count(len(self.red_concerns), "RED concern"),
+            _count(high, "high-priority gap"),
+            _count(len(self.data_gaps) - high, "other gap"),
+        ]
+        return " · ".join(parts)
+
+    def top_gaps(self, limit: int = TOP_GAPS) -> tuple[Finding, ...]:
+        """Return the first gaps by priority, for the panels that show only a few."""
+        return self.data_gaps[:limit]
+
+    @property
+    def more_gaps(self) -> tuple[Finding, ...]:
+        """Return the gaps after the first few, for "N more"."""
+        return self.data_gaps[TOP_GAPS:]
+
+    @property
     def process_banner(self) -> str | None:
         """Return the confidence banner of the open process items, or None without any."""
         if not self.process_concerns:
             return None
         return PROCESS_BANNER_TEXT.format(count=len(self.process_concerns))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _by_priority(gaps: list[Finding], items: Sequence[ChecklistItem]) -> tuple[Finding, ...]:
+    """Order gaps: case-level first, then by the checklist's item order, trials as listed."""
+    order = {item.code: index for index, item in enumerate(items)}
+    return tuple(sorted(gaps, key=lambda gap: (not gap.high_priority, order[gap.item.code])))
 
 
 def _finding(item: ChecklistItem, trial: str | None, effective: Effective) -> Finding:
@@ -250,7 +300,7 @@ def case_status_report(
         n_claimed=n_claimed,
         n_valid=len(valid),
         n_unverified=len(unverified),
-        data_gaps=tuple(gaps),
+        data_gaps=_by_priority(gaps, items),
         red_concerns=tuple(red_concerns),
         contributors=tuple(contributors),
         process_concerns=tuple(process),

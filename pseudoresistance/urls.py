@@ -12,6 +12,12 @@ urlpatterns = [
         views.checklist_answers_save,
         name="checklist-answers",
     ),
+    path(
+        "episodes/<int:episode_id>/sections/<slug:prefix>/",
+        views.checklist_section,
+        name="checklist-section",
+    ),
+    path("episodes/<int:episode_id>/status/confirm/", views.status_confirm, name="status-confirm"),
     path("episodes/<int:episode_id>/flag/", views.case_flag, name="case-flag"),
     path("cases/<int:case_id>/", views.case_page, name="case"),
     path("cases/<int:case_id>/review/start/", views.review_start, name="review-start"),

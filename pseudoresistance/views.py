@@ -1,7 +1,9 @@
 """Views: authorise through records.access, validate a form, call one service, redirect."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -17,6 +19,15 @@ from pseudoresistance.checklist_data import (
     SCREENS_NOTE,
     STATUS_CONFIRMATION_NOTE,
 )
+from pseudoresistance.checklist_page import (
+    SectionSummary,
+    domain_prefix,
+    patient_trial_ids,
+    record_url,
+    section_summaries,
+    trial_prefix,
+)
+from pseudoresistance.confirmation import status_confirmation
 from pseudoresistance.forms import (
     ChecklistSectionForm,
     FlagForm,
@@ -27,10 +38,14 @@ from pseudoresistance.forms import (
 from pseudoresistance.queue_rows import queue_rows_html
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
+    DomainSection,
+    EpisodeAssessment,
     EpisodePage,
     ReviewPage,
+    TrialSection,
     case_review_page,
     clinic_psychiatrists,
+    episode_assessment,
     episode_checklist,
     episode_for_user,
     impasse_queue,
@@ -41,6 +56,10 @@ from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic
 from records.services import RecordPage, patient_record_opened, patient_records_opened
 
 ANSWERS_SAVED = "Answers saved."
+STATUS_CONFIRMED = "Status confirmed: it stands until the checklist or the records change it."
+SECTION_NOT_FOUND = "No such section of this checklist."
+OPEN_PARAM = "open"
+SHOW_PARAM = "show"
 CHECKLIST_SAVED_ANCHOR = "checklist-saved"
 CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
 REVIEW_STARTED = "You are reviewing this case."
@@ -76,26 +95,99 @@ def _case_url(case_id: int) -> str:
     return reverse("pseudoresistance:case", args=[case_id])
 
 
+@dataclass(frozen=True)
+class SectionBlock:
+    """One section of the checklist page: its counts, its items' section, its form if shown."""
+
+    summary: SectionSummary
+    trial: TrialSection | None
+    domain: DomainSection | None
+    form: ChecklistSectionForm | None
+
+
+def _sections(assessment: EpisodeAssessment) -> dict[str, TrialSection | DomainSection]:
+    """Every section of the page keyed by its form prefix, in page order."""
+    sections: dict[str, TrialSection | DomainSection] = {
+        trial_prefix(section.trial.pk): section for section in assessment.trial_sections
+    }
+    sections |= {
+        domain_prefix(section.domain.value): section for section in assessment.domain_sections
+    }
+    return sections
+
+
+def _section_forms(
+    assessment: EpisodeAssessment, prefixes: Iterable[str], data: Any = None
+) -> dict[str, ChecklistSectionForm]:
+    """The forms of the named sections (the ones shown or posted), bound to `data` when given."""
+    sections = _sections(assessment)
+    wanted = [prefix for prefix in sections if prefix in set(prefixes)]
+    if not wanted:
+        return {}
+    trial_ids = patient_trial_ids(assessment.patient.pk)
+    forms: dict[str, ChecklistSectionForm] = {}
+    for prefix in wanted:
+        section = sections[prefix]
+        trial = section.trial if isinstance(section, TrialSection) else None
+        links = {
+            row.code: record_url(
+                row.derived,
+                patient_id=assessment.patient.pk,
+                episode_id=assessment.episode.pk,
+                trial=trial,
+                trial_ids=trial_ids,
+            )
+            for row in section.rows
+        }
+        forms[prefix] = ChecklistSectionForm(data, rows=section.rows, links=links, prefix=prefix)
+    return forms
+
+
 def _render_episode(
     request: HttpRequest, access: ClinicAccess, page: EpisodePage, **bound: Any
 ) -> HttpResponse:
-    """Render the episode's checklist page; `bound` holds forms that carry errors."""
+    """Render the episode's checklist page; `bound` holds forms that carry errors.
+
+    Each section is collapsed and its items load when it is opened (htmx), so the page of a
+    patient with many trials stays light; the sections asked for (`?open=`) or posted with an
+    error are shown open.
+    """
     assessment = page.assessment
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
-    forms = bound.get("forms") or _section_forms(page)
-    trial_blocks = [(s, forms[f"t{s.trial.pk}"]) for s in assessment.trial_sections]
-    domain_blocks = [(s, forms[f"d{s.domain}"]) for s in assessment.domain_sections]
+    forms = bound.get("forms")
+    if forms is None:
+        forms = _section_forms(assessment, request.GET.getlist(OPEN_PARAM))
+    summaries = section_summaries(assessment)
+    sections = _sections(assessment)
+    blocks = [
+        SectionBlock(
+            summary=summaries[prefix],
+            trial=section if isinstance(section, TrialSection) else None,
+            domain=section if isinstance(section, DomainSection) else None,
+            form=forms.get(prefix),
+        )
+        for prefix, section in sections.items()
+    ]
     errors = [error for form in forms.values() for error in form.non_field_errors()]
     case = page.cases.case
+    can_confirm = can_edit or access.can(Permission.REVIEW_IMPASSE)
     context = {
         "page": page,
         "assessment": assessment,
         "cases": page.cases,
-        "trial_blocks": trial_blocks,
-        "domain_blocks": domain_blocks,
+        "blocks": blocks,
+        # Each section's URL is this and its prefix: one reverse() for the page, not one each.
+        "sections_url": reverse(
+            "pseudoresistance:checklist-section", args=[assessment.episode.pk, "_"]
+        ).removesuffix("_/"),
+        "trial_blocks": [block for block in blocks if block.trial is not None],
+        "domain_blocks": [block for block in blocks if block.domain is not None],
         "checklist_errors": errors,
         "saved_anchor": CHECKLIST_SAVED_ANCHOR,
         "can_edit": can_edit,
+        "can_confirm": can_confirm,
+        "confirmation": status_confirmation(assessment.episode.pk, assessment.status),
+        "confirm_errors": bound.get("confirm_errors", ()),
         "can_flag": access.can(Permission.EDIT_CLINICAL_DATA)
         or access.can(Permission.REVIEW_IMPASSE),
         "can_review": access.can(Permission.REVIEW_IMPASSE),
@@ -120,17 +212,21 @@ def episode_page(request: HttpRequest, episode_id: int) -> HttpResponse:
     return _render_episode(request, access, page)
 
 
-def _section_forms(page: EpisodePage, data: Any = None) -> dict[str, ChecklistSectionForm]:
-    """Every section of the page keyed by its prefix, bound to `data` when given."""
-    assessment = page.assessment
-    forms: dict[str, ChecklistSectionForm] = {}
-    for trial_section in assessment.trial_sections:
-        prefix = f"t{trial_section.trial.pk}"
-        forms[prefix] = ChecklistSectionForm(data, rows=trial_section.rows, prefix=prefix)
-    for domain_section in assessment.domain_sections:
-        prefix = f"d{domain_section.domain}"
-        forms[prefix] = ChecklistSectionForm(data, rows=domain_section.rows, prefix=prefix)
-    return forms
+@require_GET
+def checklist_section(request: HttpRequest, episode_id: int, prefix: str) -> HttpResponse:
+    """One section's items, loaded into the page when the clinician opens the section (htmx)."""
+    access = clinic_access(request, Permission.VIEW_PATIENTS)
+    episode = episode_for_user(access=access, episode_id=episode_id)
+    forms = _section_forms(episode_assessment(episode), [prefix])
+    if prefix not in forms:
+        raise Http404(SECTION_NOT_FOUND)
+    # The section shows the patient's answers: its opening is a view of the record like the page.
+    patient_record_opened(access=access, patient=episode.patient, page=RecordPage.CHECKLIST)
+    context = {
+        "form": forms[prefix],
+        "can_edit": access.can(Permission.EDIT_CLINICAL_DATA),
+    }
+    return render(request, "pseudoresistance/_section_form.html", context)
 
 
 def _trial_of(prefix: str) -> int | None:
@@ -145,14 +241,37 @@ def _posted(data: Any, prefix: str, code: str = "") -> bool:
     )
 
 
+def _shown(data: Any, prefix: str) -> bool:
+    """Whether the section `prefix` was on the page when it was posted (its fields came back)."""
+    return any(key.startswith(f"{prefix}-") for key in data)
+
+
+def _saved_url(episode_id: int, prefixes: Iterable[str]) -> str:
+    """The page again with the sections the clinician had open, at the save bar."""
+    url = reverse("pseudoresistance:episode", args=[episode_id])
+    query = urlencode([(OPEN_PARAM, prefix) for prefix in prefixes])
+    return (
+        f"{url}?{query}#{CHECKLIST_SAVED_ANCHOR}"
+        if query
+        else _episode_url(episode_id, CHECKLIST_SAVED_ANCHOR)
+    )
+
+
 @require_POST
 def checklist_answers_save(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """Save the whole checklist in one form: an answer in one section never discards another."""
+    """Save the whole checklist in one form: an answer in one section never discards another.
+
+    Only the sections that were on the page are read: a collapsed section posts nothing and
+    keeps its answers. `show` names a section to open after saving (the no-JavaScript way to
+    open one without losing the answers given in the others).
+    """
     access = clinic_access(request)
     episode_for_user(access=access, episode_id=episode_id)
     access.require(Permission.EDIT_CLINICAL_DATA)
     page = episode_checklist(access=access, episode_id=episode_id)
-    forms = _section_forms(page, request.POST)
+    sections = _sections(page.assessment)
+    posted = [prefix for prefix in sections if _shown(request.POST, prefix)]
+    forms = _section_forms(page.assessment, posted, request.POST)
     # Validate every section (no short cut), so each shows its own errors.
     valid = [form.is_valid() for form in forms.values()]
     if all(valid):
@@ -168,10 +287,32 @@ def checklist_answers_save(request: HttpRequest, episode_id: int) -> HttpRespons
         except ValidationError as error:
             _place_errors(error, forms, request.POST)
         else:
-            messages.success(request, ANSWERS_SAVED)
-            # The message shows above the save button the clinician just pressed.
-            return redirect(_episode_url(episode_id, CHECKLIST_SAVED_ANCHOR))
+            show = request.POST.get(SHOW_PARAM, "")
+            opened = [*forms, show] if show in sections and show not in forms else forms
+            if any(answer.answer for answer in answers):
+                messages.success(request, ANSWERS_SAVED)
+            # The message shows in the save bar, where the clinician is.
+            return redirect(_saved_url(episode_id, opened))
     return _render_episode(request, access, page, forms=forms)
+
+
+@require_POST
+def status_confirm(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Confirm the case status as shown; refused with a message when it changed meanwhile."""
+    access = clinic_access(request)
+    episode_for_user(access=access, episode_id=episode_id)
+    _require_any(access, Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE)
+    try:
+        services.checklist_status_confirm(
+            acting_user=request.user,
+            episode_id=episode_id,
+            status_text=request.POST.get("status_text", ""),
+        )
+    except ValidationError as error:
+        page = episode_checklist(access=access, episode_id=episode_id)
+        return _render_episode(request, access, page, confirm_errors=error.messages)
+    messages.success(request, STATUS_CONFIRMED)
+    return redirect(_episode_url(episode_id, "case-status"))
 
 
 def _place_errors(
@@ -276,6 +417,8 @@ def _render_case(
         "can_close": can(Transition.CLOSE, state),
         "can_reopen": can(Transition.REOPEN, state),
         "confirmation_note": STATUS_CONFIRMATION_NOTE,
+        "confirmation": status_confirmation(case.episode_id, page.assessment.status),
+        "can_confirm": access.can(Permission.REVIEW_IMPASSE),
     }
     return render(request, "pseudoresistance/case_review.html", context)
 

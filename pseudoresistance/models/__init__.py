@@ -6,6 +6,7 @@ from .checklist import (
     ChecklistReview,
     ChecklistVersion,
     EvidenceSource,
+    StatusConfirmation,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "ImpasseCase",
     "ImpasseCaseEvent",
     "ImpasseReview",
+    "StatusConfirmation",
 ]

@@ -216,3 +216,32 @@ class ChecklistAnswer(models.Model):
     def corrected(self) -> bool:
         """Return whether the clinician's answer differs from what the records gave."""
         return bool(self.derived_answer) and self.derived_answer != self.answer
+
+
+class StatusConfirmation(models.Model):
+    """A clinician's confirmation of an episode's case status, as it read then (append-only).
+
+    The status is display only until confirmed (section 2.0); a confirmation stands while the
+    status it names is still the status shown (same status and wording, counts included).
+    """
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.PROTECT, related_name="status_confirmations"
+    )
+    status = models.CharField(max_length=40, choices=_choices(data.CaseStatus))
+    status_text = models.CharField(max_length=300)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-confirmed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_valid("status", data.CaseStatus), name="status_confirmation_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Status confirmed on {self.confirmed_at:%Y-%m-%d}"

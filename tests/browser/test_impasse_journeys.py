@@ -6,7 +6,9 @@ the way records' services are to call it); only the impasse pages are driven in 
 
 import datetime
 import re
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -28,6 +30,9 @@ from tests.factories import (
 )
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step
+
+# Where a journey leaves its screenshots for a person to look at (not compared by the tests).
+SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 def clinician(clinic: Clinic, role: str, first_name: str) -> User:
@@ -89,6 +94,12 @@ def answer_no(page: Page, section: str, *codes: str) -> None:
         page.get_by_test_id(f"item-{section}-{code}").get_by_label("No", exact=True).check()
 
 
+def open_section(page: Page, section: str) -> None:
+    """Open a collapsed section from the table of contents; its items load (htmx)."""
+    page.get_by_test_id(f"toc-{section}").get_by_role("link").click()
+    expect(page.get_by_test_id(f"fields-{section}")).to_be_attached()
+
+
 def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     page: Page, transactional_db: None
 ) -> None:
@@ -98,21 +109,47 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     sign_in(page, psychiatrist)
     page.goto(f"/impasse/episodes/{episode.pk}/")
     status = page.get_by_test_id("case-status-text")
-    expect(status).to_contain_text("Unverified: data gaps (5)")
-    expect(page.get_by_test_id("data-gaps")).to_contain_text("A4 on T1: not yet answered")
-    # Answers in three sections and more, one Save: none discards another (issue 17).
-    trials = list(episode.trials.order_by("start_date", "seq"))
-    for trial in trials:
-        answer_no(page, f"t{trial.pk}", "A4", "A14")
+    # The records answer every trial's RED items: what is left are the case-level gaps.
+    expect(status).to_contain_text("Unverified: data gaps (3)")
+    expect(page.get_by_test_id("status-counts")).to_have_text(
+        "0 RED concerns · 3 high-priority gaps · 0 other gaps"
+    )
+    expect(page.get_by_test_id("data-gaps")).to_contain_text("B1: not yet answered")
+    expect(page.get_by_test_id("status-confirmation")).to_contain_text("Unconfirmed")
+    expect(page.get_by_test_id("toc-dB")).to_contain_text("3 gaps")
+    # Answers in three sections, no save between them, one Save: none discards another.
+    first, second = episode.trials.order_by("start_date", "seq")
+    open_section(page, f"t{first.pk}")
+    adherence = page.get_by_test_id(f"item-t{first.pk}-A5")
+    expect(adherence.get_by_test_id("from-record")).to_be_visible()
+    adherence.locator("summary").first.click()
+    expect(adherence.get_by_test_id("record-link")).to_have_attribute(
+        "href", re.compile(rf"/trials/{first.pk}/edit/#id_adherence$")
+    )
+    page.get_by_test_id(f"section-t{first.pk}").screenshot(
+        path=str(SCREENSHOTS / "checklist-trial-section.png")
+    )
+    page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Yes", exact=True).check()
+    page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Evidence").fill("Emotional blunting")
+    open_section(page, f"t{second.pk}")
+    answer_no(page, f"t{second.pk}", "A13", "A16")
+    open_section(page, "dB")
     answer_no(page, "dB", "B1", "B3", "B9")
     page.get_by_role("button", name="Save all answers").last.click()
-    expect(page.get_by_test_id("checklist-save-bar")).to_contain_text("Answers saved.")
+    messages = page.get_by_test_id("checklist-messages")
+    expect(messages).to_contain_text("Answers saved.")
+    expect(messages).to_be_in_viewport()
+    expect(messages).to_be_focused()
     assert page.url.endswith("#checklist-saved")
     page.reload()
-    for section, code in [(f"t{t.pk}", c) for t in trials for c in ("A4", "A14")] + [
-        ("dB", "B1"),
-        ("dB", "B3"),
-        ("dB", "B9"),
+    expect(
+        page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Yes", exact=True)
+    ).to_be_checked()
+    expect(page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Evidence")).to_have_value(
+        "Emotional blunting"
+    )
+    for section, code in [(f"t{second.pk}", "A13"), (f"t{second.pk}", "A16")] + [
+        ("dB", code) for code in ("B1", "B3", "B9")
     ]:
         expect(
             page.get_by_test_id(f"item-{section}-{code}").get_by_label("No", exact=True)
@@ -121,7 +158,14 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
         "The treatments tried meet a common definition of treatment resistance"
     )
     expect(status).to_contain_text("contributors present")
-    expect(page.get_by_test_id("contributors")).to_contain_text("E8 (from the records)")
+    expect(page.get_by_test_id("contributors")).to_contain_text("E8 (from the record)")
+    page.get_by_role("button", name="Confirm this status").click()
+    expect(page.get_by_test_id("status-confirmation")).to_contain_text("Confirmed")
+    expect(page.get_by_test_id("status-confirmation")).to_contain_text("Dana Tester")
+    for width in (820, 1440):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.goto(f"/impasse/episodes/{episode.pk}/?open=dB#dB")
+        page.screenshot(path=str(SCREENSHOTS / f"checklist-{width}.png"))
 
 
 def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist(

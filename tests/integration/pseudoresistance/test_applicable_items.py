@@ -30,6 +30,10 @@ def test_demo_v01_has_no_boilerplate_gap(demo_episodes: dict[str, Episode]) -> N
     unrecorded = {t.code for t in episode.trials.all() if not t.reason_stopped}
     assert {gap.trial for gap in status.data_gaps if gap.item.code == "A4"} <= unrecorded
     assert ("B3" in {gap.item.code for gap in status.data_gaps}) != episode.psychotic_features
+    # What is left are the gaps that matter: the case-level ones, bipolarity, psychosis, substances.
+    assert {gap.item.code for gap in status.data_gaps} <= {"B1", "B3", "B9"}
+    assert all(gap.high_priority for gap in status.data_gaps)
+    assert status.counts_text.startswith("0 RED concerns · 3 high-priority gaps · 0 other gaps")
 
 
 def test_the_records_answer_a4_and_b3(demo_episodes: dict[str, Episode]) -> None:

@@ -104,7 +104,10 @@ def test_the_checklist_page_shows_status_staging_and_not_yet_tried(
     assert (
         "Classes without a documented adequate trial in this episode (for clinician review)" in page
     )
-    assert "From the records" in page
+    # Sections are listed collapsed with their counts; the items load when one is opened.
+    assert 'data-testid="checklist-toc"' in page
+    opened = signed_in(psychiatrist).get(url("episode", episode.pk), {"open": "dE"})
+    assert "From the record" in opened.content.decode()
 
 
 def test_the_likely_badge_shows_only_where_the_answer_indicates_it_and_no_emoji(
@@ -119,13 +122,13 @@ def test_the_likely_badge_shows_only_where_the_answer_indicates_it_and_no_emoji(
         url("checklist-answers", episode.pk),
         {f"t{trial.pk}-answer_A4": "yes", "dB-answer_B3": "no", "dB-source_B3": "interview"},
     )
-    response = client.get(url("episode", episode.pk))
+    response = client.get(url("episode", episode.pk), {"open": ["dB", f"t{trial.pk}"]})
     page = response.content.decode()
-    unanswered = page.split('data-testid="item-dB-B9"')[1].split("</legend>")[0]
+    unanswered = page.split('data-testid="item-dB-B9"')[1].split("</summary>")[0]
     assert 'data-testid="concern-badge"' not in unanswered
-    badge = page.split(f'data-testid="item-t{trial.pk}-A4"')[1].split("</legend>")[0]
+    badge = page.split(f'data-testid="item-t{trial.pk}-A4"')[1].split("</summary>")[0]
     assert "Pseudo-resistance likely" in badge
-    b3 = page.split('data-testid="item-dB-B3"')[1].split("</legend>")[0]
+    b3 = page.split('data-testid="item-dB-B3"')[1].split("</summary>")[0]
     assert "Pseudo-resistance likely" not in b3
     checklist = page.split('id="checklist"')[1].split("</form>")[0]
     assert "🔶" not in checklist
@@ -147,8 +150,8 @@ def test_the_checklist_page_refuses_a_user_without_a_clinic(
 def test_a_supervisor_reads_the_checklist_without_a_save_button(
     signed_in: Callable[[User], Client], supervisor: User, episode: Episode
 ) -> None:
-    page = signed_in(supervisor).get(url("episode", episode.pk)).content.decode()
-    assert "<fieldset disabled>" in page
+    page = signed_in(supervisor).get(url("episode", episode.pk), {"open": "dB"}).content.decode()
+    assert '<fieldset disabled data-testid="fields-dB">' in page
     assert "Save all answers" not in page
 
 
@@ -191,9 +194,12 @@ def test_answers_in_three_sections_saved_at_once_are_all_kept(
         },
     )
     assert response.status_code == 302
-    reloaded = client.get(url("episode", episode.pk))
-    forms = {form.prefix: form for _, form in reloaded.context["trial_blocks"]}
-    forms |= {form.prefix: form for _, form in reloaded.context["domain_blocks"]}
+    # Back at the save bar, with the sections that were posted open again.
+    assert response["Location"].endswith("#checklist-saved")
+    reloaded = client.get(response["Location"])
+    blocks = [*reloaded.context["trial_blocks"], *reloaded.context["domain_blocks"]]
+    forms = {block.summary.prefix: block.form for block in blocks if block.form is not None}
+    assert set(forms) == {f"t{trial.pk}", "dB", "dC"}
     assert forms[f"t{trial.pk}"]["answer_A4"].value() == "no"
     assert forms["dB"]["answer_B3"].value() == "yes"
     assert forms["dC"]["answer_C2"].value() == "unknown"
@@ -218,7 +224,7 @@ def test_an_answer_error_shows_next_to_its_field_and_saves_nothing(
         {"dC-evidence_C2": "STOP-Bang 6", "dC-escalate_C1": "on", "dC-answer_C1": "yes"},
     )
     assert response.status_code == 200
-    form = {section.domain: form for section, form in response.context["domain_blocks"]}["C"]
+    form = {block.summary.prefix: block.form for block in response.context["domain_blocks"]}["dC"]
     assert form.errors["answer_C2"] == ["Choose yes, no or unknown."]
     assert "escalation_reason_C1" in form.errors
     assert not ChecklistAnswer.objects.exists()

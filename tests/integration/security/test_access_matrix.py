@@ -141,6 +141,14 @@ EXPECTED: dict[str, Row] = {
         (L, 404, 302, 403, 403),
     ),
     "impasse/episodes/<int:episode_id>/flag/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
+    "impasse/episodes/<int:episode_id>/sections/<slug:prefix>/": (
+        (L, 404, 200, 200, 200),
+        (L, 405, 405, 405, 405),
+    ),
+    "impasse/episodes/<int:episode_id>/status/confirm/": (
+        (L, 405, 405, 405, 405),
+        (L, 404, 200, 200, 403),
+    ),
     "patients/<int:patient_id>/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     "patients/<int:patient_id>/changes/": ((L, 404, 200, 200, 200), (L, 405, 405, 405, 405)),
     # Dismissing a sign-off notice only records that the user saw the patient.
@@ -311,6 +319,7 @@ def clinic_a(db: None) -> ClinicA:
         "administration_id": str(score.pk),
         "case_id": str(case.pk),
         "domain": "B",
+        "prefix": "dB",
         "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
         "agent_id": str(agent.pk),
         "token": "no-such-invitation",

@@ -36,7 +36,9 @@ from pseudoresistance.models import (
     ImpasseCase,
     ImpasseCaseEvent,
     ImpasseReview,
+    StatusConfirmation,
 )
+from pseudoresistance.selectors import episode_assessment
 from records import services
 from records.access import access_for_user
 from records.csv_sample import sample_csv
@@ -102,6 +104,7 @@ ACTIONS = {
 # Paths that do not exist, and why: nothing in the application performs them.
 NO_PATH: dict[tuple[type[models.Model], str], str] = {
     (ImpasseCaseEvent, UPDATE): "a case's state history is append-only",
+    (StatusConfirmation, UPDATE): "a confirmation is append-only; a later one supersedes it",
 }
 
 
@@ -118,6 +121,7 @@ OBJECT_TYPES: dict[type[models.Model], str] = {
     ImpasseCaseEvent: "impasse_case",
     ImpasseReview: "impasse_review",
     ReportPreparation: "report_preparation",
+    StatusConfirmation: "status_confirmation",
 }
 
 
@@ -392,6 +396,15 @@ def scenario(trail: Trail) -> None:
         p,
         lambda: impasse.checklist_answers_record(
             acting_user=p, episode_id=episode.pk, answers=changed
+        ),
+    )
+    trail.step(
+        "checklist_status_confirm",
+        p,
+        lambda: impasse.checklist_status_confirm(
+            acting_user=p,
+            episode_id=episode.pk,
+            status_text=episode_assessment(episode).status.text,
         ),
     )
     case = ImpasseCase.objects.filter(episode=episode).first() or trail.step(

@@ -304,7 +304,11 @@ FORMS: dict[str, Endpoint] = {
     ),
     "checklist-answers": Endpoint(
         "psychiatrist",
-        lambda w: w.urls["episode_page"],
+        # Every section open: a collapsed one shows its fields only once opened.
+        lambda w: (
+            w.urls["episode_page"]
+            + f"?open=t{w.urls['trial_id']}&open=dB&open=dC&open=dD&open=dE&open=dF"
+        ),
         url("pseudoresistance:checklist-answers", "episode"),
     ),
     "review-save": Endpoint(

@@ -67,6 +67,8 @@ DERIVED_ITEMS = {
     "no_scale_based_outcome": "F4",
     "stopped_for_adverse_effects": "A4",
     "psychotic_features_recorded": "B3",
+    "personality_pathology_recorded": "B6",
+    "stressors_recorded": "E1",
 }
 PATIENT_LABEL = re.compile(r"treatment[- ]resistant|\bTRD\b|resistant", re.IGNORECASE)
 

@@ -7,6 +7,8 @@ import pytest
 
 from pseudoresistance.checklist_data import DERIVED_RULES_BY_KEY, Answer, DerivedRuleKey
 from pseudoresistance.derived import (
+    Entity,
+    RecordField,
     episode_pre_answers,
     stopped_for_adverse_effects,
     trial_pre_answers,
@@ -19,6 +21,8 @@ from staging.history import (
     Episode,
     History,
     Params,
+    PersonalityDisorder,
+    Presence,
     Trial,
     TrialKind,
     TrialOutcome,
@@ -272,3 +276,61 @@ def test_a4_follows_the_recorded_reason_for_stopping() -> None:
     assert stopped_for_adverse_effects("adverse_effects", judged).answer is Answer.NO
     assert stopped_for_adverse_effects("ineffective", too_short).answer is Answer.NO
     assert stopped_for_adverse_effects("", too_short) is None
+
+
+def test_a_trial_staging_rates_adequate_answers_a4_no_without_a_recorded_reason() -> None:
+    adequate = drug()
+    judged = assess_trial(adequate, index_history(history(adequate)), Params())
+    derived = stopped_for_adverse_effects("", judged)
+    assert derived is not None
+    assert derived.answer is Answer.NO
+    assert "adequate" in derived.reason
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"),
+    [
+        (PersonalityDisorder.DISORDER, Answer.YES),
+        (PersonalityDisorder.TRAITS, Answer.YES),
+        (PersonalityDisorder.NONE, Answer.NO),
+    ],
+    ids=str,
+)
+def test_the_recorded_personality_answers_b6(
+    recorded: PersonalityDisorder, expected: Answer
+) -> None:
+    recorded_history = dataclasses.replace(history(drug()), personality_disorder=recorded)
+    derived = episode_pre_answers(recorded_history)["B6"]
+    assert derived.answer is expected
+    assert derived.field == RecordField(Entity.EPISODE, "personality_disorder")
+    assert "B6" not in episode_answers(drug())
+
+
+@pytest.mark.parametrize(
+    ("recorded", "expected"), [(Presence.PRESENT, Answer.YES), (Presence.NONE, Answer.NO)], ids=str
+)
+def test_recorded_psychosocial_stressors_answer_e1(recorded: Presence, expected: Answer) -> None:
+    recorded_history = dataclasses.replace(history(drug()), psychosocial_stressors=recorded)
+    assert episode_pre_answers(recorded_history)["E1"].answer is expected
+    assert "E1" not in episode_answers(drug())
+
+
+def test_each_pre_answer_names_the_record_field_it_reads() -> None:
+    trial = drug(id="T3")
+    assessment = assess_trial(trial, index_history(history(trial)), Params())
+    fields = {
+        code: derived.field
+        for code, derived in trial_pre_answers(trial, assessment, onset=ONSET).items()
+    }
+    assert fields == {
+        "A1": RecordField(Entity.TRIAL, "dose_mg_per_day", "T3"),
+        "A3": RecordField(Entity.TRIAL, "weeks", "T3"),
+        "A5": RecordField(Entity.TRIAL, "adherence", "T3"),
+        "A14": RecordField(Entity.TRIAL, "in_previous_episode", "T3"),
+    }
+    switched = drug(id="T4", outcome=TrialOutcome.SWITCH_TO_MANIA)
+    assert episode_pre_answers(history(drug(), switched))["B1"].field == RecordField(
+        Entity.TRIAL, "outcome", "T4"
+    )
+    bipolar = episode_pre_answers(history(drug(), diagnosis=Diagnosis.BIPOLAR))["B1"]
+    assert bipolar.field == RecordField(Entity.PATIENT, "diagnosis")

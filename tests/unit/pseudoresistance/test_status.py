@@ -182,3 +182,25 @@ def test_one_valid_and_one_unverified_failure_is_unverified() -> None:
     assert result.valid == ("T1",)
     assert result.unverified == ("T2",)
     assert {g.trial for g in result.data_gaps} == {"T2"}
+
+
+def test_case_level_gaps_come_first_and_the_counts_read_red_then_high_then_the_rest() -> None:
+    answers = verified("T1", "T2")
+    del answers[("A5", "T1")]
+    del answers[("A1", "T2")]
+    answers[("B9", None)] = UNKNOWN
+    answers[("B3", None)] = YES
+    result = report(answers, *FAILED)
+    assert [gap.where for gap in result.data_gaps] == ["B9", "A1 on T2", "A5 on T1"]
+    assert [gap.high_priority for gap in result.data_gaps] == [True, False, False]
+    assert result.counts_text == "1 RED concern · 1 high-priority gap · 2 other gaps"
+
+
+def test_only_the_first_five_gaps_are_top_ones() -> None:
+    trials = [TrialFacts(f"T{n}", claimed_failure=True) for n in range(4)]
+    answers = verified(*(trial.code for trial in trials))
+    for trial in trials:
+        del answers[("A5", trial.code)], answers[("A1", trial.code)]
+    result = report(answers, *trials)
+    assert len(result.top_gaps()) == 5
+    assert result.top_gaps() + result.more_gaps == result.data_gaps

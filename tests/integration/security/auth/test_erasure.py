@@ -10,8 +10,13 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 
-from pseudoresistance.models import ImpasseCase, ImpasseReview
-from pseudoresistance.services import impasse_case_flag, impasse_review_start
+from pseudoresistance.models import ImpasseCase, ImpasseReview, StatusConfirmation
+from pseudoresistance.selectors import episode_assessment
+from pseudoresistance.services import (
+    checklist_status_confirm,
+    impasse_case_flag,
+    impasse_review_start,
+)
 from records.models import (
     AuditAction,
     AuditEvent,
@@ -58,6 +63,8 @@ def full_record(clinic, psychiatrist, supervisor):
         acting_user=psychiatrist, episode_id=episode.pk, reason=f"{NAME} has not remitted"
     )
     impasse_review_start(acting_user=supervisor, case_id=case.pk)
+    status = episode_assessment(episode).status.text
+    checklist_status_confirm(acting_user=psychiatrist, episode_id=episode.pk, status_text=status)
     return patient
 
 
@@ -82,6 +89,7 @@ def test_erasure_removes_every_clinical_row_and_the_values_in_the_trail(
     assert not ScaleAdministration.objects.filter(episode__patient_id=patient_id).exists()
     assert not ImpasseCase.objects.filter(patient_id=patient_id).exists()
     assert not ImpasseReview.objects.exists()
+    assert not StatusConfirmation.objects.exists()
     trail = AuditEvent.objects.filter(patient_id=patient_id).exclude(pk=erasure.pk)
     # The skeleton stays (who, when, what kind of act); the values are gone.
     assert trail.count() == events_before
