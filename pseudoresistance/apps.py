@@ -18,3 +18,10 @@ class PseudoresistanceConfig(AppConfig):
         extensions.provide(
             extensions.Slot.FLAGGED_PATIENTS, selectors.patients_with_active_impasse_case
         )
+        extensions.add_settings_page(
+            extensions.SettingsPage(
+                section="impasse-flags",
+                label="Impasse flags",
+                url_name="pseudoresistance:settings-flag-rules",
+            )
+        )

@@ -1,15 +1,17 @@
 """Forms: field shape only; the services decide what an answer, a flag or a review may be."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from pseudoresistance.models import AnswerChoice, EvidenceSource
+from pseudoresistance.criteria import CriterionKind, LongEpisode
+from pseudoresistance.models import AnswerChoice, EvidenceSource, ImpasseFlagRules
+from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import ItemRow
-from pseudoresistance.services import AnswerInput, ReviewInput
+from pseudoresistance.services import AnswerInput, FlagRulesInput, ReviewInput
 from pseudoresistance.states import CaseState
 
 TEXT_MAX = 4000
@@ -225,8 +227,62 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False, choices=[("", QUEUE_STATE_DEFAULT), *CaseState.choices]
     )
+    criterion = forms.ChoiceField(
+        label="Why flagged",
+        required=False,
+        choices=[("", "Any reason"), *CriterionKind.choices],
+    )
 
     def __init__(self, *args: Any, psychiatrists: Iterable[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["psychiatrist"])
         field.choices = [("", "All psychiatrists"), *psychiatrists]
+
+    def count_criteria(self, counts: Mapping[CriterionKind, int]) -> None:
+        """Show how many of the listed cases each reason for flagging would leave."""
+        field = cast(forms.ChoiceField, self.fields["criterion"])
+        field.choices = [
+            ("", "Any reason"),
+            *((kind.value, f"{kind.label} ({counts.get(kind, 0)})") for kind in CriterionKind),
+        ]
+
+
+def _flag_field(name: str) -> Any:
+    return ImpasseFlagRules._meta.get_field(name)
+
+
+def _checkbox(name: str) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_flag_field(name).verbose_name,
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class FlagRulesForm(ServiceErrorsMixin, forms.Form):
+    """Which criteria open an impasse case on their own; the service validates and saves."""
+
+    fda_ema_met = _checkbox("fda_ema_met")
+    msm_enabled = _checkbox("msm_enabled")
+    msm_min_score = forms.IntegerField(
+        label=_flag_field("msm_min_score").verbose_name,
+        help_text=_flag_field("msm_min_score").help_text,
+    )
+    red_concern = _checkbox("red_concern")
+    long_episode_enabled = _checkbox("long_episode_enabled")
+    long_episode_points = forms.TypedChoiceField(
+        label="Episode",
+        coerce=int,
+        choices=LongEpisode.choices,
+        help_text=_flag_field("long_episode_points").help_text,
+    )
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, rules: ImpasseFlagRules, version: int) -> dict[str, object]:
+        """Return the form's values for the rules as stored (or the defaults)."""
+        return {**{name: getattr(rules, name) for name in FLAG_RULE_FIELDS}, "version": version}
+
+    def rules_input(self) -> FlagRulesInput:
+        data = self.cleaned_data
+        return FlagRulesInput(**{name: data[name] for name in FLAG_RULE_FIELDS})

@@ -17,7 +17,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
-from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
+from pseudoresistance.criteria import (
+    DEFAULT_FLAG_RULES,
+    CriteriaFacts,
+    CriterionKind,
+    FlagRules,
+    automatic_criteria,
+    criteria_labels,
+    criterion_kind,
+)
 from pseudoresistance.derived import (
     DerivedAnswer,
     episode_pre_answers,
@@ -25,12 +33,14 @@ from pseudoresistance.derived import (
     stopped_for_adverse_effects,
 )
 from pseudoresistance.models import (
+    CaseOrigin,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
     ImpasseCase,
     ImpasseCaseEvent,
+    ImpasseFlagRules,
     ImpasseReview,
 )
 from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
@@ -213,9 +223,17 @@ class EpisodeAssessment:
     exclusions: tuple[Exclusion, ...]
     # The episode's current trials as the not-yet-tried list matches them.
     tried: tuple[TriedTrial, ...]
-    criteria: tuple[Criterion, ...]
+    criteria_facts: CriteriaFacts
+    # The clinic's flag rules when the caller loaded them; else read when the criteria are.
+    flag_rules: FlagRules | None = None
     list_heading: str = LIST_HEADING
     list_note: str = LIST_NOTE
+
+    @cached_property
+    def criteria(self) -> tuple[str, ...]:
+        """Return the codes of the automatic criteria met under the clinic's flag rules."""
+        rules = self.flag_rules or clinic_flag_rules(clinic_id=self.patient.clinic_id)
+        return automatic_criteria(self.criteria_facts, rules)
 
     # Computed when a page shows them: the patient page and the flag refresh never do.
     @cached_property
@@ -403,6 +421,7 @@ def episode_assessment(
     trials: Sequence[TreatmentTrial] | None = None,
     params: Params | None = None,
     checklist: EpisodeChecklist | None = None,
+    flag_rules: FlagRules | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
@@ -503,9 +522,9 @@ def episode_assessment(
         if section.current
     ]
     red_concern = any(not finding.derived for finding in report.red_concerns)
-    criteria = automatic_criteria(
+    criteria_facts = CriteriaFacts(
         results=results,
-        outcomes=[assessments[s.trial.code].outcome for s in sections if s.current],
+        outcomes=tuple(assessments[s.trial.code].outcome for s in sections if s.current),
         red_concern=red_concern,
         onset=episode.onset_date,
         assessment_date=day,
@@ -526,8 +545,30 @@ def episode_assessment(
         results_after_checklist=results_after,
         exclusions=exclusions,
         tried=tuple(tried),
-        criteria=criteria,
+        criteria_facts=criteria_facts,
+        flag_rules=flag_rules,
     )
+
+
+def clinics_flag_rules(*, clinic_ids: Iterable[int]) -> dict[int, FlagRules]:
+    """Return each clinic's impasse flag rules (the defaults where none are saved); one query."""
+    ids = set(clinic_ids)
+    rules = dict.fromkeys(ids, DEFAULT_FLAG_RULES)
+    for saved in ImpasseFlagRules.objects.filter(clinic_id__in=ids):
+        rules[saved.clinic_id] = saved.rules()
+    return rules
+
+
+def clinic_flag_rules(*, clinic_id: int) -> FlagRules:
+    """Return a clinic's impasse flag rules (the defaults when none are saved)."""
+    return clinics_flag_rules(clinic_ids=[clinic_id])[clinic_id]
+
+
+def flag_rules_for(access: ClinicAccess) -> ImpasseFlagRules:
+    """Return the active clinic's saved flag rules, or an unsaved row holding the defaults."""
+    access.require(Permission.MANAGE_CLINIC)
+    saved = ImpasseFlagRules.objects.filter(clinic=access.clinic).first()
+    return saved if saved is not None else ImpasseFlagRules(clinic=access.clinic)
 
 
 def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
@@ -543,12 +584,14 @@ def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessme
     ):
         trials[trial.episode.patient_id].append(trial)
     checklists = _episode_checklists(episodes)
+    rules = clinics_flag_rules(clinic_ids={episode.patient.clinic_id for episode in episodes})
     return {
         episode.pk: episode_assessment(
             episode,
             trials=trials[episode.patient_id],
             params=episode_params(episode, episode.patient.clinic),
             checklist=checklists[episode.pk],
+            flag_rules=rules[episode.patient.clinic_id],
         )
         for episode in episodes
     }
@@ -762,6 +805,31 @@ class QueueRow:
     def criteria_labels(self) -> tuple[str, ...]:
         return criteria_labels(self.case.criteria)
 
+    @property
+    def kinds(self) -> frozenset[CriterionKind]:
+        """Why the case is in the queue: the kinds of its criteria, and a flag by hand."""
+        kinds = {kind for code in self.case.criteria if (kind := criterion_kind(code))}
+        if self.case.origin == CaseOrigin.MANUAL:
+            kinds.add(CriterionKind.MANUAL)
+        return frozenset(kinds)
+
+
+def queue_rows_with(rows: Iterable[QueueRow], kind: str) -> list[QueueRow]:
+    """Return the queue rows flagged for a reason of `kind` (all of them for an unknown kind)."""
+    rows = list(rows)
+    if kind not in CriterionKind.values:
+        return rows
+    return [row for row in rows if CriterionKind(kind) in row.kinds]
+
+
+def queue_criterion_counts(rows: Iterable[QueueRow]) -> dict[CriterionKind, int]:
+    """Count the queue rows of each reason for flagging (a case may count under several)."""
+    counts = dict.fromkeys(CriterionKind, 0)
+    for row in rows:
+        for kind in row.kinds:
+            counts[kind] += 1
+    return counts
+
 
 # Issue 17: a suicide-item alert of the last 90 days must be addressed before a review is signed
 # off (the same window as the report's, records/report.py STALE_DAYS).
@@ -793,11 +861,16 @@ def episode_recent_safety_alerts(*, episode_id: int) -> tuple[str, ...]:
 
 
 def impasse_queue(
-    *, access: ClinicAccess, psychiatrist_id: int | None = None, state: str = ""
+    *,
+    access: ClinicAccess,
+    psychiatrist_id: int | None = None,
+    state: str = "",
+    criterion: str = "",
 ) -> list[QueueRow]:
     """Return the clinic's impasse cases by urgency: safety alert, severity, days waiting.
 
-    Without a state, the cases waiting for or under review; three queries.
+    Without a state, the cases waiting for or under review; with a criterion kind, only the
+    cases flagged for it (`CriterionKind`; any other value filters nothing); three queries.
     """
     access.require(Permission.REVIEW_IMPASSE)
     cases = scoped_cases(access)
@@ -826,7 +899,7 @@ def impasse_queue(
             row.case.flagged_at,
         )
     )
-    return rows
+    return queue_rows_with(rows, criterion) if criterion else rows
 
 
 def impasse_queue_count(*, access: ClinicAccess) -> int:

@@ -31,6 +31,7 @@ from pseudoresistance.models import (
     EvidenceSource,
     ImpasseCase,
     ImpasseCaseEvent,
+    ImpasseFlagRules,
     ImpasseReview,
 )
 from pseudoresistance.models.case import (
@@ -43,6 +44,7 @@ from pseudoresistance.models.case import (
     OWN_PATIENT as OWN_PATIENT,
 )
 from pseudoresistance.models.checklist import ESCALATION_NEEDS_REASON
+from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     EPISODE_NOT_FOUND,
@@ -63,16 +65,31 @@ from pseudoresistance.states import (
 from records.access import Permission
 from records.audit import (
     audit_event,
+    audit_event_write,
     audit_events_write,
+    changes_since,
     created,
+    describe_changes,
     display_value,
     field_changes,
     snapshot,
 )
 from records.extensions import EpisodeChange
-from records.models import AuditAction, AuditEvent, Episode, Patient
+from records.models import AuditAction, AuditEvent, Clinic, Episode, Patient
 from records.services.changes import episode_changed
-from records.services.common import Errors, add_error, authorise, lock_patient, non_field, when
+from records.services.common import (
+    STALE_CHANGE,
+    STALE_EDIT,
+    Errors,
+    StaleEditError,
+    add_error,
+    authorise,
+    field_labels,
+    lock_patient,
+    non_field,
+    validate,
+    when,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -143,6 +160,9 @@ CHECKLIST_REVIEW_OBJECT = "checklist_review"
 CHECKLIST_ANSWER_OBJECT = "checklist_answer"
 IMPASSE_CASE_OBJECT = "impasse_case"
 IMPASSE_REVIEW_OBJECT = "impasse_review"
+FLAG_RULES_OBJECT = "impasse_flag_rules"
+FLAG_RULES_THING = "The clinic's impasse flag rules"
+CLINIC_NOT_FOUND = "No such clinic."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -522,7 +542,7 @@ def _flags_apply(
 ) -> _Flag | None:
     """Bring one episode's case in progress in line with its criteria; return a case to open."""
     episode, patient = assessment.episode, assessment.patient
-    criteria = [criterion.value for criterion in assessment.criteria]
+    criteria = list(assessment.criteria)
     msm_score = assessment.msm_score
     if case is not None:
         if (case.criteria, case.msm_score) != (criteria, msm_score):
@@ -663,7 +683,7 @@ def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> 
             message = CASE_IN_PROGRESS.format(state=active.get_state_display().lower())
             raise non_field(message, "case_in_progress")
         assessment = episode_assessment(episode)
-        criteria = [criterion.value for criterion in assessment.criteria]
+        criteria = list(assessment.criteria)
         [case] = _cases_create(
             [_Flag(episode, criteria, assessment.msm_score)],
             user=user,
@@ -983,3 +1003,91 @@ def impasse_case_reopen(*, acting_user: "Actor", case_id: int, reason: str) -> I
             raise non_field(message, "case_in_progress")
         _transition(case, Transition.REOPEN, user, reason, timezone.now())
     return case
+
+
+# ---------------------------------------------------------------------------------------------
+# The clinic's flag rules
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlagRulesInput:
+    """The flag rules as the settings form gives them."""
+
+    fda_ema_met: bool
+    msm_enabled: bool
+    msm_min_score: int
+    red_concern: bool
+    long_episode_enabled: bool
+    long_episode_points: int
+
+
+def _check_rules_version(rules: ImpasseFlagRules, expected_version: int) -> None:
+    stored = rules.version if rules.pk is not None else 0
+    if stored == expected_version:
+        return
+    events = changes_since(
+        object_type=FLAG_RULES_OBJECT, object_id=rules.pk, version=expected_version
+    )
+    labels = field_labels(ImpasseFlagRules)
+    described = [
+        STALE_CHANGE.format(
+            who=event.actor_username or "the system",
+            when=when(event.occurred_at),
+            what=describe_changes(event.changes, labels),
+        )
+        for event in events
+    ]
+    changes = " · ".join(described) or f"version {expected_version} → {stored}"
+    raise StaleEditError(STALE_EDIT.format(thing=FLAG_RULES_THING, changes=changes), events)
+
+
+def impasse_flag_rules_update(
+    *, acting_user: "Actor", clinic_id: int, data: FlagRulesInput, expected_version: int
+) -> ImpasseFlagRules:
+    """Set which criteria open an impasse case in the clinic (clinic admins); audited.
+
+    The new rules apply at once, through records' one change path for every episode of the
+    clinic: waiting automatic cases no rule flags any longer close, cases in progress get the
+    criteria met now, and cases open where a rule now flags. `expected_version` is the version
+    the editor loaded (0 while the clinic is on the defaults).
+    """
+    with transaction.atomic():
+        user = authorise(
+            acting_user, clinic_id, Permission.MANAGE_CLINIC, not_found=CLINIC_NOT_FOUND
+        ).user
+        # The clinic's row is locked so two first changes cannot both create the rules.
+        clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
+        rules = ImpasseFlagRules.objects.filter(clinic=clinic).first() or ImpasseFlagRules(
+            clinic=clinic, created_by=user
+        )
+        _check_rules_version(rules, expected_version)
+        before = snapshot(rules, FLAG_RULE_FIELDS)
+        for name in FLAG_RULE_FIELDS:
+            setattr(rules, name, getattr(data, name))
+        validate(rules, {}, exclude=["clinic"])
+        changes = field_changes(before, snapshot(rules, FLAG_RULE_FIELDS))
+        if not changes:
+            return rules
+        rules.updated_by = user
+        if rules.pk is None:
+            action = AuditAction.CREATE
+            rules.save()
+        else:
+            action = AuditAction.UPDATE
+            rules.version += 1
+            rules.save(update_fields=[*FLAG_RULE_FIELDS, "version", "updated_by", "updated_at"])
+        # A first change records the defaults as the old values: they were in force.
+        audit_event_write(
+            actor=user,
+            action=action,
+            object_type=FLAG_RULES_OBJECT,
+            object_id=rules.pk,
+            clinic_id=clinic.pk,
+            changes=changes,
+            object_version=rules.version,
+        )
+        episode_changed(
+            episode_ids=Episode.objects.filter(patient__clinic=clinic).values_list("pk", flat=True),
+            acting_user=user,
+        )
+    return rules

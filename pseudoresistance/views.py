@@ -8,7 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pseudoresistance import services
 from pseudoresistance.checklist_data import (
@@ -20,6 +20,7 @@ from pseudoresistance.checklist_data import (
 from pseudoresistance.forms import (
     ChecklistSectionForm,
     FlagForm,
+    FlagRulesForm,
     QueueFilterForm,
     ReasonForm,
     ReviewForm,
@@ -32,12 +33,16 @@ from pseudoresistance.selectors import (
     clinic_psychiatrists,
     episode_checklist,
     episode_for_user,
+    flag_rules_for,
     impasse_queue,
+    queue_criterion_counts,
+    queue_rows_with,
     scoped_cases,
 )
 from pseudoresistance.states import Transition, can
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic_access
 from records.services import RecordPage, patient_record_opened, patient_records_opened
+from records.services.common import StaleEditError
 
 ANSWERS_SAVED = "Answers saved."
 CHECKLIST_SAVED_ANCHOR = "checklist-saved"
@@ -49,6 +54,12 @@ REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient'
 CASE_CLOSED = "The case is closed."
 CASE_REOPENED = "The case is reopened and back in the queue."
 RETURN_TO_EPISODE = "episode"
+FLAG_RULES_SAVED = (
+    "Flag rules saved: every episode of the clinic was checked again under them, and the queue "
+    "shows the result."
+)
+FLAG_RULES_UNCHANGED = "Nothing changed: the flag rules are as they were."
+NOTHING_SAVED = "Nothing was saved: see the fields marked below."
 
 
 def _require_any(access: ClinicAccess, *permissions: Permission) -> None:
@@ -226,12 +237,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     access = clinic_access(request, Permission.REVIEW_IMPASSE)
     form = QueueFilterForm(request.GET or None, psychiatrists=clinic_psychiatrists(access=access))
     filters: dict[str, Any] = {}
+    criterion = ""
     if form.is_bound and form.is_valid():
         filters = {
             "psychiatrist_id": form.cleaned_data["psychiatrist"],
             "state": form.cleaned_data["state"],
         }
-    rows = impasse_queue(access=access, **filters)
+        criterion = form.cleaned_data["criterion"]
+    every_reason = impasse_queue(access=access, **filters)
+    form.count_criteria(queue_criterion_counts(every_reason))
+    rows = queue_rows_with(every_reason, criterion) if criterion else every_reason
     patient_records_opened(
         access=access, patients=[row.case.patient for row in rows], page=RecordPage.IMPASSE_QUEUE
     )
@@ -416,3 +431,48 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
         done=CASE_REOPENED,
         permissions=(Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE),
     )
+
+
+@require_http_methods(["GET", "POST"])
+def flag_rules_page(request: HttpRequest) -> HttpResponse:
+    """Show and change which criteria open an impasse case in the clinic (clinic admins)."""
+    access = clinic_access(request, Permission.MANAGE_CLINIC)
+    rules = flag_rules_for(access)
+    loaded = rules.version if rules.pk is not None else 0
+    if request.method != "POST":
+        form = FlagRulesForm(initial=FlagRulesForm.initial_for(rules, loaded))
+        return _render_flag_rules(request, access, rules, form)
+    form = FlagRulesForm(request.POST)
+    if form.is_valid():
+        expected = form.cleaned_data["version"]
+        try:
+            saved = services.impasse_flag_rules_update(
+                acting_user=request.user,
+                clinic_id=access.clinic.pk,
+                data=form.rules_input(),
+                expected_version=expected,
+            )
+        except StaleEditError as error:
+            # Resubmitting after reading the changes must not be refused again.
+            data = request.POST.copy()
+            data["version"] = str(loaded)
+            form = FlagRulesForm(data)
+            form.is_valid()
+            form.add_service_errors(error)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if (saved.version if saved.pk is not None else 0) != expected:
+                messages.success(request, FLAG_RULES_SAVED)
+            else:
+                messages.info(request, FLAG_RULES_UNCHANGED)
+            return redirect("pseudoresistance:settings-flag-rules")
+    messages.error(request, NOTHING_SAVED)
+    return _render_flag_rules(request, access, rules, form)
+
+
+def _render_flag_rules(
+    request: HttpRequest, access: ClinicAccess, rules: Any, form: FlagRulesForm
+) -> HttpResponse:
+    context = {"clinic_name": access.clinic.name, "rules": rules, "form": form}
+    return render(request, "pseudoresistance/settings_flag_rules.html", context)

@@ -7,6 +7,7 @@ from .checklist import (
     ChecklistVersion,
     EvidenceSource,
 )
+from .flag_rules import ImpasseFlagRules
 
 __all__ = [
     "AnswerChoice",
@@ -18,5 +19,6 @@ __all__ = [
     "EvidenceSource",
     "ImpasseCase",
     "ImpasseCaseEvent",
+    "ImpasseFlagRules",
     "ImpasseReview",
 ]
