@@ -8,10 +8,11 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from pseudoresistance.criteria import CriterionKind, LongEpisode
+from pseudoresistance.cssrs import BEHAVIOUR_RECENT, QUESTIONS, ScreenAnswers
 from pseudoresistance.models import AnswerChoice, EvidenceSource, ImpasseFlagRules
 from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import ItemRow
-from pseudoresistance.services import AnswerInput, FlagRulesInput, ReviewInput
+from pseudoresistance.services import AnswerInput, FlagRulesInput, ReviewInput, ScreenInput
 from pseudoresistance.states import CaseState
 
 TEXT_MAX = 4000
@@ -163,10 +164,22 @@ def _initial(row: ItemRow) -> dict[str, object]:
     return {f"version_{code}": 0}
 
 
+# Each action's reason asks its own question, so no two boxes on a page read alike.
+REASON_LABELS = {
+    "release": "Why hand the case back",
+    "close": "Why close the case",
+    "reopen": "Why reopen the case",
+}
+
+
 class ReasonForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = REASON_LABELS.get(self.prefix or "", "Reason")
 
 
 class FlagForm(ReasonForm):
@@ -286,3 +299,42 @@ class FlagRulesForm(ServiceErrorsMixin, forms.Form):
     def rules_input(self) -> FlagRulesInput:
         data = self.cleaned_data
         return FlagRulesInput(**{name: data[name] for name in FLAG_RULE_FIELDS})
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+# Asked of everyone; the others only after a yes (questions 3–5 after 2, the date after 6).
+ALWAYS_ASKED = frozenset({"wish_to_be_dead", "suicidal_thoughts", "behaviour"})
+
+
+def _yes_no(label: str, required: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=YES_NO,
+        required=required,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+
+class CssrsScreenForm(ServiceErrorsMixin, forms.Form):
+    """The C-SSRS screener's six questions, yes or no, and the date it was done."""
+
+    screened_on = forms.DateField(
+        label="Date of the screen", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in QUESTIONS:
+            self.fields[name] = _yes_no(label, name in ALWAYS_ASKED)
+        self.fields["behaviour_past_3_months"] = _yes_no(
+            f"If yes to 6: {BEHAVIOUR_RECENT.lower()}", False
+        )
+
+    def questions(self) -> list[forms.BoundField]:
+        return [self[name] for name, _label in QUESTIONS] + [self["behaviour_past_3_months"]]
+
+    def screen_input(self) -> ScreenInput:
+        data = self.cleaned_data
+        names = [name for name, _label in QUESTIONS] + ["behaviour_past_3_months"]
+        answers = ScreenAnswers(**{name: data.get(name) == "yes" for name in names})
+        return ScreenInput(screened_on=data["screened_on"], answers=answers)

@@ -38,6 +38,7 @@ from pseudoresistance.models import (
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
+    CssrsScreen,
     ImpasseCase,
     ImpasseCaseEvent,
     ImpasseFlagRules,
@@ -657,7 +658,7 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
         case = next(active, cases[0] if cases else None)
     reviews = list(
         ImpasseReview.objects.filter(case__episode=episode)
-        .select_related("reviewer")
+        .select_related("reviewer", "cssrs_screen__recorded_by")
         .prefetch_related("factors")
         .order_by("-started_at", "-pk")
     )
@@ -667,7 +668,7 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
     )
     events: tuple[ImpasseCaseEvent, ...] = ()
     if case is not None:
-        events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by"))
+        events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by", "case"))
     return CaseSummary(case, signed, in_progress, events)
 
 
@@ -836,28 +837,75 @@ def queue_criterion_counts(rows: Iterable[QueueRow]) -> dict[CriterionKind, int]
 RECENT_ALERT_DAYS = 90
 
 
-def _open_safety_alerts(
+def _open_alerting_scores(
     episode_ids: Iterable[int], *, since: datetime.date | None = None
-) -> dict[int, tuple[str, ...]]:
-    """Return, per episode, every open alert: the latest score of each scale, if it raises one."""
+) -> dict[int, list[tuple[datetime.date, str]]]:
+    """Return, per episode, every open alert (latest first): each scale's latest score's alert."""
     latest: dict[tuple[int, str], ScaleAdministration] = {}
     administrations = ScaleAdministration.objects.filter(episode_id__in=list(episode_ids))
     for administration in administrations.order_by("administered_on", "pk"):
         latest[(administration.episode_id, administration.scale)] = administration
-    alerts: dict[int, list[str]] = {}
+    alerts: dict[int, list[tuple[datetime.date, str]]] = {}
     for (episode_id, _scale), administration in sorted(
         latest.items(), key=lambda item: item[1].administered_on, reverse=True
     ):
         alert = administration.safety_alert
         if alert is not None and (since is None or administration.administered_on >= since):
-            alerts.setdefault(episode_id, []).append(alert.message)
-    return {episode_id: tuple(messages) for episode_id, messages in alerts.items()}
+            alerts.setdefault(episode_id, []).append(
+                (administration.administered_on, alert.message)
+            )
+    return alerts
+
+
+def _open_safety_alerts(
+    episode_ids: Iterable[int], *, since: datetime.date | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Return, per episode, the messages of every open alert, latest first."""
+    alerts = _open_alerting_scores(episode_ids, since=since)
+    return {episode_id: tuple(m for _day, m in found) for episode_id, found in alerts.items()}
+
+
+def _recent_alerts(episode_id: int) -> list[tuple[datetime.date, str]]:
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_ALERT_DAYS)
+    return _open_alerting_scores([episode_id], since=since).get(episode_id, [])
 
 
 def episode_recent_safety_alerts(*, episode_id: int) -> tuple[str, ...]:
     """Return the episode's open suicide-item alerts rated in the last 90 days."""
-    since = timezone.localdate() - datetime.timedelta(days=RECENT_ALERT_DAYS)
-    return _open_safety_alerts([episode_id], since=since).get(episode_id, ())
+    return tuple(message for _day, message in _recent_alerts(episode_id))
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """An episode's open suicide-item alerts of the last 90 days and a C-SSRS screen since."""
+
+    alerts: tuple[str, ...]
+    # The latest screen dated on or after the latest alerting score (None: none since).
+    screen: CssrsScreen | None
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return bool(self.alerts)
+
+
+def episode_safety_check(*, episode_id: int) -> SafetyCheck:
+    """Return the episode's recent open alerts and the C-SSRS screen done since the latest."""
+    alerts = _recent_alerts(episode_id)
+    if not alerts:
+        return SafetyCheck((), None)
+    latest_alert = max(day for day, _message in alerts)
+    screen = (
+        CssrsScreen.objects.filter(episode_id=episode_id, screened_on__gte=latest_alert)
+        .select_related("recorded_by")
+        .order_by("-screened_on", "-recorded_at")
+        .first()
+    )
+    return SafetyCheck(tuple(message for _day, message in alerts), screen)
+
+
+def episode_cssrs_screens(*, episode_id: int) -> tuple[CssrsScreen, ...]:
+    """Return the episode's C-SSRS screens, latest first."""
+    return tuple(CssrsScreen.objects.filter(episode_id=episode_id).select_related("recorded_by"))
 
 
 def impasse_queue(

@@ -22,12 +22,14 @@ from django.utils import timezone
 
 from pseudoresistance.checklist_data import Answer, Scope
 from pseudoresistance.criteria import criteria_labels
+from pseudoresistance.cssrs import ScreenAnswers, answer_errors, risk_level
 from pseudoresistance.models import (
     CaseOrigin,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
+    CssrsScreen,
     EvidenceSource,
     ImpasseCase,
     ImpasseCaseEvent,
@@ -53,7 +55,7 @@ from pseudoresistance.selectors import (
     change_assessments,
     current_checklist_version,
     episode_assessment,
-    episode_recent_safety_alerts,
+    episode_safety_check,
 )
 from pseudoresistance.states import (
     ACTIVE_STATES,
@@ -151,6 +153,7 @@ REVIEW_FIELDS = (
     "next_steps",
     "follow_up_date",
     "safety_note",
+    "cssrs_screen",
     "signed_off_at",
 )
 
@@ -161,6 +164,9 @@ CHECKLIST_ANSWER_OBJECT = "checklist_answer"
 IMPASSE_CASE_OBJECT = "impasse_case"
 IMPASSE_REVIEW_OBJECT = "impasse_review"
 FLAG_RULES_OBJECT = "impasse_flag_rules"
+CSSRS_SCREEN_OBJECT = "cssrs_screen"
+SCREEN_IN_FUTURE = "The date of the screen cannot be in the future."
+SCREEN_BEFORE_EPISODE = "The screen cannot be dated before the episode began."
 FLAG_RULES_THING = "The clinic's impasse flag rules"
 CLINIC_NOT_FOUND = "No such clinic."
 
@@ -654,7 +660,10 @@ def patient_impasse_records_erase(patient: Patient) -> dict[str, int]:
         "impasse_cases": cases.count(),
         "checklist_reviews": checklist_reviews.count(),
     }
+    screens = CssrsScreen.objects.filter(patient=patient)
+    counts["cssrs_screens"] = screens.count()
     reviews.delete()
+    screens.delete()
     ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
     cases.delete()
     ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
@@ -911,8 +920,12 @@ def _review_write(
     if sign_off and not next_steps:
         add_error(errors, "next_steps", SIGN_OFF_NEEDS_NEXT_STEPS, "next_steps_required")
     safety_note = data.safety_note.strip()
-    if sign_off and not safety_note and episode_recent_safety_alerts(episode_id=case.episode_id):
-        add_error(errors, "safety_note", SIGN_OFF_NEEDS_SAFETY_NOTE, "safety_note_required")
+    screen = None
+    if sign_off:
+        safety = episode_safety_check(episode_id=case.episode_id)
+        screen = safety.screen
+        if safety.needs_acknowledgement and screen is None and not safety_note:
+            add_error(errors, "safety_note", SIGN_OFF_NEEDS_SAFETY_NOTE, "safety_note_required")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -925,6 +938,7 @@ def _review_write(
     review.safety_note = safety_note
     if sign_off:
         review.signed_off_at = now
+        review.cssrs_screen = screen
     review.version += 1
     review.full_clean(exclude=["case", "reviewer", "factors"])
     review.save(update_fields=[*REVIEW_FIELDS, "version", "updated_at"])
@@ -1091,3 +1105,80 @@ def impasse_flag_rules_update(
             acting_user=user,
         )
     return rules
+
+
+# ---------------------------------------------------------------------------------------------
+# C-SSRS screens
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenInput:
+    """A C-SSRS screener as the form gives it: its date and six answers."""
+
+    screened_on: datetime.date
+    answers: ScreenAnswers
+
+
+SCREEN_FIELDS = (
+    "screened_on",
+    "wish_to_be_dead",
+    "suicidal_thoughts",
+    "thoughts_with_method",
+    "intent",
+    "plan_with_intent",
+    "behaviour",
+    "behaviour_past_3_months",
+    "risk_level",
+)
+
+
+def cssrs_screen_record(*, acting_user: "Actor", episode_id: int, data: ScreenInput) -> CssrsScreen:
+    """Record a C-SSRS screen of an episode with the risk level its answers imply; audited."""
+    with transaction.atomic():
+        episode = _episode(episode_id)
+        patient = episode.patient
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            Permission.REVIEW_IMPASSE,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        lock_patient(patient.pk)
+        errors: Errors = {}
+        for name, message in answer_errors(data.answers).items():
+            add_error(errors, name, message, "not_asked")
+        if data.screened_on > timezone.localdate():
+            add_error(errors, "screened_on", SCREEN_IN_FUTURE, "in_future")
+        elif data.screened_on < episode.onset_date:
+            add_error(errors, "screened_on", SCREEN_BEFORE_EPISODE, "before_episode")
+        answers = data.answers
+        screen = CssrsScreen(
+            patient=patient,
+            episode=episode,
+            screened_on=data.screened_on,
+            wish_to_be_dead=answers.wish_to_be_dead,
+            suicidal_thoughts=answers.suicidal_thoughts,
+            thoughts_with_method=answers.thoughts_with_method,
+            intent=answers.intent,
+            plan_with_intent=answers.plan_with_intent,
+            behaviour=answers.behaviour,
+            behaviour_past_3_months=answers.behaviour_past_3_months,
+            risk_level=risk_level(answers),
+            recorded_by=user,
+            recorded_at=timezone.now(),
+        )
+        validate(screen, errors, exclude=["patient", "episode", "recorded_by"])
+        screen.save()
+        _audit(
+            _event(
+                user,
+                patient,
+                AuditAction.CREATE,
+                CSSRS_SCREEN_OBJECT,
+                screen.pk,
+                created(snapshot(screen, SCREEN_FIELDS)),
+            )
+        )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
+    return screen

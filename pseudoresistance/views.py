@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pseudoresistance import services
@@ -19,6 +20,7 @@ from pseudoresistance.checklist_data import (
 )
 from pseudoresistance.forms import (
     ChecklistSectionForm,
+    CssrsScreenForm,
     FlagForm,
     FlagRulesForm,
     QueueFilterForm,
@@ -32,7 +34,9 @@ from pseudoresistance.selectors import (
     case_review_page,
     clinic_psychiatrists,
     episode_checklist,
+    episode_cssrs_screens,
     episode_for_user,
+    episode_safety_check,
     flag_rules_for,
     impasse_queue,
     queue_criterion_counts,
@@ -53,6 +57,7 @@ REVIEW_SAVED = "Review saved as a draft."
 REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient's page."
 CASE_CLOSED = "The case is closed."
 CASE_REOPENED = "The case is reopened and back in the queue."
+SCREEN_RECORDED = "C-SSRS screen recorded: {level}."
 RETURN_TO_EPISODE = "episode"
 FLAG_RULES_SAVED = (
     "Flag rules saved: every episode of the clinic was checked again under them, and the queue "
@@ -289,6 +294,10 @@ def _render_case(
         "can_close": can(Transition.CLOSE, state),
         "can_reopen": can(Transition.REOPEN, state),
         "confirmation_note": STATUS_CONFIRMATION_NOTE,
+        "safety": episode_safety_check(episode_id=case.episode_id),
+        "screens": episode_cssrs_screens(episode_id=case.episode_id),
+        "screen_form": bound.get("screen_form")
+        or CssrsScreenForm(initial={"screened_on": timezone.localdate()}),
     }
     return render(request, "pseudoresistance/case_review.html", context)
 
@@ -301,11 +310,7 @@ def _factor_choices(page: ReviewPage) -> list[tuple[str, str]]:
     review = page.cases.review_in_progress
     if review is not None:
         codes |= {item.code for item in review.factors.all()}
-    return [
-        (item.code, f"{item.code} — {item.question}")
-        for item in page.assessment.items
-        if item.code in codes
-    ]
+    return [(item.code, item.question) for item in page.assessment.items if item.code in codes]
 
 
 @require_GET
@@ -476,3 +481,25 @@ def _render_flag_rules(
 ) -> HttpResponse:
     context = {"clinic_name": access.clinic.name, "rules": rules, "form": form}
     return render(request, "pseudoresistance/settings_flag_rules.html", context)
+
+
+@require_POST
+def cssrs_screen_save(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record a C-SSRS screen for the case's episode, from the review page."""
+    access = _case_scoped(request, case_id)
+    access.require(Permission.REVIEW_IMPASSE)
+    case = scoped_cases(access).get(pk=case_id)
+    form = CssrsScreenForm(request.POST)
+    if form.is_valid():
+        try:
+            screen = services.cssrs_screen_record(
+                acting_user=request.user, episode_id=case.episode_id, data=form.screen_input()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            level = screen.get_risk_level_display().lower()
+            messages.success(request, SCREEN_RECORDED.format(level=level))
+            return redirect(f"{_case_url(case_id)}#safety")
+    page = case_review_page(access=access, case_id=case_id)
+    return _render_case(request, access, page, screen_form=form)

@@ -8,6 +8,7 @@ from .checklist import (
     EvidenceSource,
 )
 from .flag_rules import ImpasseFlagRules
+from .safety import CssrsScreen
 
 __all__ = [
     "AnswerChoice",
@@ -16,6 +17,7 @@ __all__ = [
     "ChecklistItem",
     "ChecklistReview",
     "ChecklistVersion",
+    "CssrsScreen",
     "EvidenceSource",
     "ImpasseCase",
     "ImpasseCaseEvent",
