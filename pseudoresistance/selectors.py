@@ -44,7 +44,12 @@ from pseudoresistance.models import (
     ImpasseFlagRules,
     ImpasseReview,
 )
-from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
+from pseudoresistance.not_yet_tried import (
+    UNIPOLAR_NON_PSYCHOTIC,
+    DiagnosisContext,
+    OptionGroupRows,
+    TriedTrial,
+)
 from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
@@ -59,9 +64,9 @@ from records.history import (
     patient_trials,
     stage,
 )
-from records.models import Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import Diagnosis, Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
-from staging.history import DRUG_KINDS, History, Params, is_current
+from staging.history import DRUG_KINDS, History, Params, TrialOutcome, is_current
 from staging.history import Trial as StagingTrial
 from staging.registry import ENGINES
 from staging.result import ModelResult
@@ -225,6 +230,7 @@ class EpisodeAssessment:
     # The episode's current trials as the not-yet-tried list matches them.
     tried: tuple[TriedTrial, ...]
     criteria_facts: CriteriaFacts
+    diagnosis: DiagnosisContext = UNIPOLAR_NON_PSYCHOTIC
     # The clinic's flag rules when the caller loaded them; else read when the criteria are.
     flag_rules: FlagRules | None = None
     list_heading: str = LIST_HEADING
@@ -243,7 +249,7 @@ class EpisodeAssessment:
 
     @cached_property
     def not_yet_tried(self) -> tuple[OptionGroupRows, ...]:
-        return untried_options(self.tried)
+        return untried_options(self.tried, self.diagnosis)
 
     @property
     def msm_score(self) -> int | None:
@@ -415,6 +421,30 @@ def _episode_checklists(episodes: Sequence[Episode]) -> dict[int, EpisodeCheckli
     return checklists
 
 
+# The trial outcomes that are evidence of bipolarity, in any episode (docs/clinical-rules.md).
+SWITCH_OUTCOMES = frozenset({TrialOutcome.SWITCH_TO_HYPOMANIA, TrialOutcome.SWITCH_TO_MANIA})
+BIPOLAR_DIAGNOSES = frozenset({Diagnosis.BIPOLAR, Diagnosis.MDD_BIPOLARITY_SUSPECTED})
+
+
+def _diagnosis_context(
+    patient: Patient,
+    episode: Episode,
+    trials: Iterable[TreatmentTrial],
+    effective: Mapping[tuple[str, str | None], Effective],
+) -> DiagnosisContext:
+    """Say whether bipolar or psychotic depression is recorded, suspected or answered."""
+
+    def answered_yes(code: str) -> bool:
+        found = effective.get((code, None))
+        return found is not None and found.answer is data.Answer.YES
+
+    switched = any(trial.outcome in SWITCH_OUTCOMES for trial in trials)
+    return DiagnosisContext(
+        bipolar=patient.diagnosis in BIPOLAR_DIAGNOSES or answered_yes("B1") or switched,
+        psychotic=episode.psychotic_features or answered_yes("B3"),
+    )
+
+
 def episode_assessment(
     episode: Episode,
     *,
@@ -523,6 +553,7 @@ def episode_assessment(
         if section.current
     ]
     red_concern = any(not finding.derived for finding in report.red_concerns)
+    diagnosis = _diagnosis_context(patient, episode, all_trials, effective)
     criteria_facts = CriteriaFacts(
         results=results,
         outcomes=tuple(assessments[s.trial.code].outcome for s in sections if s.current),
@@ -547,6 +578,7 @@ def episode_assessment(
         exclusions=exclusions,
         tried=tuple(tried),
         criteria_facts=criteria_facts,
+        diagnosis=diagnosis,
         flag_rules=flag_rules,
     )
 
