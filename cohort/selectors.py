@@ -261,6 +261,9 @@ def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
     )
     response = _latest_share(scores, "response")
     remission = _latest_share(scores, "remission")
+    # Every quarter from the first score to the last, the empty ones too (issue 17).
+    periods = pd.PeriodIndex(scores["quarter"], freq="Q")
+    quarters = [str(q) for q in pd.period_range(periods.min(), periods.max(), freq="Q")]
     return tuple(
         RatePoint(
             quarter,
@@ -269,7 +272,7 @@ def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
             _percent(remission, quarter),
             int(remission["size"].get(quarter, 0)),
         )
-        for quarter in sorted(set(scores["quarter"]))
+        for quarter in quarters
     )
 
 
