@@ -14,6 +14,7 @@ from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import ItemRow
 from pseudoresistance.services import AnswerInput, FlagRulesInput, ReviewInput, ScreenInput
 from pseudoresistance.states import CaseState
+from records.forms.common import DateInput
 
 TEXT_MAX = 4000
 ANSWER_PREFIX = "answer_"
@@ -207,7 +208,7 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    follow_up_date = forms.DateField(required=False, widget=DateInput())
     safety_note = forms.CharField(
         label="How the suicide-item alert was addressed",
         help_text="Needed to sign off while a suicide-item alert of the last 90 days is open.",
@@ -318,9 +319,7 @@ def _yes_no(label: str, required: bool) -> forms.ChoiceField:
 class CssrsScreenForm(ServiceErrorsMixin, forms.Form):
     """The C-SSRS screener's six questions, yes or no, and the date it was done."""
 
-    screened_on = forms.DateField(
-        label="Date of the screen", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    screened_on = forms.DateField(label="Date of the screen", widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

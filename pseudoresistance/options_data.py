@@ -857,38 +857,11 @@ OPTIONS_BY_NUMBER: Mapping[int, OptionRow] = MappingProxyType({row.number: row f
 
 # Bipolar depression: the first-line options of CANMAT/ISBD 2018 (Yatham 2018, Bipolar Disord
 # 20:97-170, doi:10.1111/bdi.12609; docs/clinical-rules.md). Not Part 3 rows: numbered from 101.
+# The mood stabilisers first; the guideline does not rank its first-line options.
 CANMAT_ISBD_2018 = "CANMAT/ISBD 2018 (Yatham 2018), bipolar I depression: first line"
 BIPOLAR_OPTIONS: tuple[OptionRow, ...] = (
     OptionRow(
         number=101,
-        option="Quetiapine",
-        group=OptionGroup.BIPOLAR_DEPRESSION,
-        examples="Quetiapine monotherapy",
-        adequacy_test=None,
-        canmat_2023=None,
-        nice=None,
-        evidence=None,
-        provenance=Provenance.ESTABLISHED,
-        provenance_as_published="🔶",
-        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("quetiapine",)),
-        other_guideline=CANMAT_ISBD_2018,
-    ),
-    OptionRow(
-        number=102,
-        option="Lurasidone",
-        group=OptionGroup.BIPOLAR_DEPRESSION,
-        examples="Lurasidone alone or with lithium or divalproex",
-        adequacy_test=None,
-        canmat_2023=None,
-        nice=None,
-        evidence=None,
-        provenance=Provenance.ESTABLISHED,
-        provenance_as_published="🔶",
-        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("lurasidone",)),
-        other_guideline=CANMAT_ISBD_2018,
-    ),
-    OptionRow(
-        number=103,
         option="Lithium (mood stabiliser)",
         group=OptionGroup.BIPOLAR_DEPRESSION,
         examples="Lithium carbonate",
@@ -902,7 +875,7 @@ BIPOLAR_OPTIONS: tuple[OptionRow, ...] = (
         other_guideline=CANMAT_ISBD_2018,
     ),
     OptionRow(
-        number=104,
+        number=102,
         option="Lamotrigine (mood stabiliser)",
         group=OptionGroup.BIPOLAR_DEPRESSION,
         examples="Lamotrigine alone or added to a mood stabiliser",
@@ -913,6 +886,34 @@ BIPOLAR_OPTIONS: tuple[OptionRow, ...] = (
         provenance=Provenance.ESTABLISHED,
         provenance_as_published="🔶",
         matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("lamotrigine",)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+    OptionRow(
+        number=103,
+        option="Quetiapine",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Quetiapine monotherapy",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("quetiapine",)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+    OptionRow(
+        number=104,
+        option="Lurasidone",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Lurasidone alone or with lithium or divalproex",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("lurasidone",)),
         other_guideline=CANMAT_ISBD_2018,
     ),
 )

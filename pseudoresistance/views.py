@@ -54,6 +54,7 @@ CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
 REVIEW_STARTED = "You are reviewing this case."
 REVIEW_RELEASED = "The case is back in the queue."
 REVIEW_SAVED = "Review saved as a draft."
+NOT_SIGNED_OFF_KEPT = "Not signed off yet: what you wrote is saved as a draft."
 REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient's page."
 CASE_CLOSED = "The case is closed."
 CASE_REOPENED = "The case is reopened and back in the queue."
@@ -360,11 +361,37 @@ def review_save(request: HttpRequest, case_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
+            if sign_off:
+                form = _kept_as_draft(request, case_id, form, page)
             form.add_service_errors(error)
         else:
             messages.success(request, REVIEW_SIGNED_OFF if sign_off else REVIEW_SAVED)
             return redirect(_case_url(case_id))
     return _render_case(request, access, page, review_form=form)
+
+
+def _kept_as_draft(
+    request: HttpRequest, case_id: int, form: ReviewForm, page: ReviewPage
+) -> ReviewForm:
+    """Save a refused sign-off's text as the draft, so the next step (a C-SSRS screen) keeps it.
+
+    Returns the form bound to the new draft version; the same form when the draft is refused too.
+    """
+    try:
+        draft = services.impasse_review_save(
+            acting_user=request.user,
+            case_id=case_id,
+            data=form.review_input(),
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError:
+        return form
+    data = request.POST.copy()
+    data["version"] = str(draft.version)
+    kept = ReviewForm(data, factor_choices=_factor_choices(page))
+    kept.is_valid()
+    messages.info(request, NOT_SIGNED_OFF_KEPT)
+    return kept
 
 
 def _reason_action(

@@ -123,12 +123,14 @@ def test_sign_off_over_an_alert_is_accepted_after_a_screen_recorded_since(
     # A screen done before the alert does not address it.
     old = {**SCREEN_POST, "screened_on": (TODAY - datetime.timedelta(days=5)).isoformat()}
     assert client.post(url("cssrs-screen", case.pk), old).status_code == 302
-    refused = client.post(url("review-save", case.pk), REVIEW_POST)
+    version = refused.context["review_form"]["version"].value()
+    refused = client.post(url("review-save", case.pk), {**REVIEW_POST, "version": version})
     assert "safety_note" in refused.context["review_form"].errors
 
     recorded = client.post(url("cssrs-screen", case.pk), SCREEN_POST)
     assert recorded.status_code == 302
-    accepted = client.post(url("review-save", case.pk), REVIEW_POST)
+    version = refused.context["review_form"]["version"].value()
+    accepted = client.post(url("review-save", case.pk), {**REVIEW_POST, "version": version})
     assert accepted.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.REVIEWED

@@ -421,7 +421,12 @@ def test_sign_off_is_refused_over_an_open_suicide_alert_until_it_is_addressed(
     case.refresh_from_db()
     assert case.state == CaseState.UNDER_REVIEW
     note = "C-SSRS screen today: passive wish only, low risk; safety plan agreed."
-    accepted = client.post(url("review-save", case.pk), {**review, "safety_note": note})
+    # The refused sign-off kept the text as a draft, at the next version.
+    version = refused.context["review_form"]["version"].value()
+    assert ImpasseReview.objects.get(case=case).findings == review["findings"]
+    accepted = client.post(
+        url("review-save", case.pk), {**review, "safety_note": note, "version": version}
+    )
     assert accepted.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.REVIEWED

@@ -35,10 +35,10 @@ def test_bipolar_depression_leads_with_its_first_line_options() -> None:
     groups = not_yet_tried([], BIPOLAR)
     assert groups[0].group is OptionGroup.BIPOLAR_DEPRESSION
     assert [row.option for row in groups[0].rows] == [
-        "Quetiapine",
-        "Lurasidone",
         "Lithium (mood stabiliser)",
         "Lamotrigine (mood stabiliser)",
+        "Quetiapine",
+        "Lurasidone",
     ]
     assert all("CANMAT/ISBD 2018" in (row.other_guideline or "") for row in groups[0].rows)
 
