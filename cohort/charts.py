@@ -23,7 +23,7 @@ CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 SHORT_LABEL = 48
 # Axis labels wrap at this many characters a line, so none is clipped at a tablet's width.
 WRAP_AT = 24
-ITEM_ROW_HEIGHT = 34
+ITEM_ROW_HEIGHT = 52
 BASE_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#ffffff",

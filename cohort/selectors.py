@@ -5,6 +5,7 @@ their transitions (two), and the count of episodes whose snapshot is missing or 
 """
 
 import datetime
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -217,13 +218,19 @@ class ItemCount:
     episodes: int
 
 
+# The spec's provenance marks inside a question (✅ 🔶 ⚠️) are not words for a chart or table.
+_PROVENANCE_MARKS = re.compile("\\s*[\u2705\U0001f536\u26a0]\ufe0f?")
+
+
 def _top_items(lists: Iterable[list[str]], top: int = TOP_ITEMS) -> tuple[ItemCount, ...]:
     """Return the checklist items most often present, with how many episodes have them."""
     counts = Counter(code for codes in lists for code in codes).most_common(top)
     return tuple(
         ItemCount(
             str(code),
-            ITEMS_BY_CODE[code].question if code in ITEMS_BY_CODE else str(code),
+            _PROVENANCE_MARKS.sub("", ITEMS_BY_CODE[code].question)
+            if code in ITEMS_BY_CODE
+            else str(code),
             int(n),
         )
         for code, n in counts

@@ -160,6 +160,19 @@ def criterion_label(code: str) -> str:
     return Criterion(code).label if code in Criterion.values else code
 
 
+def criterion_short_label(code: str) -> str:
+    """Return a criterion in a few words, for the queue's narrow column."""
+    if match := _MSM_CODE.match(code):
+        return f"Maudsley score ≥ {match.group(1)}"
+    short = {
+        Criterion.FDA_EMA_MET.value: "FDA/EMA definition met",
+        Criterion.RED_CONCERN.value: "RED checklist concern",
+        Criterion.LONG_EPISODE.value: "episode over 24 months, no response",
+        LONG_EPISODE_12_MONTHS: "episode over 12 months, no response",
+    }
+    return short.get(code, code)
+
+
 def criteria_labels(codes: Iterable[str]) -> tuple[str, ...]:
     """Return the display wording of stored criterion codes (unknown codes as they are)."""
     return tuple(criterion_label(code) for code in codes)

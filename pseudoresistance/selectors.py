@@ -25,6 +25,7 @@ from pseudoresistance.criteria import (
     automatic_criteria,
     criteria_labels,
     criterion_kind,
+    criterion_short_label,
 )
 from pseudoresistance.derived import (
     DerivedAnswer,
@@ -837,6 +838,10 @@ class QueueRow:
     @property
     def criteria_labels(self) -> tuple[str, ...]:
         return criteria_labels(self.case.criteria)
+
+    @property
+    def criteria_short_labels(self) -> tuple[str, ...]:
+        return tuple(criterion_short_label(code) for code in self.case.criteria)
 
     @property
     def kinds(self) -> frozenset[CriterionKind]:

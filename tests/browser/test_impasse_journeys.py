@@ -146,7 +146,7 @@ def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist
     rows = page.get_by_test_id("queue-row")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("RN-IMP-1")
-    expect(rows.first).to_contain_text("The treatments tried meet the FDA/EMA definition")
+    expect(rows.first).to_contain_text("FDA/EMA definition met")
     expect(rows.nth(1)).to_contain_text(waiting.patient.record_number)
     rows.first.get_by_role("link").click()
 

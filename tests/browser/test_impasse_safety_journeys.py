@@ -108,7 +108,7 @@ def test_the_queue_filters_by_why_a_case_was_flagged(page: Page, transactional_d
     choice.select_option("fda_ema_met")
     page.get_by_role("button", name="Filter").click()
     assert "criterion=fda_ema_met" in page.url
-    expect(rows.first).to_contain_text("FDA/EMA")
+    expect(rows.first).to_contain_text("FDA/EMA definition met")
     assert rows.count() <= every
     page.goto("/impasse/?criterion=<script>")
     expect(page.get_by_text("Select a valid choice")).to_be_visible()

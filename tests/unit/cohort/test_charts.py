@@ -189,3 +189,9 @@ def test_a_short_text_is_the_first_clause_cut_at_a_word():
     )
     assert long.endswith("…")
     assert len(long) <= 48
+
+
+def test_item_texts_carry_no_provenance_marks():
+    [item] = _top_items(pd.Series([["A5"]]))
+    assert "🔶" not in item.text
+    assert item.text.endswith("<80 %)?")
