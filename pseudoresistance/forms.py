@@ -186,6 +186,10 @@ class ReasonForm(ServiceErrorsMixin, forms.Form):
 class FlagForm(ReasonForm):
     """Flag an episode as an impasse case by hand."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why flag it for a supervisor's review"
+
 
 class ReviewForm(ServiceErrorsMixin, forms.Form):
     findings = forms.CharField(
