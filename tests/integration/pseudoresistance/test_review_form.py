@@ -57,7 +57,7 @@ def test_after_sign_off_each_reason_box_names_its_own_action(
     assert signed.status_code == 302
     found = labels(client.get(url("case", case.pk)).content.decode())
     reasons = [label for label in found if label.startswith(("Why", "Reason"))]
-    assert reasons == ["Why close the case*", "Why reopen the case*"]
+    assert reasons == ["Why close the case *", "Why reopen the case *"]
 
 
 def test_factors_are_offered_and_shown_in_words(
