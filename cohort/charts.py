@@ -5,6 +5,7 @@ than the page's whole budget at 10,000 episodes; tests/unit/cohort validates eve
 against plotly's schema instead.
 """
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,12 @@ STATE_COLOURS = ("#1f4e79", "#b26a00", "#2e7d32")
 SMALL_HEIGHT = 220
 CHART_HEIGHT = 320
 CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+# Checklist questions are shortened to their first clause, at most this long, on the axis; the
+# whole question is in the hover and the table below the chart.
+SHORT_LABEL = 48
+# Axis labels wrap at this many characters a line, so none is clipped at a tablet's width.
+WRAP_AT = 24
+ITEM_ROW_HEIGHT = 52
 BASE_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#ffffff",
@@ -39,15 +46,34 @@ def _layout(title: str, height: int, **layout: Any) -> dict[str, Any]:
     }
 
 
+def short_text(question: str) -> str:
+    """Return a checklist question's first clause, shortened at a word to fit an axis."""
+    clause = question.split(" (", 1)[0].split("?", 1)[0].strip()
+    return textwrap.shorten(clause, SHORT_LABEL, placeholder="…")
+
+
+def wrapped(label: str) -> str:
+    """Return an axis label broken into lines (plotly's <br>), never cut."""
+    return "<br>".join(textwrap.wrap(label, WRAP_AT)) or label
+
+
 def _distribution(label: str, counts: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    total = sum(n for _name, n in counts)
     trace = {
         "type": "bar",
-        "x": [name for name, _n in counts],
+        "x": [wrapped(name) for name, _n in counts],
         "y": [n for _name, n in counts],
+        "customdata": [name for name, _n in counts],
         "marker": {"color": BAR_COLOUR},
-        "hovertemplate": "%{x}: %{y} episodes<extra></extra>",
+        "hovertemplate": f"%{{customdata}}: %{{y}} of {total} episodes<extra></extra>",
     }
-    return _figure([trace], _layout(label, SMALL_HEIGHT, yaxis={"title": {"text": "episodes"}}))
+    layout = _layout(
+        label,
+        SMALL_HEIGHT,
+        xaxis={"automargin": True, "tickangle": 0},
+        yaxis={"title": {"text": "episodes"}},
+    )
+    return _figure([trace], layout)
 
 
 def _heat_map(page: CohortPage, link: Callable[[str, str], str]) -> dict[str, Any]:
@@ -86,19 +112,25 @@ def _heat_map(page: CohortPage, link: Callable[[str, str], str]) -> dict[str, An
     return _figure([trace], layout, links=links)
 
 
-def _items(title: str, items: tuple[ItemCount, ...]) -> dict[str, Any]:
+def _items(title: str, items: tuple[ItemCount, ...], episodes: int) -> dict[str, Any]:
     ordered = list(reversed(items))
     trace = {
         "type": "bar",
         "orientation": "h",
         "x": [item.episodes for item in ordered],
-        "y": [item.code for item in ordered],
-        "text": [item.text for item in ordered],
-        "textposition": "none",
-        "hovertemplate": "%{y}: %{x} episodes<br>%{text}<extra></extra>",
+        "y": [wrapped(short_text(item.text)) for item in ordered],
+        "customdata": [item.text for item in ordered],
+        "hovertemplate": (f"%{{customdata}}<br>%{{x}} of {episodes} episodes<extra></extra>"),
         "marker": {"color": BAR_COLOUR},
     }
-    return _figure([trace], _layout(title, CHART_HEIGHT, xaxis={"title": {"text": "episodes"}}))
+    height = max(CHART_HEIGHT, 80 + ITEM_ROW_HEIGHT * len(items))
+    layout = _layout(
+        title,
+        height,
+        xaxis={"title": {"text": f"episodes (of {episodes})"}},
+        yaxis={"automargin": True},
+    )
+    return _figure([trace], layout)
 
 
 def _cases(page: CohortPage) -> dict[str, Any]:
@@ -153,7 +185,9 @@ def _rates(page: CohortPage) -> dict[str, Any]:
             "y": [point.response_rate for point in page.rates],
             "customdata": [point.responders_judged for point in page.rates],
             "line": {"color": RESPONSE_COLOUR},
-            "hovertemplate": "%{x}: %{y} % of %{customdata} episodes<extra>response</extra>",
+            "hovertemplate": (
+                "%{x}: %{y} % of %{customdata} episodes scored<extra>response</extra>"
+            ),
         },
         {
             "type": "scatter",
@@ -163,7 +197,9 @@ def _rates(page: CohortPage) -> dict[str, Any]:
             "y": [point.remission_rate for point in page.rates],
             "customdata": [point.remission_judged for point in page.rates],
             "line": {"color": REMISSION_COLOUR, "dash": "dash"},
-            "hovertemplate": "%{x}: %{y} % of %{customdata} episodes<extra>remission</extra>",
+            "hovertemplate": (
+                "%{x}: %{y} % of %{customdata} episodes scored<extra>remission</extra>"
+            ),
         },
     ]
     layout = _layout(
@@ -183,7 +219,9 @@ def cohort_figures(page: CohortPage, link: Callable[[str, str], str]) -> dict[st
         "concordance": _heat_map(page, link),
         "cases": _cases(page),
         "backlog": _backlog(page),
-        "concerns": _items("Most frequent pseudo-resistance concerns", page.concerns),
-        "gaps": _items("Most frequent data gaps", page.data_gaps),
+        "concerns": _items(
+            "Most frequent pseudo-resistance concerns", page.concerns, page.episodes
+        ),
+        "gaps": _items("Most frequent data gaps", page.data_gaps, page.episodes),
         "rates": _rates(page),
     }

@@ -5,6 +5,7 @@ their transitions (two), and the count of episodes whose snapshot is missing or 
 """
 
 import datetime
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -218,13 +219,19 @@ class ItemCount:
     episodes: int
 
 
+# The spec's provenance marks inside a question (✅ 🔶 ⚠️) are not words for a chart or table.
+_PROVENANCE_MARKS = re.compile("\\s*[\u2705\U0001f536\u26a0]\ufe0f?")
+
+
 def _top_items(lists: Iterable[list[str]], top: int = TOP_ITEMS) -> tuple[ItemCount, ...]:
     """Return the checklist items most often present, with how many episodes have them."""
     counts = Counter(code for codes in lists for code in codes).most_common(top)
     return tuple(
         ItemCount(
             str(code),
-            ITEMS_BY_CODE[code].question if code in ITEMS_BY_CODE else str(code),
+            _PROVENANCE_MARKS.sub("", ITEMS_BY_CODE[code].question)
+            if code in ITEMS_BY_CODE
+            else str(code),
             int(n),
         )
         for code, n in counts
@@ -262,6 +269,9 @@ def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
     )
     response = _latest_share(scores, "response")
     remission = _latest_share(scores, "remission")
+    # Every quarter from the first score to the last, the empty ones too (issue 17).
+    periods = pd.PeriodIndex(scores["quarter"], freq="Q")
+    quarters = [str(q) for q in pd.period_range(periods.min(), periods.max(), freq="Q")]
     return tuple(
         RatePoint(
             quarter,
@@ -270,7 +280,7 @@ def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
             _percent(remission, quarter),
             int(remission["size"].get(quarter, 0)),
         )
-        for quarter in sorted(set(scores["quarter"]))
+        for quarter in quarters
     )
 
 

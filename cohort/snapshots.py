@@ -141,7 +141,7 @@ def snapshot_values(
         "results_after_checklist": {key: category(key, r) for key, r in after.items()},
         "status": status.status.value,
         "status_text": status.text,
-        "criteria": [criterion.value for criterion in assessment.criteria],
+        "criteria": list(assessment.criteria),
         "msm_score": assessment.msm_score,
         "concerns": _codes((*status.red_concerns, *status.contributors)),
         "data_gaps": _codes(status.data_gaps),

@@ -62,6 +62,10 @@ def cohort(request: HttpRequest) -> HttpResponse:
         "can_export": access.can(Permission.EXPORT_COHORT),
         "export_url": reverse("cohort:export") + query,
         "response_percent": scales.RESPONSE.percent,
+        "item_tables": [
+            ("Most frequent pseudo-resistance concerns", page.concerns, "concerns-table"),
+            ("Most frequent data gaps", page.data_gaps, "gaps-table"),
+        ],
     }
     return render(request, "cohort/cohort.html", context)
 

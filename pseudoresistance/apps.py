@@ -21,3 +21,10 @@ class PseudoresistanceConfig(AppConfig):
         extensions.provide(extensions.Slot.VALUE_LABELS, criteria.criterion_labels)
         extensions.provide(extensions.Slot.CASELOAD_CASE, selectors.caseload_case_annotations)
         extensions.provide(extensions.Slot.SIGNED_REVIEWS, selectors.signed_reviews)
+        extensions.add_settings_page(
+            extensions.SettingsPage(
+                section="impasse-flags",
+                label="Impasse flags",
+                url_name="pseudoresistance:settings-flag-rules",
+            )
+        )

@@ -7,10 +7,14 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from pseudoresistance.models import AnswerChoice, EvidenceSource
+from pseudoresistance.criteria import CriterionKind, LongEpisode
+from pseudoresistance.cssrs import BEHAVIOUR_RECENT, QUESTIONS, ScreenAnswers
+from pseudoresistance.models import AnswerChoice, EvidenceSource, ImpasseFlagRules
+from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import ItemRow
-from pseudoresistance.services import AnswerInput, ReviewInput
+from pseudoresistance.services import AnswerInput, FlagRulesInput, ReviewInput, ScreenInput
 from pseudoresistance.states import CaseState
+from records.forms.common import DateInput
 
 TEXT_MAX = 4000
 ANSWER_PREFIX = "answer_"
@@ -176,14 +180,30 @@ def _initial(row: ItemRow) -> dict[str, object]:
     return {f"version_{code}": 0}
 
 
+# Each action's reason asks its own question, so no two boxes on a page read alike.
+REASON_LABELS = {
+    "release": "Why hand the case back",
+    "close": "Why close the case",
+    "reopen": "Why reopen the case",
+}
+
+
 class ReasonForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = REASON_LABELS.get(self.prefix or "", "Reason")
+
 
 class FlagForm(ReasonForm):
     """Flag an episode as an impasse case by hand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why flag it for a supervisor's review"
 
 
 class ReviewForm(ServiceErrorsMixin, forms.Form):
@@ -207,7 +227,7 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    follow_up_date = forms.DateField(required=False, widget=DateInput())
     safety_note = forms.CharField(
         label="How the suicide-item alert was addressed",
         help_text="Needed to sign off while a suicide-item alert of the last 90 days is open.",
@@ -240,8 +260,99 @@ class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False, choices=[("", QUEUE_STATE_DEFAULT), *CaseState.choices]
     )
+    criterion = forms.ChoiceField(
+        label="Why flagged",
+        required=False,
+        choices=[("", "Any reason"), *CriterionKind.choices],
+    )
 
     def __init__(self, *args: Any, psychiatrists: Iterable[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["psychiatrist"])
         field.choices = [("", "All psychiatrists"), *psychiatrists]
+
+    def count_criteria(self, counts: Mapping[CriterionKind, int]) -> None:
+        """Show how many of the listed cases each reason for flagging would leave."""
+        field = cast(forms.ChoiceField, self.fields["criterion"])
+        field.choices = [
+            ("", "Any reason"),
+            *((kind.value, f"{kind.label} ({counts.get(kind, 0)})") for kind in CriterionKind),
+        ]
+
+
+def _flag_field(name: str) -> Any:
+    return ImpasseFlagRules._meta.get_field(name)
+
+
+def _checkbox(name: str) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_flag_field(name).verbose_name,
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class FlagRulesForm(ServiceErrorsMixin, forms.Form):
+    """Which criteria open an impasse case on their own; the service validates and saves."""
+
+    fda_ema_met = _checkbox("fda_ema_met")
+    msm_enabled = _checkbox("msm_enabled")
+    msm_min_score = forms.IntegerField(
+        label=_flag_field("msm_min_score").verbose_name,
+        help_text=_flag_field("msm_min_score").help_text,
+    )
+    red_concern = _checkbox("red_concern")
+    long_episode_enabled = _checkbox("long_episode_enabled")
+    long_episode_points = forms.TypedChoiceField(
+        label="Episode",
+        coerce=int,
+        choices=LongEpisode.choices,
+        help_text=_flag_field("long_episode_points").help_text,
+    )
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, rules: ImpasseFlagRules, version: int) -> dict[str, object]:
+        """Return the form's values for the rules as stored (or the defaults)."""
+        return {**{name: getattr(rules, name) for name in FLAG_RULE_FIELDS}, "version": version}
+
+    def rules_input(self) -> FlagRulesInput:
+        data = self.cleaned_data
+        return FlagRulesInput(**{name: data[name] for name in FLAG_RULE_FIELDS})
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+# Asked of everyone; the others only after a yes (questions 3–5 after 2, the date after 6).
+ALWAYS_ASKED = frozenset({"wish_to_be_dead", "suicidal_thoughts", "behaviour"})
+
+
+def _yes_no(label: str, required: bool) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=YES_NO,
+        required=required,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+
+
+class CssrsScreenForm(ServiceErrorsMixin, forms.Form):
+    """The C-SSRS screener's six questions, yes or no, and the date it was done."""
+
+    screened_on = forms.DateField(label="Date of the screen", widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in QUESTIONS:
+            self.fields[name] = _yes_no(label, name in ALWAYS_ASKED)
+        self.fields["behaviour_past_3_months"] = _yes_no(
+            f"If yes to 6: {BEHAVIOUR_RECENT.lower()}", False
+        )
+
+    def questions(self) -> list[forms.BoundField]:
+        return [self[name] for name, _label in QUESTIONS] + [self["behaviour_past_3_months"]]
+
+    def screen_input(self) -> ScreenInput:
+        data = self.cleaned_data
+        names = [name for name, _label in QUESTIONS] + ["behaviour_past_3_months"]
+        answers = ScreenAnswers(**{name: data.get(name) == "yes" for name in names})
+        return ScreenInput(screened_on=data["screened_on"], answers=answers)

@@ -6,14 +6,20 @@ staging judges it adequate (or the clinician's adequacy override says so) and no
 concern removes it; `options_data.MatchRule` says which class it is.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pseudoresistance.options_data import (
+    ANTIDEPRESSANT_ONLY_ROWS,
+    BIPOLAR_OPTIONS,
     KIND_ANTIDEPRESSANT,
     KIND_COMBINATION,
     LISTED_OPTIONS,
+    NOT_WITHOUT_ANTIPSYCHOTIC,
+    NOT_WITHOUT_MOOD_STABILISER,
+    PSYCHOTIC_LEADING_ROWS,
     MatchRequirement,
     MatchRule,
     OptionGroup,
@@ -89,11 +95,58 @@ def is_tried(row: OptionRow, trials: Sequence[TriedTrial]) -> bool:
     return row.matches is not None and _tried(row.matches, trials)
 
 
-def not_yet_tried(trials: Sequence[TriedTrial]) -> tuple[OptionGroupRows, ...]:
-    """Return the listed Part 3 rows without an adequate trial, grouped, in the table's order."""
+@dataclass(frozen=True, slots=True)
+class DiagnosisContext:
+    """What of the diagnosis changes the list (docs/clinical-rules.md, "Not yet tried")."""
+
+    # Bipolar disorder recorded or suspected, B1 answered yes, or a switch to (hypo)mania.
+    bipolar: bool = False
+    # Psychotic features recorded on the episode, or B3 answered yes.
+    psychotic: bool = False
+
+
+UNIPOLAR_NON_PSYCHOTIC = DiagnosisContext()
+
+
+def _with_caution(row: OptionRow, context: DiagnosisContext) -> OptionRow:
+    if row.number not in ANTIDEPRESSANT_ONLY_ROWS:
+        return row
+    cautions = [
+        caution
+        for applies, caution in (
+            (context.bipolar, NOT_WITHOUT_MOOD_STABILISER),
+            (context.psychotic, NOT_WITHOUT_ANTIPSYCHOTIC),
+        )
+        if applies
+    ]
+    return dataclasses.replace(row, caution="; ".join(cautions)) if cautions else row
+
+
+def not_yet_tried(
+    trials: Sequence[TriedTrial], context: DiagnosisContext = UNIPOLAR_NON_PSYCHOTIC
+) -> tuple[OptionGroupRows, ...]:
+    """Return the listed rows without an adequate trial, grouped, in the table's order.
+
+    Bipolar depression leads with its own first-line options and psychotic depression with an
+    antidepressant plus an antipsychotic, and ECT; antidepressant-only rows then carry a caution.
+    """
     remaining = [row for row in LISTED_OPTIONS if not is_tried(row, trials)]
-    return tuple(
-        OptionGroupRows(group, rows)
-        for group in OptionGroup
-        if (rows := tuple(row for row in remaining if row.group is group))
+    leading: list[OptionGroupRows] = []
+    if context.bipolar:
+        rows = tuple(row for row in BIPOLAR_OPTIONS if not is_tried(row, trials))
+        if rows:
+            leading.append(OptionGroupRows(OptionGroup.BIPOLAR_DEPRESSION, rows))
+    if context.psychotic:
+        moved = tuple(row for row in remaining if row.number in PSYCHOTIC_LEADING_ROWS)
+        remaining = [row for row in remaining if row.number not in PSYCHOTIC_LEADING_ROWS]
+        if moved:
+            leading.append(OptionGroupRows(OptionGroup.PSYCHOTIC_DEPRESSION, moved))
+    remaining = [_with_caution(row, context) for row in remaining]
+    return (
+        *leading,
+        *(
+            OptionGroupRows(group, rows)
+            for group in OptionGroup
+            if (rows := tuple(row for row in remaining if row.group is group))
+        ),
     )

@@ -149,6 +149,9 @@ PSYCHOTHERAPY_TYPES: tuple[str, ...] = (
 
 
 class OptionGroup(StrEnum):
+    # Lead the list when the diagnosis asks for them (not_yet_tried.DiagnosisContext).
+    BIPOLAR_DEPRESSION = "bipolar_depression"
+    PSYCHOTIC_DEPRESSION = "psychotic_depression"
     PHARMACOLOGICAL_SWITCH = "pharmacological_switch"
     AUGMENTATION = "augmentation"
     COMBINATION = "combination"
@@ -166,6 +169,12 @@ class OptionGroup(StrEnum):
 
 GROUP_LABELS: Mapping[OptionGroup, str] = MappingProxyType(
     {
+        OptionGroup.BIPOLAR_DEPRESSION: (
+            "Bipolar depression (bipolar disorder recorded or suspected): first-line options"
+        ),
+        OptionGroup.PSYCHOTIC_DEPRESSION: (
+            "Psychotic depression: an antidepressant with an antipsychotic, or ECT"
+        ),
         OptionGroup.PHARMACOLOGICAL_SWITCH: "Pharmacological switch",
         OptionGroup.AUGMENTATION: "Augmentation",
         OptionGroup.COMBINATION: "Combination",
@@ -253,6 +262,10 @@ class OptionRow:
     matches: MatchRule | None = None
     exclusion: ExclusionReason | None = None
     guideline_disagreement: str | None = None
+    # A guideline other than CANMAT 2023 for MDD and NICE (the bipolar-depression rows).
+    other_guideline: str | None = None
+    # Why the row does not stand alone for this patient (set by not_yet_tried, never stored).
+    caution: str | None = None
 
     @property
     def listed(self) -> bool:
@@ -840,3 +853,77 @@ OPTIONS: tuple[OptionRow, ...] = (
 
 LISTED_OPTIONS: tuple[OptionRow, ...] = tuple(row for row in OPTIONS if row.listed)
 OPTIONS_BY_NUMBER: Mapping[int, OptionRow] = MappingProxyType({row.number: row for row in OPTIONS})
+
+
+# Bipolar depression: the first-line options of CANMAT/ISBD 2018 (Yatham 2018, Bipolar Disord
+# 20:97-170, doi:10.1111/bdi.12609; docs/clinical-rules.md). Not Part 3 rows: numbered from 101.
+# The mood stabilisers first; the guideline does not rank its first-line options.
+CANMAT_ISBD_2018 = "CANMAT/ISBD 2018 (Yatham 2018), bipolar I depression: first line"
+BIPOLAR_OPTIONS: tuple[OptionRow, ...] = (
+    OptionRow(
+        number=101,
+        option="Lithium (mood stabiliser)",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Lithium carbonate",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), classes=(DrugClass.LITHIUM,)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+    OptionRow(
+        number=102,
+        option="Lamotrigine (mood stabiliser)",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Lamotrigine alone or added to a mood stabiliser",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("lamotrigine",)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+    OptionRow(
+        number=103,
+        option="Quetiapine",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Quetiapine monotherapy",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("quetiapine",)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+    OptionRow(
+        number=104,
+        option="Lurasidone",
+        group=OptionGroup.BIPOLAR_DEPRESSION,
+        examples="Lurasidone alone or with lithium or divalproex",
+        adequacy_test=None,
+        canmat_2023=None,
+        nice=None,
+        evidence=None,
+        provenance=Provenance.ESTABLISHED,
+        provenance_as_published="🔶",
+        matches=MatchRule(kinds=(KIND_AUGMENTATION,), agents=("lurasidone",)),
+        other_guideline=CANMAT_ISBD_2018,
+    ),
+)
+# The Part 3 rows that are an antidepressant without a mood stabiliser or an antipsychotic:
+# dose optimisation (1), the switches (2-5), bupropion augmentation (9), AD combination (10).
+ANTIDEPRESSANT_ONLY_ROWS = frozenset({1, 2, 3, 4, 5, 9, 10})
+# CANMAT/ISBD 2018: antidepressant monotherapy is not recommended in bipolar I depression.
+NOT_WITHOUT_MOOD_STABILISER = "not without a mood stabiliser"
+# Spec B3 (CANMAT 2023 Table 3.1): antidepressant monotherapy is inadequate in psychotic
+# depression, which needs an antidepressant with an antipsychotic, or ECT.
+NOT_WITHOUT_ANTIPSYCHOTIC = "not without an antipsychotic"
+# Psychotic depression leads with second-generation antipsychotic augmentation (8) and ECT (13).
+PSYCHOTIC_LEADING_ROWS = (8, 13)

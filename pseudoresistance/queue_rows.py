@@ -42,8 +42,9 @@ def _row(row: "QueueRow", url: tuple[str, str], months: tuple[str, ...]) -> str:
     flagged_on = _date(case.flagged_at, months)
     if case.origin == "automatic":
         why = f"Flagged automatically on {flagged_on}"
-        if row.criteria_labels:
-            why += f" because {escape('; '.join(row.criteria_labels))}"
+        if row.criteria_short_labels:
+            labels = "".join(f"<li>{escape(label)}</li>" for label in row.criteria_short_labels)
+            why += f' because:<ul class="mb-0 ps-3">{labels}</ul>'
     else:
         by = case.flagged_by
         who = (by.get_full_name() or by.get_username()) if by is not None else ""

@@ -29,7 +29,16 @@ from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
 from pseudoresistance.confirmation import Confirmation, status_confirmation
-from pseudoresistance.criteria import Criterion, automatic_criteria, criteria_labels
+from pseudoresistance.criteria import (
+    DEFAULT_FLAG_RULES,
+    CriteriaFacts,
+    CriterionKind,
+    FlagRules,
+    automatic_criteria,
+    criteria_labels,
+    criterion_kind,
+    criterion_short_label,
+)
 from pseudoresistance.derived import (
     DerivedAnswer,
     episode_pre_answers,
@@ -37,15 +46,23 @@ from pseudoresistance.derived import (
     stopped_for_adverse_effects,
 )
 from pseudoresistance.models import (
+    CaseOrigin,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
+    CssrsScreen,
     ImpasseCase,
     ImpasseCaseEvent,
+    ImpasseFlagRules,
     ImpasseReview,
 )
-from pseudoresistance.not_yet_tried import OptionGroupRows, TriedTrial
+from pseudoresistance.not_yet_tried import (
+    UNIPOLAR_NON_PSYCHOTIC,
+    DiagnosisContext,
+    OptionGroupRows,
+    TriedTrial,
+)
 from pseudoresistance.not_yet_tried import not_yet_tried as untried_options
 from pseudoresistance.options_data import LIST_HEADING, LIST_NOTE
 from pseudoresistance.states import ACTIVE_STATES, CaseState
@@ -67,9 +84,9 @@ from records.history import (
     patient_trials,
     stage,
 )
-from records.models import Agent, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import Agent, Diagnosis, Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
-from staging.history import DRUG_KINDS, History, Params, is_current
+from staging.history import DRUG_KINDS, History, Params, TrialOutcome, is_current
 from staging.history import Trial as StagingTrial
 from staging.registry import ENGINES
 from staging.result import ModelResult
@@ -271,6 +288,9 @@ class EpisodeAssessment:
     # What staging read: the models are run when results, criteria or exclusions are read,
     # which the patient page's panel never does (issue 18).
     history: History = field(repr=False)
+    diagnosis: DiagnosisContext = UNIPOLAR_NON_PSYCHOTIC
+    # The clinic's flag rules when the caller loaded them; else read when the criteria are.
+    flag_rules: FlagRules | None = None
     list_heading: str = LIST_HEADING
     list_note: str = LIST_NOTE
 
@@ -316,17 +336,22 @@ class EpisodeAssessment:
         )
 
     @cached_property
-    def criteria(self) -> tuple[Criterion, ...]:
-        """Return the automatic flagging criteria the episode meets."""
-        red_concern = any(not finding.derived for finding in self.status.red_concerns)
-        return automatic_criteria(
+    def criteria_facts(self) -> CriteriaFacts:
+        """Return what the flagging criteria are judged on (staging runs when first read)."""
+        return CriteriaFacts(
             results=self.results,
-            outcomes=[s.assessment.outcome for s in self.trial_sections if s.current],
-            red_concern=red_concern,
+            outcomes=tuple(s.assessment.outcome for s in self.trial_sections if s.current),
+            red_concern=any(not finding.derived for finding in self.status.red_concerns),
             onset=self.episode.onset_date,
             assessment_date=self.assessment_date,
             episode_current=self.episode.end_date is None,
         )
+
+    @cached_property
+    def criteria(self) -> tuple[str, ...]:
+        """Return the codes of the automatic criteria met under the clinic's flag rules."""
+        rules = self.flag_rules or clinic_flag_rules(clinic_id=self.patient.clinic_id)
+        return automatic_criteria(self.criteria_facts, rules)
 
     # Computed when a page shows them: the patient page and the flag refresh never do.
     @cached_property
@@ -335,7 +360,7 @@ class EpisodeAssessment:
 
     @cached_property
     def not_yet_tried(self) -> tuple[OptionGroupRows, ...]:
-        return untried_options(self.tried)
+        return untried_options(self.tried, self.diagnosis)
 
     @property
     def msm_score(self) -> int | None:
@@ -496,6 +521,30 @@ def _episode_checklists(episodes: Sequence[Episode]) -> dict[int, EpisodeCheckli
     return checklists
 
 
+# The trial outcomes that are evidence of bipolarity, in any episode (docs/clinical-rules.md).
+SWITCH_OUTCOMES = frozenset({TrialOutcome.SWITCH_TO_HYPOMANIA, TrialOutcome.SWITCH_TO_MANIA})
+BIPOLAR_DIAGNOSES = frozenset({Diagnosis.BIPOLAR, Diagnosis.MDD_BIPOLARITY_SUSPECTED})
+
+
+def _diagnosis_context(
+    patient: Patient,
+    episode: Episode,
+    trials: Iterable[TreatmentTrial],
+    effective: Mapping[tuple[str, str | None], Effective],
+) -> DiagnosisContext:
+    """Say whether bipolar or psychotic depression is recorded, suspected or answered."""
+
+    def answered_yes(code: str) -> bool:
+        found = effective.get((code, None))
+        return found is not None and found.answer is data.Answer.YES
+
+    switched = any(trial.outcome in SWITCH_OUTCOMES for trial in trials)
+    return DiagnosisContext(
+        bipolar=patient.diagnosis in BIPOLAR_DIAGNOSES or answered_yes("B1") or switched,
+        psychotic=episode.psychotic_features or answered_yes("B3"),
+    )
+
+
 def episode_assessment(
     episode: Episode,
     *,
@@ -505,6 +554,7 @@ def episode_assessment(
     checklist: EpisodeChecklist | None = None,
     history: History | None = None,
     trial_assessments: Mapping[str, TrialAssessment] | None = None,
+    flag_rules: FlagRules | None = None,
 ) -> EpisodeAssessment:
     """Assess an episode already scoped to the user: staging, checklist, status, criteria.
 
@@ -582,6 +632,8 @@ def episode_assessment(
         for domain in data.Domain
         if domain is not data.Domain.A
     ]
+    status = case_status_report(items=items, trials=facts, answers=effective)
+    diagnosis = _diagnosis_context(patient, episode, all_trials, effective)
     return EpisodeAssessment(
         patient=patient,
         episode=episode,
@@ -592,9 +644,32 @@ def episode_assessment(
         items=items,
         trial_sections=tuple(sections),
         domain_sections=tuple(domain_sections),
-        status=case_status_report(items=items, trials=facts, answers=effective),
+        status=status,
         history=history,
+        diagnosis=diagnosis,
+        flag_rules=flag_rules,
     )
+
+
+def clinics_flag_rules(*, clinic_ids: Iterable[int]) -> dict[int, FlagRules]:
+    """Return each clinic's impasse flag rules (the defaults where none are saved); one query."""
+    ids = set(clinic_ids)
+    rules = dict.fromkeys(ids, DEFAULT_FLAG_RULES)
+    for saved in ImpasseFlagRules.objects.filter(clinic_id__in=ids):
+        rules[saved.clinic_id] = saved.rules()
+    return rules
+
+
+def clinic_flag_rules(*, clinic_id: int) -> FlagRules:
+    """Return a clinic's impasse flag rules (the defaults when none are saved)."""
+    return clinics_flag_rules(clinic_ids=[clinic_id])[clinic_id]
+
+
+def flag_rules_for(access: ClinicAccess) -> ImpasseFlagRules:
+    """Return the active clinic's saved flag rules, or an unsaved row holding the defaults."""
+    access.require(Permission.MANAGE_CLINIC)
+    saved = ImpasseFlagRules.objects.filter(clinic=access.clinic).first()
+    return saved if saved is not None else ImpasseFlagRules(clinic=access.clinic)
 
 
 def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
@@ -624,12 +699,14 @@ def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessme
         trial.agent = agents.get(trial.agent_id) if trial.agent_id else None
         trials[episode.patient_id].append(trial)
     checklists = _episode_checklists(episodes)
+    rules = clinics_flag_rules(clinic_ids={episode.patient.clinic_id for episode in episodes})
     return {
         episode.pk: episode_assessment(
             episode,
             trials=trials[episode.patient_id],
             params=episode_params(episode, episode.patient.clinic),
             checklist=checklists[episode.pk],
+            flag_rules=rules[episode.patient.clinic_id],
         )
         for episode in episodes
     }
@@ -695,7 +772,7 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
         case = next(active, cases[0] if cases else None)
     reviews = list(
         ImpasseReview.objects.filter(case__episode=episode)
-        .select_related("reviewer")
+        .select_related("reviewer", "cssrs_screen__recorded_by")
         .prefetch_related("factors")
         .order_by("-started_at", "-pk")
     )
@@ -705,7 +782,7 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
     )
     events: tuple[ImpasseCaseEvent, ...] = ()
     if case is not None:
-        events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by"))
+        events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by", "case"))
     return CaseSummary(case, signed, in_progress, events)
 
 
@@ -849,42 +926,123 @@ class QueueRow:
     def criteria_labels(self) -> tuple[str, ...]:
         return criteria_labels(self.case.criteria)
 
+    @property
+    def criteria_short_labels(self) -> tuple[str, ...]:
+        return tuple(criterion_short_label(code) for code in self.case.criteria)
+
+    @property
+    def kinds(self) -> frozenset[CriterionKind]:
+        """Why the case is in the queue: the kinds of its criteria, and a flag by hand."""
+        kinds = {kind for code in self.case.criteria if (kind := criterion_kind(code))}
+        if self.case.origin == CaseOrigin.MANUAL:
+            kinds.add(CriterionKind.MANUAL)
+        return frozenset(kinds)
+
+
+def queue_rows_with(rows: Iterable[QueueRow], kind: str) -> list[QueueRow]:
+    """Return the queue rows flagged for a reason of `kind` (all of them for an unknown kind)."""
+    rows = list(rows)
+    if kind not in CriterionKind.values:
+        return rows
+    return [row for row in rows if CriterionKind(kind) in row.kinds]
+
+
+def queue_criterion_counts(rows: Iterable[QueueRow]) -> dict[CriterionKind, int]:
+    """Count the queue rows of each reason for flagging (a case may count under several)."""
+    counts = dict.fromkeys(CriterionKind, 0)
+    for row in rows:
+        for kind in row.kinds:
+            counts[kind] += 1
+    return counts
+
 
 # Issue 17: a suicide-item alert of the last 90 days must be addressed before a review is signed
 # off (the same window as the report's, records/report.py STALE_DAYS).
 RECENT_ALERT_DAYS = 90
 
 
-def _open_safety_alerts(
+def _open_alerting_scores(
     episode_ids: Iterable[int], *, since: datetime.date | None = None
-) -> dict[int, tuple[str, ...]]:
-    """Return, per episode, every open alert: the latest score of each scale, if it raises one."""
+) -> dict[int, list[tuple[datetime.date, str]]]:
+    """Return, per episode, every open alert (latest first): each scale's latest score's alert."""
     latest: dict[tuple[int, str], ScaleAdministration] = {}
     administrations = ScaleAdministration.objects.filter(episode_id__in=list(episode_ids))
     for administration in administrations.order_by("administered_on", "pk"):
         latest[(administration.episode_id, administration.scale)] = administration
-    alerts: dict[int, list[str]] = {}
+    alerts: dict[int, list[tuple[datetime.date, str]]] = {}
     for (episode_id, _scale), administration in sorted(
         latest.items(), key=lambda item: item[1].administered_on, reverse=True
     ):
         alert = administration.safety_alert
         if alert is not None and (since is None or administration.administered_on >= since):
-            alerts.setdefault(episode_id, []).append(alert.message)
-    return {episode_id: tuple(messages) for episode_id, messages in alerts.items()}
+            alerts.setdefault(episode_id, []).append(
+                (administration.administered_on, alert.message)
+            )
+    return alerts
+
+
+def _open_safety_alerts(
+    episode_ids: Iterable[int], *, since: datetime.date | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Return, per episode, the messages of every open alert, latest first."""
+    alerts = _open_alerting_scores(episode_ids, since=since)
+    return {episode_id: tuple(m for _day, m in found) for episode_id, found in alerts.items()}
+
+
+def _recent_alerts(episode_id: int) -> list[tuple[datetime.date, str]]:
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_ALERT_DAYS)
+    return _open_alerting_scores([episode_id], since=since).get(episode_id, [])
 
 
 def episode_recent_safety_alerts(*, episode_id: int) -> tuple[str, ...]:
     """Return the episode's open suicide-item alerts rated in the last 90 days."""
-    since = timezone.localdate() - datetime.timedelta(days=RECENT_ALERT_DAYS)
-    return _open_safety_alerts([episode_id], since=since).get(episode_id, ())
+    return tuple(message for _day, message in _recent_alerts(episode_id))
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """An episode's open suicide-item alerts of the last 90 days and a C-SSRS screen since."""
+
+    alerts: tuple[str, ...]
+    # The latest screen dated on or after the latest alerting score (None: none since).
+    screen: CssrsScreen | None
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return bool(self.alerts)
+
+
+def episode_safety_check(*, episode_id: int) -> SafetyCheck:
+    """Return the episode's recent open alerts and the C-SSRS screen done since the latest."""
+    alerts = _recent_alerts(episode_id)
+    if not alerts:
+        return SafetyCheck((), None)
+    latest_alert = max(day for day, _message in alerts)
+    screen = (
+        CssrsScreen.objects.filter(episode_id=episode_id, screened_on__gte=latest_alert)
+        .select_related("recorded_by")
+        .order_by("-screened_on", "-recorded_at")
+        .first()
+    )
+    return SafetyCheck(tuple(message for _day, message in alerts), screen)
+
+
+def episode_cssrs_screens(*, episode_id: int) -> tuple[CssrsScreen, ...]:
+    """Return the episode's C-SSRS screens, latest first."""
+    return tuple(CssrsScreen.objects.filter(episode_id=episode_id).select_related("recorded_by"))
 
 
 def impasse_queue(
-    *, access: ClinicAccess, psychiatrist_id: int | None = None, state: str = ""
+    *,
+    access: ClinicAccess,
+    psychiatrist_id: int | None = None,
+    state: str = "",
+    criterion: str = "",
 ) -> list[QueueRow]:
     """Return the clinic's impasse cases by urgency: safety alert, severity, days waiting.
 
-    Without a state, the cases waiting for or under review; three queries.
+    Without a state, the cases waiting for or under review; with a criterion kind, only the
+    cases flagged for it (`CriterionKind`; any other value filters nothing); three queries.
     """
     access.require(Permission.REVIEW_IMPASSE)
     cases = scoped_cases(access)
@@ -913,7 +1071,7 @@ def impasse_queue(
             row.case.flagged_at,
         )
     )
-    return rows
+    return queue_rows_with(rows, criterion) if criterion else rows
 
 
 def impasse_queue_count(*, access: ClinicAccess) -> int:

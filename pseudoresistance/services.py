@@ -22,15 +22,18 @@ from django.utils import timezone
 
 from pseudoresistance.checklist_data import Answer, Scope
 from pseudoresistance.criteria import criteria_labels
+from pseudoresistance.cssrs import ScreenAnswers, answer_errors, risk_level
 from pseudoresistance.models import (
     CaseOrigin,
     ChecklistAnswer,
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
+    CssrsScreen,
     EvidenceSource,
     ImpasseCase,
     ImpasseCaseEvent,
+    ImpasseFlagRules,
     ImpasseReview,
     StatusConfirmation,
 )
@@ -44,6 +47,7 @@ from pseudoresistance.models.case import (
     OWN_PATIENT as OWN_PATIENT,
 )
 from pseudoresistance.models.checklist import ESCALATION_NEEDS_REASON
+from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     EPISODE_NOT_FOUND,
@@ -52,7 +56,7 @@ from pseudoresistance.selectors import (
     change_assessments,
     current_checklist_version,
     episode_assessment,
-    episode_recent_safety_alerts,
+    episode_safety_check,
 )
 from pseudoresistance.states import (
     ACTIVE_STATES,
@@ -64,16 +68,31 @@ from pseudoresistance.states import (
 from records.access import Permission
 from records.audit import (
     audit_event,
+    audit_event_write,
     audit_events_write,
+    changes_since,
     created,
+    describe_changes,
     display_value,
     field_changes,
     snapshot,
 )
 from records.extensions import EpisodeChange
-from records.models import AuditAction, AuditEvent, Episode, Patient
+from records.models import AuditAction, AuditEvent, Clinic, Episode, Patient
 from records.services.changes import episode_changed
-from records.services.common import Errors, add_error, authorise, lock_patient, non_field, when
+from records.services.common import (
+    STALE_CHANGE,
+    STALE_EDIT,
+    Errors,
+    StaleEditError,
+    add_error,
+    authorise,
+    field_labels,
+    lock_patient,
+    non_field,
+    validate,
+    when,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -135,6 +154,7 @@ REVIEW_FIELDS = (
     "next_steps",
     "follow_up_date",
     "safety_note",
+    "cssrs_screen",
     "signed_off_at",
 )
 
@@ -144,6 +164,12 @@ CHECKLIST_REVIEW_OBJECT = "checklist_review"
 CHECKLIST_ANSWER_OBJECT = "checklist_answer"
 IMPASSE_CASE_OBJECT = "impasse_case"
 IMPASSE_REVIEW_OBJECT = "impasse_review"
+FLAG_RULES_OBJECT = "impasse_flag_rules"
+CSSRS_SCREEN_OBJECT = "cssrs_screen"
+SCREEN_IN_FUTURE = "The date of the screen cannot be in the future."
+SCREEN_BEFORE_EPISODE = "The screen cannot be dated before the episode began."
+FLAG_RULES_THING = "The clinic's impasse flag rules"
+CLINIC_NOT_FOUND = "No such clinic."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -523,7 +549,7 @@ def _flags_apply(
 ) -> _Flag | None:
     """Bring one episode's case in progress in line with its criteria; return a case to open."""
     episode, patient = assessment.episode, assessment.patient
-    criteria = [criterion.value for criterion in assessment.criteria]
+    criteria = list(assessment.criteria)
     msm_score = assessment.msm_score
     if case is not None:
         if (case.criteria, case.msm_score) != (criteria, msm_score):
@@ -637,7 +663,10 @@ def patient_impasse_records_erase(patient: Patient) -> dict[str, int]:
         "checklist_reviews": checklist_reviews.count(),
         "status_confirmations": confirmations.count(),
     }
+    screens = CssrsScreen.objects.filter(patient=patient)
+    counts["cssrs_screens"] = screens.count()
     reviews.delete()
+    screens.delete()
     ImpasseCaseEvent.objects.filter(case__patient=patient).delete()
     cases.delete()
     ChecklistAnswer.objects.filter(review__episode__patient=patient).delete()
@@ -718,7 +747,7 @@ def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> 
             message = CASE_IN_PROGRESS.format(state=active.get_state_display().lower())
             raise non_field(message, "case_in_progress")
         assessment = episode_assessment(episode)
-        criteria = [criterion.value for criterion in assessment.criteria]
+        criteria = list(assessment.criteria)
         [case] = _cases_create(
             [_Flag(episode, criteria, assessment.msm_score)],
             user=user,
@@ -946,8 +975,12 @@ def _review_write(
     if sign_off and not next_steps:
         add_error(errors, "next_steps", SIGN_OFF_NEEDS_NEXT_STEPS, "next_steps_required")
     safety_note = data.safety_note.strip()
-    if sign_off and not safety_note and episode_recent_safety_alerts(episode_id=case.episode_id):
-        add_error(errors, "safety_note", SIGN_OFF_NEEDS_SAFETY_NOTE, "safety_note_required")
+    screen = None
+    if sign_off:
+        safety = episode_safety_check(episode_id=case.episode_id)
+        screen = safety.screen
+        if safety.needs_acknowledgement and screen is None and not safety_note:
+            add_error(errors, "safety_note", SIGN_OFF_NEEDS_SAFETY_NOTE, "safety_note_required")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -960,6 +993,7 @@ def _review_write(
     review.safety_note = safety_note
     if sign_off:
         review.signed_off_at = now
+        review.cssrs_screen = screen
     review.version += 1
     review.full_clean(exclude=["case", "reviewer", "factors"])
     review.save(update_fields=[*REVIEW_FIELDS, "version", "updated_at"])
@@ -1038,3 +1072,168 @@ def impasse_case_reopen(*, acting_user: "Actor", case_id: int, reason: str) -> I
             raise non_field(message, "case_in_progress")
         _transition(case, Transition.REOPEN, user, reason, timezone.now())
     return case
+
+
+# ---------------------------------------------------------------------------------------------
+# The clinic's flag rules
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlagRulesInput:
+    """The flag rules as the settings form gives them."""
+
+    fda_ema_met: bool
+    msm_enabled: bool
+    msm_min_score: int
+    red_concern: bool
+    long_episode_enabled: bool
+    long_episode_points: int
+
+
+def _check_rules_version(rules: ImpasseFlagRules, expected_version: int) -> None:
+    stored = rules.version if rules.pk is not None else 0
+    if stored == expected_version:
+        return
+    events = changes_since(
+        object_type=FLAG_RULES_OBJECT, object_id=rules.pk, version=expected_version
+    )
+    labels = field_labels(ImpasseFlagRules)
+    described = [
+        STALE_CHANGE.format(
+            who=event.actor_username or "the system",
+            when=when(event.occurred_at),
+            what=describe_changes(event.changes, labels),
+        )
+        for event in events
+    ]
+    changes = " · ".join(described) or f"version {expected_version} → {stored}"
+    raise StaleEditError(STALE_EDIT.format(thing=FLAG_RULES_THING, changes=changes), events)
+
+
+def impasse_flag_rules_update(
+    *, acting_user: "Actor", clinic_id: int, data: FlagRulesInput, expected_version: int
+) -> ImpasseFlagRules:
+    """Set which criteria open an impasse case in the clinic (clinic admins); audited.
+
+    The new rules apply at once, through records' one change path for every episode of the
+    clinic: waiting automatic cases no rule flags any longer close, cases in progress get the
+    criteria met now, and cases open where a rule now flags. `expected_version` is the version
+    the editor loaded (0 while the clinic is on the defaults).
+    """
+    with transaction.atomic():
+        user = authorise(
+            acting_user, clinic_id, Permission.MANAGE_CLINIC, not_found=CLINIC_NOT_FOUND
+        ).user
+        # The clinic's row is locked so two first changes cannot both create the rules.
+        clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
+        rules = ImpasseFlagRules.objects.filter(clinic=clinic).first() or ImpasseFlagRules(
+            clinic=clinic, created_by=user
+        )
+        _check_rules_version(rules, expected_version)
+        before = snapshot(rules, FLAG_RULE_FIELDS)
+        for name in FLAG_RULE_FIELDS:
+            setattr(rules, name, getattr(data, name))
+        validate(rules, {}, exclude=["clinic"])
+        changes = field_changes(before, snapshot(rules, FLAG_RULE_FIELDS))
+        if not changes:
+            return rules
+        rules.updated_by = user
+        if rules.pk is None:
+            action = AuditAction.CREATE
+            rules.save()
+        else:
+            action = AuditAction.UPDATE
+            rules.version += 1
+            rules.save(update_fields=[*FLAG_RULE_FIELDS, "version", "updated_by", "updated_at"])
+        # A first change records the defaults as the old values: they were in force.
+        audit_event_write(
+            actor=user,
+            action=action,
+            object_type=FLAG_RULES_OBJECT,
+            object_id=rules.pk,
+            clinic_id=clinic.pk,
+            changes=changes,
+            object_version=rules.version,
+        )
+        episode_changed(
+            episode_ids=Episode.objects.filter(patient__clinic=clinic).values_list("pk", flat=True),
+            acting_user=user,
+        )
+    return rules
+
+
+# ---------------------------------------------------------------------------------------------
+# C-SSRS screens
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenInput:
+    """A C-SSRS screener as the form gives it: its date and six answers."""
+
+    screened_on: datetime.date
+    answers: ScreenAnswers
+
+
+SCREEN_FIELDS = (
+    "screened_on",
+    "wish_to_be_dead",
+    "suicidal_thoughts",
+    "thoughts_with_method",
+    "intent",
+    "plan_with_intent",
+    "behaviour",
+    "behaviour_past_3_months",
+    "risk_level",
+)
+
+
+def cssrs_screen_record(*, acting_user: "Actor", episode_id: int, data: ScreenInput) -> CssrsScreen:
+    """Record a C-SSRS screen of an episode with the risk level its answers imply; audited."""
+    with transaction.atomic():
+        episode = _episode(episode_id)
+        patient = episode.patient
+        user = authorise(
+            acting_user,
+            patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            Permission.REVIEW_IMPASSE,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        lock_patient(patient.pk)
+        errors: Errors = {}
+        for name, message in answer_errors(data.answers).items():
+            add_error(errors, name, message, "not_asked")
+        if data.screened_on > timezone.localdate():
+            add_error(errors, "screened_on", SCREEN_IN_FUTURE, "in_future")
+        elif data.screened_on < episode.onset_date:
+            add_error(errors, "screened_on", SCREEN_BEFORE_EPISODE, "before_episode")
+        answers = data.answers
+        screen = CssrsScreen(
+            patient=patient,
+            episode=episode,
+            screened_on=data.screened_on,
+            wish_to_be_dead=answers.wish_to_be_dead,
+            suicidal_thoughts=answers.suicidal_thoughts,
+            thoughts_with_method=answers.thoughts_with_method,
+            intent=answers.intent,
+            plan_with_intent=answers.plan_with_intent,
+            behaviour=answers.behaviour,
+            behaviour_past_3_months=answers.behaviour_past_3_months,
+            risk_level=risk_level(answers),
+            recorded_by=user,
+            recorded_at=timezone.now(),
+        )
+        validate(screen, errors, exclude=["patient", "episode", "recorded_by"])
+        screen.save()
+        _audit(
+            _event(
+                user,
+                patient,
+                AuditAction.CREATE,
+                CSSRS_SCREEN_OBJECT,
+                screen.pk,
+                created(snapshot(screen, SCREEN_FIELDS)),
+            )
+        )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
+    return screen

@@ -25,4 +25,6 @@ urlpatterns = [
     path("cases/<int:case_id>/review/release/", views.review_release, name="review-release"),
     path("cases/<int:case_id>/close/", views.case_close, name="case-close"),
     path("cases/<int:case_id>/reopen/", views.case_reopen, name="case-reopen"),
+    path("cases/<int:case_id>/cssrs/", views.cssrs_screen_save, name="cssrs-screen"),
+    path("settings/flag-rules/", views.flag_rules_page, name="settings-flag-rules"),
 ]

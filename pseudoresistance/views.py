@@ -10,7 +10,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pseudoresistance import services
 from pseudoresistance.checklist_data import (
@@ -30,7 +31,9 @@ from pseudoresistance.checklist_page import (
 from pseudoresistance.confirmation import status_confirmation
 from pseudoresistance.forms import (
     ChecklistSectionForm,
+    CssrsScreenForm,
     FlagForm,
+    FlagRulesForm,
     QueueFilterForm,
     ReasonForm,
     ReviewForm,
@@ -47,13 +50,19 @@ from pseudoresistance.selectors import (
     clinic_psychiatrists,
     episode_assessment,
     episode_checklist,
+    episode_cssrs_screens,
     episode_for_user,
+    episode_safety_check,
+    flag_rules_for,
     impasse_queue,
+    queue_criterion_counts,
+    queue_rows_with,
     scoped_cases,
 )
 from pseudoresistance.states import Transition, can
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, clinic_access
 from records.services import RecordPage, patient_record_opened, patient_records_opened
+from records.services.common import StaleEditError
 
 ANSWERS_SAVED = "Answers saved."
 STATUS_CONFIRMED = "Status confirmed: it stands until the checklist or the records change it."
@@ -65,10 +74,18 @@ CASE_FLAGGED = "Flagged as an impasse case: it is in the supervisors' queue."
 REVIEW_STARTED = "You are reviewing this case."
 REVIEW_RELEASED = "The case is back in the queue."
 REVIEW_SAVED = "Review saved as a draft."
+NOT_SIGNED_OFF_KEPT = "Not signed off yet: what you wrote is saved as a draft."
 REVIEW_SIGNED_OFF = "Review signed off: the psychiatrist sees it on the patient's page."
 CASE_CLOSED = "The case is closed."
 CASE_REOPENED = "The case is reopened and back in the queue."
+SCREEN_RECORDED = "C-SSRS screen recorded: {level}."
 RETURN_TO_EPISODE = "episode"
+FLAG_RULES_SAVED = (
+    "Flag rules saved: every episode of the clinic was checked again under them, and the queue "
+    "shows the result."
+)
+FLAG_RULES_UNCHANGED = "Nothing changed: the flag rules are as they were."
+NOTHING_SAVED = "Nothing was saved: see the fields marked below."
 
 
 def _require_any(access: ClinicAccess, *permissions: Permission) -> None:
@@ -368,12 +385,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     access = clinic_access(request, Permission.REVIEW_IMPASSE)
     form = QueueFilterForm(request.GET or None, psychiatrists=clinic_psychiatrists(access=access))
     filters: dict[str, Any] = {}
+    criterion = ""
     if form.is_bound and form.is_valid():
         filters = {
             "psychiatrist_id": form.cleaned_data["psychiatrist"],
             "state": form.cleaned_data["state"],
         }
-    rows = impasse_queue(access=access, **filters)
+        criterion = form.cleaned_data["criterion"]
+    every_reason = impasse_queue(access=access, **filters)
+    form.count_criteria(queue_criterion_counts(every_reason))
+    rows = queue_rows_with(every_reason, criterion) if criterion else every_reason
     patient_records_opened(
         access=access, patients=[row.case.patient for row in rows], page=RecordPage.IMPASSE_QUEUE
     )
@@ -419,6 +440,10 @@ def _render_case(
         "confirmation_note": STATUS_CONFIRMATION_NOTE,
         "confirmation": status_confirmation(case.episode_id, page.assessment.status),
         "can_confirm": access.can(Permission.REVIEW_IMPASSE),
+        "safety": episode_safety_check(episode_id=case.episode_id),
+        "screens": episode_cssrs_screens(episode_id=case.episode_id),
+        "screen_form": bound.get("screen_form")
+        or CssrsScreenForm(initial={"screened_on": timezone.localdate()}),
     }
     return render(request, "pseudoresistance/case_review.html", context)
 
@@ -431,11 +456,7 @@ def _factor_choices(page: ReviewPage) -> list[tuple[str, str]]:
     review = page.cases.review_in_progress
     if review is not None:
         codes |= {item.code for item in review.factors.all()}
-    return [
-        (item.code, f"{item.code} — {item.question}")
-        for item in page.assessment.items
-        if item.code in codes
-    ]
+    return [(item.code, item.question) for item in page.assessment.items if item.code in codes]
 
 
 @require_GET
@@ -485,11 +506,37 @@ def review_save(request: HttpRequest, case_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
+            if sign_off:
+                form = _kept_as_draft(request, case_id, form, page)
             form.add_service_errors(error)
         else:
             messages.success(request, REVIEW_SIGNED_OFF if sign_off else REVIEW_SAVED)
             return redirect(_case_url(case_id))
     return _render_case(request, access, page, review_form=form)
+
+
+def _kept_as_draft(
+    request: HttpRequest, case_id: int, form: ReviewForm, page: ReviewPage
+) -> ReviewForm:
+    """Save a refused sign-off's text as the draft, so the next step (a C-SSRS screen) keeps it.
+
+    Returns the form bound to the new draft version; the same form when the draft is refused too.
+    """
+    try:
+        draft = services.impasse_review_save(
+            acting_user=request.user,
+            case_id=case_id,
+            data=form.review_input(),
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError:
+        return form
+    data = request.POST.copy()
+    data["version"] = str(draft.version)
+    kept = ReviewForm(data, factor_choices=_factor_choices(page))
+    kept.is_valid()
+    messages.info(request, NOT_SIGNED_OFF_KEPT)
+    return kept
 
 
 def _reason_action(
@@ -561,3 +608,70 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
         done=CASE_REOPENED,
         permissions=(Permission.EDIT_CLINICAL_DATA, Permission.REVIEW_IMPASSE),
     )
+
+
+@require_http_methods(["GET", "POST"])
+def flag_rules_page(request: HttpRequest) -> HttpResponse:
+    """Show and change which criteria open an impasse case in the clinic (clinic admins)."""
+    access = clinic_access(request, Permission.MANAGE_CLINIC)
+    rules = flag_rules_for(access)
+    loaded = rules.version if rules.pk is not None else 0
+    if request.method != "POST":
+        form = FlagRulesForm(initial=FlagRulesForm.initial_for(rules, loaded))
+        return _render_flag_rules(request, access, rules, form)
+    form = FlagRulesForm(request.POST)
+    if form.is_valid():
+        expected = form.cleaned_data["version"]
+        try:
+            saved = services.impasse_flag_rules_update(
+                acting_user=request.user,
+                clinic_id=access.clinic.pk,
+                data=form.rules_input(),
+                expected_version=expected,
+            )
+        except StaleEditError as error:
+            # Resubmitting after reading the changes must not be refused again.
+            data = request.POST.copy()
+            data["version"] = str(loaded)
+            form = FlagRulesForm(data)
+            form.is_valid()
+            form.add_service_errors(error)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if (saved.version if saved.pk is not None else 0) != expected:
+                messages.success(request, FLAG_RULES_SAVED)
+            else:
+                messages.info(request, FLAG_RULES_UNCHANGED)
+            return redirect("pseudoresistance:settings-flag-rules")
+    messages.error(request, NOTHING_SAVED)
+    return _render_flag_rules(request, access, rules, form)
+
+
+def _render_flag_rules(
+    request: HttpRequest, access: ClinicAccess, rules: Any, form: FlagRulesForm
+) -> HttpResponse:
+    context = {"clinic_name": access.clinic.name, "rules": rules, "form": form}
+    return render(request, "pseudoresistance/settings_flag_rules.html", context)
+
+
+@require_POST
+def cssrs_screen_save(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record a C-SSRS screen for the case's episode, from the review page."""
+    access = _case_scoped(request, case_id)
+    access.require(Permission.REVIEW_IMPASSE)
+    case = scoped_cases(access).get(pk=case_id)
+    form = CssrsScreenForm(request.POST)
+    if form.is_valid():
+        try:
+            screen = services.cssrs_screen_record(
+                acting_user=request.user, episode_id=case.episode_id, data=form.screen_input()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            level = screen.get_risk_level_display().lower()
+            messages.success(request, SCREEN_RECORDED.format(level=level))
+            return redirect(f"{_case_url(case_id)}#safety")
+    page = case_review_page(access=access, case_id=case_id)
+    return _render_case(request, access, page, screen_form=form)

@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from .access import Permission, request_access
+from .extensions import settings_pages
 
 
 def clinic_navigation(request: HttpRequest) -> dict[str, object]:
@@ -15,4 +16,4 @@ def clinic_navigation(request: HttpRequest) -> dict[str, object]:
         "manage_clinic": access.can(Permission.MANAGE_CLINIC),
         "audit_log": access.can(Permission.VIEW_AUDIT),
     }
-    return {"clinic_access": access, "nav": nav}
+    return {"clinic_access": access, "nav": nav, "extra_settings_pages": settings_pages()}

@@ -13,6 +13,8 @@ is registered, in registration order, and works (with nothing added) when nothin
 - `provide(Slot...)`: one function per slot, for the pages records shows with another app's part
   (the impasse panel of the patient page and the report, the patient list's "flagged" filter,
   the caseload's stage, case and review columns).
+- `add_settings_page(SettingsPage)`: a tab of the clinic settings pages that another app serves
+  (the impasse flag rules); records' settings navigation lists them after its own.
 """
 
 import datetime
@@ -92,7 +94,17 @@ class SignedReview:
     next_steps: str
 
 
+@dataclass(frozen=True)
+class SettingsPage:
+    """A clinic settings page another app serves: its tab's section name, label and URL name."""
+
+    section: str
+    label: str
+    url_name: str
+
+
 _episode_change_listeners: list[EpisodeChangeListener] = []
+_settings_pages: list[SettingsPage] = []
 _erasure_listeners: list[ErasureListener] = []
 _reassignment_listeners: list[ReassignmentListener] = []
 _providers: dict[Slot, Callable[..., Any]] = {}
@@ -129,6 +141,17 @@ def on_patient_erasure(listener: ErasureListener) -> None:
 def erasure_listeners() -> tuple[ErasureListener, ...]:
     """Return the registered erasure listeners, in registration order."""
     return tuple(_erasure_listeners)
+
+
+def add_settings_page(page: SettingsPage) -> None:
+    """Add a tab to the clinic settings navigation (once, however often added)."""
+    if page not in _settings_pages:
+        _settings_pages.append(page)
+
+
+def settings_pages() -> tuple[SettingsPage, ...]:
+    """Return the settings pages other apps added, in the order they were added."""
+    return tuple(_settings_pages)
 
 
 def provide(slot: Slot, function: Callable[..., Any]) -> None:

@@ -213,6 +213,8 @@ class ReviewSummary:
     factors_note: str
     next_steps: str
     follow_up_date: datetime.date | None
+    # How an open suicide-item alert was addressed at sign-off, in words ("" when none was open).
+    safety_acknowledgement: str = ""
 
 
 @dataclass(frozen=True)
@@ -699,6 +701,7 @@ def _review(assessment: EpisodeAssessment | None, cases: Any) -> ReviewSummary |
         factors_note=latest.factors_note,
         next_steps=latest.next_steps,
         follow_up_date=latest.follow_up_date,
+        safety_acknowledgement=latest.safety_acknowledgement,
     )
 
 

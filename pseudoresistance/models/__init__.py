@@ -8,6 +8,8 @@ from .checklist import (
     EvidenceSource,
     StatusConfirmation,
 )
+from .flag_rules import ImpasseFlagRules
+from .safety import CssrsScreen
 
 __all__ = [
     "AnswerChoice",
@@ -16,9 +18,11 @@ __all__ = [
     "ChecklistItem",
     "ChecklistReview",
     "ChecklistVersion",
+    "CssrsScreen",
     "EvidenceSource",
     "ImpasseCase",
     "ImpasseCaseEvent",
+    "ImpasseFlagRules",
     "ImpasseReview",
     "StatusConfirmation",
 ]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 from pseudoresistance.states import CaseState, Transition
 from records.models import Episode, Patient
@@ -13,8 +14,8 @@ FLAG_NEEDS_REASON = "Say why this episode is flagged as an impasse case."
 SIGN_OFF_NEEDS_FINDINGS = "Record the findings before signing off."
 SIGN_OFF_NEEDS_NEXT_STEPS = "Record the agreed next steps before signing off."
 SIGN_OFF_NEEDS_SAFETY_NOTE = (
-    "A suicide-item alert of the last 90 days is open: record how it was addressed (for example "
-    "the C-SSRS screen and the risk level it gave) before signing off."
+    "A suicide-item alert of the last 90 days is open: record a C-SSRS screen done since the "
+    "alert, or write how the alert was addressed, before signing off."
 )
 OWN_PATIENT = (
     "You are this patient's responsible psychiatrist, or were while this case was open, so "
@@ -131,6 +132,16 @@ class ImpasseCaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_state or '—'} → {self.to_state}"
 
+    @property
+    def by_the_system(self) -> bool:
+        """Whether the system made this transition (an automatic flag or withdrawal).
+
+        The user whose change set it off is kept in `by` and the audit, but is not its author.
+        """
+        if self.by_id is None or self.transition == Transition.WITHDRAW:
+            return True
+        return not self.from_state and self.case.origin == CaseOrigin.AUTOMATIC
+
 
 class ImpasseReview(models.Model):
     """A supervisor's review of a case: findings, factors to address, agreed next steps."""
@@ -153,6 +164,15 @@ class ImpasseReview(models.Model):
     # Issue 17: how an open suicide-item alert was addressed, required to sign off over one.
     safety_note = models.TextField(
         blank=True, verbose_name="how the suicide-item alert was addressed"
+    )
+    # Issue 17: the C-SSRS screen that addressed an open suicide-item alert at sign-off.
+    cssrs_screen = models.ForeignKey(
+        "CssrsScreen",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="C-SSRS screen that addressed the suicide-item alert",
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
     # Set when the reviewer handed the case back before signing off.
@@ -195,3 +215,25 @@ class ImpasseReview(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.signed_off_at is None and self.withdrawn_at is None
+
+    @property
+    def safety_acknowledgement(self) -> str:
+        """Say how an open suicide-item alert was addressed at sign-off ("" when none was open).
+
+        Which way (a C-SSRS screen, a note), by whom, when, and the screen's risk level; the
+        screen and its recorder must be loaded with the review.
+        """
+        parts = []
+        screen = self.cssrs_screen
+        if screen is not None:
+            who = screen.recorded_by.get_full_name() or screen.recorded_by.get_username()
+            parts.append(
+                f"C-SSRS screen of {screen.screened_on:%-d %b %Y}, recorded by {who}: "
+                f"{screen.get_risk_level_display().lower()}."
+            )
+        if self.safety_note:
+            who = self.reviewer.get_full_name() or self.reviewer.get_username()
+            signed = self.signed_off_at
+            when = f" on {timezone.localtime(signed):%-d %b %Y}" if signed is not None else ""
+            parts.append(f"Note by {who}{when}: {self.safety_note}")
+        return " ".join(parts)

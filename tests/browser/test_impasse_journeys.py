@@ -190,7 +190,7 @@ def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist
     rows = page.get_by_test_id("queue-row")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("RN-IMP-1")
-    expect(rows.first).to_contain_text("The treatments tried meet the FDA/EMA definition")
+    expect(rows.first).to_contain_text("FDA/EMA definition met")
     expect(rows.nth(1)).to_contain_text(waiting.patient.record_number)
     rows.first.get_by_role("link").click()
 
@@ -202,7 +202,9 @@ def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist
     form.get_by_label("Findings").fill(
         "Two adequate SSRI/SNRI trials; psychotherapy never offered."
     )
-    form.get_by_role("checkbox", name=re.compile(r"\bE8 —")).check()
+    form.get_by_role(
+        "checkbox", name=re.compile("evidence-based psychotherapy never been offered")
+    ).check()
     form.get_by_label("Agreed next steps").fill("Refer for CBT; repeat HAM-D17 in four weeks.")
     follow_up = timezone.localdate() + datetime.timedelta(days=28)
     form.get_by_label("Follow up date").fill(follow_up.isoformat())
@@ -240,9 +242,11 @@ def test_sign_off_waits_for_an_open_suicide_alert_to_be_addressed(
     form.get_by_role("button", name="Sign off").click()
     expect(page.get_by_test_id("case-state")).to_have_text("Under review")
     form = page.get_by_test_id("review-form")
-    expect(form).to_contain_text("record how it was addressed")
+    expect(form).to_contain_text("write how the alert was addressed")
     note = "C-SSRS screen today: passive wish only, low risk; safety plan agreed."
     form.get_by_label("How the suicide-item alert was addressed").fill(note)
     form.get_by_role("button", name="Sign off").click()
     expect(page.get_by_test_id("case-state")).to_have_text("Reviewed")
-    expect(page.get_by_test_id("review-safety-note")).to_have_text(note)
+    expect(page.get_by_test_id("review-safety-note")).to_have_text(
+        re.compile(f"Note by Sam Tester on .*: {re.escape(note)}")
+    )

@@ -140,6 +140,8 @@ EXPECTED: dict[str, Row] = {
         (L, 405, 405, 405, 405),
         (L, 404, 302, 403, 403),
     ),
+    "impasse/cases/<int:case_id>/cssrs/": ((L, 405, 405, 405, 405), (L, 404, 403, 200, 403)),
+    "impasse/settings/flag-rules/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "impasse/episodes/<int:episode_id>/flag/": ((L, 405, 405, 405, 405), (L, 404, 200, 200, 403)),
     "impasse/episodes/<int:episode_id>/sections/<slug:prefix>/": (
         (L, 404, 200, 200, 200),

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from cohort.charts import cohort_figures
+from cohort.charts import cohort_figures, short_text, wrapped
 from cohort.selectors import (
     CATEGORY,
     PAGE_COLUMNS,
@@ -142,3 +142,56 @@ def test_filters_keep_to_ids_and_dates():
     assert filters.query() == {"psychiatrist": "4", "onset_from": "2024-01-01"}
     assert filters.description() == "psychiatrist=4; onset_from=2024-01-01"
     assert CohortFilters().description() == "none"
+
+
+def test_every_quarter_between_the_first_and_last_score_is_on_the_axis():
+    scores = pd.DataFrame.from_records(
+        [(1, "2025-01-05", True, False), (1, "2025-10-05", False, False)],
+        columns=list(SCORE_COLUMNS),
+    )
+    rates = outcome_rates(scores)
+    assert [point.period for point in rates] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    assert (rates[1].response_rate, rates[1].responders_judged) == (None, 0)
+
+
+def test_concerns_read_in_words_with_their_denominator_and_labels_wrap():
+    page_items = _top_items(pd.Series([["E8", "A3"], ["E8"]]))
+    figure = cohort_figures(
+        CohortPage(
+            episodes=2,
+            stale=0,
+            distributions=(),
+            concordance=concordance(SAMPLE),
+            cases=CaseFigures(by_state=(), waiting=(), backlog=()),
+            concerns=page_items,
+            data_gaps=(),
+            rates=(),
+            statuses=(),
+        ),
+        lambda a, b: "",
+    )["concerns"]
+    [trace] = figure["data"]
+    labels = trace["y"]
+    assert not any(code in " ".join(labels) for code in ("E8", "A3"))
+    assert labels[-1] == wrapped(short_text(page_items[0].text))
+    assert "evidence-based psychotherapy" in labels[-1].replace("<br>", " ")
+    assert all(len(line) <= 24 for label in labels for line in label.split("<br>"))
+    assert "of 2 episodes" in trace["hovertemplate"]
+    assert figure["layout"]["yaxis"]["automargin"] is True
+
+
+def test_a_short_text_is_the_first_clause_cut_at_a_word():
+    assert (
+        short_text("Is B12 or folate deficiency present?") == "Is B12 or folate deficiency present"
+    )
+    long = short_text(
+        "Was a tolerated, partially effective dose left un-optimised (not increased) first?"
+    )
+    assert long.endswith("…")
+    assert len(long) <= 48
+
+
+def test_item_texts_carry_no_provenance_marks():
+    [item] = _top_items(pd.Series([["A5"]]))
+    assert "🔶" not in item.text
+    assert item.text.endswith("<80 %)?")

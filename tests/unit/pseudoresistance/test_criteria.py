@@ -2,7 +2,7 @@
 
 import datetime
 
-from pseudoresistance.criteria import MSM_FLAG_SCORE, Criterion, automatic_criteria
+from pseudoresistance.criteria import MSM_FLAG_SCORE, CriteriaFacts, Criterion, automatic_criteria
 from staging.adequacy import OutcomeCategory
 from staging.history import add_months
 from staging.result import ModelResult
@@ -19,7 +19,7 @@ def results(*, fda: bool = False, ema: bool = False, msm: float | None = None): 
     }
 
 
-def criteria(**kwargs: object) -> tuple[Criterion, ...]:
+def criteria(**kwargs: object) -> tuple[str, ...]:
     values: dict[str, object] = {
         "results": results(),
         "outcomes": (),
@@ -28,7 +28,7 @@ def criteria(**kwargs: object) -> tuple[Criterion, ...]:
         "assessment_date": SOON,
         "episode_current": True,
     }
-    return automatic_criteria(**{**values, **kwargs})  # type: ignore[arg-type]
+    return automatic_criteria(CriteriaFacts(**{**values, **kwargs}))  # type: ignore[arg-type]
 
 
 def test_nothing_met_flags_nothing() -> None:
