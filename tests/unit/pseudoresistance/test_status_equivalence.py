@@ -113,13 +113,17 @@ def reference_report(
         n_unverified=len(unverified),
     )
     text = case_status_text(status, contributors_present=bool(contributors), data_gaps=len(gaps))
+    item_order = {item.code: index for index, item in enumerate(items)}
     return StatusReport(
         status=status,
         text=text,
         n_claimed=n_claimed,
         n_valid=len(valid),
         n_unverified=len(unverified),
-        data_gaps=tuple(gaps),
+        # Gaps by priority (the checklist issue): case-level first, then in the checklist's order.
+        data_gaps=tuple(
+            sorted(gaps, key=lambda gap: (not gap.high_priority, item_order[gap.item.code]))
+        ),
         red_concerns=tuple(red_concerns),
         contributors=tuple(contributors),
         process_concerns=tuple(process),
