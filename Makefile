@@ -41,7 +41,6 @@ $(BIN)/python:
 # Reinstalls whenever a lock file changes.
 $(INSTALLED): requirements.lock requirements-dev.lock | $(BIN)/python
 	@echo "trdclinic: installing the locked dependencies (runtime and development)"
-	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $(INSTALLED)
