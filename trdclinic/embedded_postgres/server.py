@@ -47,7 +47,7 @@ def ensure_server(data_dir: Path, database: str) -> EmbeddedServer:
 @contextmanager
 def _interprocess_lock() -> Iterator[None]:
     """Hold pgserver's own lock: it guards starting, stopping and the list of processes."""
-    from pgserver.postgres_server import PostgresServer  # type: ignore[import-untyped]
+    from pgserver.postgres_server import PostgresServer
 
     with PostgresServer._lock:
         yield
@@ -70,7 +70,7 @@ def forget_exited_processes(data_dir: Path) -> list[int]:
 
 def _running(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
         return False
 
