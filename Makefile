@@ -38,11 +38,12 @@ $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
 
 # Development: the runtime lock and the development lock (which pins the runtime packages alike).
+# The locks are complete (pip-compile resolved them), so pip installs exactly them (--no-deps).
 # Reinstalls whenever a lock file changes.
 $(INSTALLED): requirements.lock requirements-dev.lock | $(BIN)/python
 	@echo "trdclinic: installing the locked dependencies (runtime and development)"
-	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
-	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-dev.lock
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -50,7 +51,7 @@ install: $(INSTALLED)
 # Production: the runtime lock only (no test runner, linters or browser driver), and the
 # compiled engines, built by mypyc in a throw-away virtualenv (mypy is not a runtime package).
 install-production: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements.lock
 	rm -rf .build-venv
 	$(PYTHON) -m venv .build-venv
 	.build-venv/bin/python -m pip install --quiet \
