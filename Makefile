@@ -2,7 +2,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# Runtime and development dependencies, each locked with hashes (make lock).
+# Runtime and development dependencies, each locked with hashes (make lock). make run needs only
+# the runtime ones; the other targets install both.
+RUNTIME_INSTALLED := $(VENV)/.installed-runtime
 INSTALLED := $(VENV)/.installed
 # The staging engines compiled with mypyc (trdclinic/compiled_engines.py), stamped with a hash of
 # their sources: a stale build is never used, and this target rebuilds it. make run does not wait
@@ -37,12 +39,16 @@ $(BIN)/python:
 	@echo "trdclinic: creating the virtualenv $(VENV)"
 	@$(PYTHON) -m venv $(VENV)
 
-# Development: the runtime lock and the development lock (which pins the runtime packages alike).
 # The locks are complete (pip-compile resolved them), so pip installs exactly them (--no-deps).
-# Reinstalls whenever a lock file changes.
-$(INSTALLED): requirements.lock requirements-dev.lock | $(BIN)/python
-	@echo "trdclinic: installing the locked dependencies (runtime and development)"
+# Each reinstalls whenever its lock file changes.
+$(RUNTIME_INSTALLED): requirements.lock | $(BIN)/python
+	@echo "trdclinic: installing the locked runtime dependencies"
 	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements.lock
+	@touch $(RUNTIME_INSTALLED)
+
+# Development: the development lock pins the runtime packages alike.
+$(INSTALLED): $(RUNTIME_INSTALLED) requirements-dev.lock
+	@echo "trdclinic: installing the locked development dependencies"
 	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-dev.lock
 	@touch $(INSTALLED)
 
@@ -50,8 +56,7 @@ install: $(INSTALLED)
 
 # Production: the runtime lock only (no test runner, linters or browser driver), and the
 # compiled engines, built by mypyc in a throw-away virtualenv (mypy is not a runtime package).
-install-production: | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements.lock
+install-production: $(RUNTIME_INSTALLED)
 	rm -rf .build-venv
 	$(PYTHON) -m venv .build-venv
 	.build-venv/bin/python -m pip install --quiet \
@@ -67,7 +72,7 @@ $(ENGINES): $(wildcard staging/*.py staging/*.json) | $(BIN)/python
 engines: $(ENGINES)
 
 # Serves with the engines as they are: compiled when a current build exists, else interpreted.
-run: $(INSTALLED)
+run: $(RUNTIME_INSTALLED)
 	@$(BIN)/python -m trdclinic.run $(HOST):$(PORT)
 
 test: $(INSTALLED) $(ENGINES)
