@@ -15,7 +15,8 @@ ENGINES_LOG := .engines.log
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Test workers: one per core (pytest-xdist), each with its own test database and browser.
+# Test workers: one per core (pytest-xdist), each with its own test database and browser; an idle
+# worker takes queued tests from a busy one (worksteal), so one slow file does not leave a core idle.
 TEST_WORKERS ?= auto
 
 .PHONY: help install install-production engines run test check fix lock compress-static bench \
@@ -76,7 +77,7 @@ run: $(RUNTIME_INSTALLED)
 	@$(BIN)/python -m trdclinic.run $(HOST):$(PORT)
 
 test: $(INSTALLED) $(ENGINES)
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 check: $(INSTALLED)
 	$(BIN)/ruff format --check .
