@@ -1,4 +1,4 @@
-"""Audit requirements.lock for known vulnerabilities, and say how much of it could be audited.
+"""Audit the lock files for known vulnerabilities, and say how much of them could be audited.
 
 pip-audit reports "No known vulnerabilities found" even when it could audit no package at all
 (an index without per-version JSON, no route to the vulnerability service). This wrapper fails
@@ -6,7 +6,7 @@ on any known vulnerability, prints how many packages were and were not audited, 
 incomplete audit incomplete. TRDCLINIC_AUDIT_REQUIRE_COMPLETE=1 also fails an incomplete audit
 (for a CI runner that reaches PyPI and OSV).
 
-Usage: python .ci/audit_dependencies.py requirements.lock
+Usage: python .ci/audit_dependencies.py requirements.lock requirements-dev.lock
 """
 
 import json
@@ -60,12 +60,12 @@ def summary(audit: Audit, require_complete: bool) -> tuple[list[str], int]:
     return lines, status
 
 
-def main(requirements: str) -> int:
+def main(requirements: list[str]) -> int:
+    files = [argument for name in requirements for argument in ("--requirement", name)]
     result = subprocess.run(  # noqa: S603 - our own virtualenv's pip-audit, fixed arguments
         [
             str(PIP_AUDIT),
-            "--requirement",
-            requirements,
+            *files,
             "--no-deps",
             "--disable-pip",
             "--format",
@@ -90,4 +90,4 @@ def main(requirements: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "requirements.lock"))
+    sys.exit(main(sys.argv[1:] or ["requirements.lock", "requirements-dev.lock"]))

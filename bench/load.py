@@ -114,7 +114,7 @@ def load_rows(clinic: Clinic, user: User, patient_id: int, seconds: int = SECOND
     name = f"patient page under load ({WORKERS} gunicorn workers, {CONNECTIONS} connections)"
     wrk = shutil.which("wrk")
     if wrk is None:
-        return [Row(name, None, "", note="wrk is not installed (make bench installs it)")]
+        return [Row(name, None, "", note="wrk is not installed (apt-get install wrk)")]
     from django.urls import reverse
 
     path = reverse("records:patient-detail", args=[patient_id])

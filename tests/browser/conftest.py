@@ -55,6 +55,22 @@ def reference_data(transactional_db: None) -> None:
         import_module("pseudoresistance.migrations.0002_checklist_2026_11_1").load(apps, None)
 
 
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[object]:
+    """pytest-django's live server, its static files served by whitenoise as in production.
+
+    pytest-django serves them through Django's own static handler, which knows no compression;
+    here the app's middleware serves them, precompressed copies included.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.static_handler = lambda handler: handler
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
     context = chromium_browser.new_context(base_url=live_server.url)

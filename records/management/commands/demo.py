@@ -41,7 +41,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = demo_clinic_create(reset_passwords=options["reset_passwords"])
-        self.stdout.write(f"{DEMO_CLINIC_NAME} is ready. Demo accounts:")
+        numbers = [vignette_record_number(vignette["id"]) for vignette in vignettes()]
+        self.stdout.write(
+            f"{DEMO_CLINIC_NAME} is ready. Vignette patients: {len(numbers)} ({numbers[0]} … "
+            f"{numbers[-1]}), each with its treatment history and rating-scale scores."
+        )
+        self.stdout.write(
+            "The clinic admin manages people on the Team page (/clinic/team/) and the letterhead, "
+            "agents and staging defaults under Clinic settings; /admin/ is for superusers only."
+        )
+        self.stdout.write(
+            TWO_FACTOR_SUMMARY_ON if clinic_requires_two_factor() else TWO_FACTOR_SUMMARY_OFF
+        )
+        # The accounts come last, so that `make run` shows them right above the server's address.
+        self.stdout.write("Demo accounts:")
         for account in accounts:
             if account.password:
                 note = f"password {account.password}  (shown once)"
@@ -50,15 +63,3 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.username:<20} {account.role:<14} {note}")
             if account.two_factor:
                 self.stdout.write(f"  {'':<35} {TWO_FACTOR_NOTE}")
-        self.stdout.write(
-            "The clinic admin manages people on the Team page (/clinic/team/) and the letterhead, "
-            "agents and staging defaults under Clinic settings; /admin/ is for superusers only."
-        )
-        self.stdout.write(
-            TWO_FACTOR_SUMMARY_ON if clinic_requires_two_factor() else TWO_FACTOR_SUMMARY_OFF
-        )
-        numbers = [vignette_record_number(vignette["id"]) for vignette in vignettes()]
-        self.stdout.write(
-            f"Vignette patients: {len(numbers)} ({numbers[0]} … {numbers[-1]}), each with its "
-            "treatment history and rating-scale scores."
-        )
