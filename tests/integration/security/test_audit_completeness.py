@@ -12,6 +12,7 @@ Reading is audited as well (the record-access log): every GET route of the URL c
 that names a patient's record or shows one must write a view or export event (last tests).
 """
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,13 +29,17 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from pseudoresistance import services as impasse
+from pseudoresistance.criteria import CHRONIC_DURATION_POINTS
+from pseudoresistance.cssrs import ScreenAnswers
 from pseudoresistance.models import (
     ChecklistAnswer,
     ChecklistItem,
     ChecklistReview,
     ChecklistVersion,
+    CssrsScreen,
     ImpasseCase,
     ImpasseCaseEvent,
+    ImpasseFlagRules,
     ImpasseReview,
     StatusConfirmation,
 )
@@ -105,6 +110,8 @@ ACTIONS = {
 NO_PATH: dict[tuple[type[models.Model], str], str] = {
     (ImpasseCaseEvent, UPDATE): "a case's state history is append-only",
     (StatusConfirmation, UPDATE): "a confirmation is append-only; a later one supersedes it",
+    (CssrsScreen, UPDATE): "a screen records what was asked on its date; a new one is recorded",
+    (ImpasseFlagRules, DELETE): "a clinic's flag rules are changed, never removed",
 }
 
 
@@ -122,6 +129,8 @@ OBJECT_TYPES: dict[type[models.Model], str] = {
     ImpasseReview: "impasse_review",
     ReportPreparation: "report_preparation",
     StatusConfirmation: "status_confirmation",
+    CssrsScreen: "cssrs_screen",
+    ImpasseFlagRules: "impasse_flag_rules",
 }
 
 
@@ -454,6 +463,40 @@ def scenario(trail: Trail) -> None:
         "impasse_case_reopen",
         s,
         lambda: impasse.impasse_case_reopen(acting_user=s, case_id=case.pk, reason="Relapse."),
+    )
+    screen = impasse.ScreenInput(
+        screened_on=timezone.localdate(),
+        answers=ScreenAnswers(wish_to_be_dead=True, suicidal_thoughts=False),
+    )
+    trail.step(
+        "cssrs_screen_record",
+        s,
+        lambda: impasse.cssrs_screen_record(acting_user=s, episode_id=episode.pk, data=screen),
+    )
+    rules = impasse.FlagRulesInput(
+        fda_ema_met=True,
+        msm_enabled=True,
+        msm_min_score=9,
+        red_concern=True,
+        long_episode_enabled=True,
+        long_episode_points=CHRONIC_DURATION_POINTS,
+    )
+    trail.step(
+        "impasse_flag_rules_update (first change)",
+        admin,
+        lambda: impasse.impasse_flag_rules_update(
+            acting_user=admin, clinic_id=clinic.pk, data=rules, expected_version=0
+        ),
+    )
+    trail.step(
+        "impasse_flag_rules_update",
+        admin,
+        lambda: impasse.impasse_flag_rules_update(
+            acting_user=admin,
+            clinic_id=clinic.pk,
+            data=dataclasses.replace(rules, red_concern=False),
+            expected_version=1,
+        ),
     )
 
     access = access_for_user(p, clinic.pk)
