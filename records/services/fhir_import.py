@@ -25,7 +25,7 @@ from records.fhir.medications import Proposal, propose_courses, read_upload
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.trial import InformationSource
 from records.services.exchange import agents_by_name
-from records.services.trials import TrialInput, trial_record
+from records.services.trials import WEEKS_SLACK_DAYS, TrialInput, trial_record
 
 from .common import ObjectType
 
@@ -42,6 +42,11 @@ PREVIEW_EXPIRED = (
 PREVIEW_MAX_AGE_SECONDS = 60 * 60
 UPLOAD_SALT = "records.fhir_import.medications"
 SOURCE_TEXT = "{file}: {records}"
+# Why an imported course's weeks at dose fall short of its dates: the supplies say so.
+IMPORTED_WEEKS_REASON = (
+    "Weeks at the highest dose supplied, from the dispensing records (the dose changed or "
+    "supplies lapsed during the course)."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +118,13 @@ def catalogue_agent(clinic_id: int, molecule: str, name: str = "") -> Agent | No
     return agents.get(molecule)
 
 
+def _weeks_reason(course: ConfirmedCourse) -> str:
+    if course.weeks is None or course.end_date is None:
+        return ""
+    days = (course.end_date - course.start_date).days
+    return IMPORTED_WEEKS_REASON if course.weeks * 7 < days - WEEKS_SLACK_DAYS else ""
+
+
 def medication_courses_import(
     *,
     acting_user: "Actor",
@@ -135,6 +147,7 @@ def medication_courses_import(
                 agent=course.agent,
                 dose_mg_per_day=course.dose_mg_per_day,
                 weeks=course.weeks,
+                weeks_reason=_weeks_reason(course),
                 adherence=course.adherence,
                 augments=created.get(course.augments),
                 information_source=course.information_source,
