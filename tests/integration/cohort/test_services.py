@@ -188,7 +188,7 @@ def test_restage_of_an_unknown_clinic_is_an_error(db):
         call_command("restage", "--clinic", "0", stdout=io.StringIO())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_restage_with_two_jobs_stores_what_one_job_stores(clinic, make_episode):
     episodes = [make_episode() for _ in range(5)]
     call_command("restage", stdout=io.StringIO())
