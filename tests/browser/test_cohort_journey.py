@@ -93,7 +93,7 @@ def test_a_supervisor_filters_by_psychiatrist_and_opens_a_disagreement(
     page.get_by_label("Psychiatrist").select_option(label="Dana Tester")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(rf"psychiatrist={dana.pk}"))
-    expect(page.get_by_text("2 episodes")).to_be_visible()
+    expect(page.get_by_text("Riverside Clinic: 2 episodes")).to_be_visible()
     expect(page.get_by_test_id("concordance-chart").locator(".nsewdrag")).to_have_count(1)
 
     click_heat_map_cell(page, "fda", "thase_rush")
