@@ -71,6 +71,8 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
     page.get_by_role("button", name="Show navigation").click()
     page.screenshot(path=str(SCREENSHOTS / "team-nav-820.png"))
     page.get_by_role("button", name="Sign out").click()
+    # Signed out before the invitation is opened: a still-running sign-out races the next page.
+    expect(page.get_by_role("heading", name="Sign in to trdclinic")).to_be_visible()
     page.set_viewport_size({"width": 1440, "height": 900})
 
     page.goto(link)
