@@ -189,6 +189,7 @@ def test_restage_of_an_unknown_clinic_is_an_error(db):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("reference_data")
 def test_restage_with_two_jobs_stores_what_one_job_stores(clinic, make_episode):
     episodes = [make_episode() for _ in range(5)]
     call_command("restage", stdout=io.StringIO())

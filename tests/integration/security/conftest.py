@@ -2,7 +2,6 @@
 
 import datetime
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import User
@@ -24,22 +23,3 @@ def episode(patient: Patient) -> Episode:
         baseline_scale="HAMD17",
         baseline_score=Decimal(20),
     )
-
-
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
-
-    A transactional test of another module without serialized rollback flushes every table,
-    the agent catalogue and the checklist versions included.
-    """
-    from django.apps import apps
-
-    from pseudoresistance.checklist_data import CHECKLIST_VERSION
-    from pseudoresistance.models import ChecklistVersion
-    from records.models import Agent
-
-    if not Agent.objects.filter(clinic=None).exists():
-        import_module("records.migrations.0002_agent_catalogue").load_catalogue(apps, None)
-    if not ChecklistVersion.objects.filter(label=CHECKLIST_VERSION).exists():
-        import_module("pseudoresistance.migrations.0002_checklist_2026_11_1").load(apps, None)
