@@ -56,7 +56,7 @@ end
 """
 
 
-def _database_url() -> str:
+def database_url() -> str:
     """Return a DATABASE_URL for the bench connection's server and database (embedded or not)."""
     from records.management.postgres import configured_server
 
@@ -122,7 +122,7 @@ def load_rows(clinic: Clinic, user: User, patient_id: int, seconds: int = SECOND
     environment = {
         **os.environ,
         "TRDCLINIC_MODE": "local",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "TRDCLINIC_LOG_LEVEL": "WARNING",
     }
     gunicorn = [

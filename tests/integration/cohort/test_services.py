@@ -2,12 +2,17 @@
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
+from bench.load import database_url
 from cohort.models import EpisodeSnapshot
 from cohort.selectors import stale_episodes
 from pseudoresistance.services import AnswerInput, checklist_answers_record
@@ -198,15 +203,31 @@ def test_restage_with_two_jobs_stores_what_one_job_stores(clinic, make_episode):
         for snapshot in EpisodeSnapshot.objects.all()
     }
     EpisodeSnapshot.objects.all().delete()
-    out = io.StringIO()
-    call_command("restage", "--jobs", "2", "--batch", "1", stdout=out)
+    # Run as a clinic runs it, from manage.py: the workers are forked from that process, never
+    # from this test runner with its threads and browser pipes.
+    environment = {
+        **os.environ,
+        "TRDCLINIC_MODE": "local",
+        "DATABASE_URL": database_url(),
+        "TRDCLINIC_LOG_LEVEL": "WARNING",
+    }
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "restage", "--jobs", "2", "--batch", "1"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
     two_jobs = {
         snapshot.episode_id: (snapshot.status, snapshot.results, snapshot.criteria)
         for snapshot in EpisodeSnapshot.objects.all()
     }
     assert two_jobs == one_job
     assert set(two_jobs) == {episode.pk for episode in episodes}
-    lines = out.getvalue().splitlines()
+    lines = finished.stdout.splitlines()
     assert lines[-2].startswith("5/5 episodes restaged")
     assert "episodes/s" in lines[0]
     assert lines[-1].startswith("Restaged 5 episodes")
