@@ -7,7 +7,7 @@ class PseudoresistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # What records runs without importing this app (records.extensions; docs/adr/0007).
-        from pseudoresistance import criteria, selectors, services
+        from pseudoresistance import criteria, demo, selectors, services
         from records import extensions
 
         extensions.on_episode_change(services.impasse_flags_after_change)
@@ -21,6 +21,7 @@ class PseudoresistanceConfig(AppConfig):
         extensions.provide(extensions.Slot.VALUE_LABELS, criteria.criterion_labels)
         extensions.provide(extensions.Slot.CASELOAD_CASE, selectors.caseload_case_annotations)
         extensions.provide(extensions.Slot.SIGNED_REVIEWS, selectors.signed_reviews)
+        extensions.provide(extensions.Slot.DEMO_DATA, demo.demo_review_create)
         extensions.add_settings_page(
             extensions.SettingsPage(
                 section="impasse-flags",

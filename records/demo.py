@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from records import scales
+from records import extensions, scales
 
 from .access import access_for_user
 from .history import scale_code_for_name
@@ -129,6 +129,8 @@ def demo_clinic_create(*, reset_passwords: bool = False) -> list[DemoAccount]:
                 },
             )
         _vignette_patients_create(clinic, psychiatrist)
+        supervisor = next(name for name, *_, role in DEMO_USERS if role == Role.SUPERVISOR)
+        extensions.demo_data_create(clinic=clinic, supervisor=User.objects.get(username=supervisor))
     return accounts
 
 

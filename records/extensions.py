@@ -12,7 +12,7 @@ is registered, in registration order, and works (with nothing added) when nothin
   transaction, before records deletes the patient's own rows; returns what it removed, counted.
 - `provide(Slot...)`: one function per slot, for the pages records shows with another app's part
   (the impasse panel of the patient page and the report, the patient list's "flagged" filter,
-  the caseload's stage, case and review columns).
+  the caseload's stage, case and review columns, the demo clinic's impasse work).
 - `add_settings_page(SettingsPage)`: a tab of the clinic settings pages that another app serves
   (the impasse flag rules); records' settings navigation lists them after its own.
 """
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from records.access import ClinicAccess
-    from records.models import Patient
+    from records.models import Clinic, Patient
     from records.selectors import PatientDetail
 
 
@@ -69,6 +69,8 @@ class Slot(StrEnum):
     CASELOAD_CASE = "caseload_case"
     # The latest signed-off review of each of some patients, as SignedReview.
     SIGNED_REVIEWS = "signed_reviews"
+    # Another app's part of the demo clinic (a signed-off review), given the clinic and supervisor.
+    DEMO_DATA = "demo_data"
 
 
 # The caseload's annotations another app provides, by name. The stage is the snapshot's:
@@ -201,3 +203,10 @@ def signed_reviews(patient_ids: Collection[int]) -> dict[int, SignedReview]:
     """Return the latest signed-off review of each patient that has one, by patient id."""
     provider = _providers.get(Slot.SIGNED_REVIEWS)
     return {} if provider is None or not patient_ids else provider(patient_ids)
+
+
+def demo_data_create(*, clinic: "Clinic", supervisor: "User") -> None:
+    """Add another app's part of the demo clinic (nothing when no app provides one)."""
+    provider = _providers.get(Slot.DEMO_DATA)
+    if provider is not None:
+        provider(clinic=clinic, supervisor=supervisor)

@@ -8,7 +8,9 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from pseudoresistance.criteria import Criterion
-from pseudoresistance.models import ImpasseCase
+from pseudoresistance.models import ImpasseCase, ImpasseReview
+from pseudoresistance.services import IMPASSE_REVIEW_OBJECT
+from pseudoresistance.states import CaseState
 from records.access import access_for_user
 from records.caseload import CaseloadFilters, SortOrder, caseload_patients, caseload_rows
 from records.demo import (
@@ -19,7 +21,7 @@ from records.demo import (
     vignette_record_number,
     vignettes,
 )
-from records.models import Clinic, Membership, Patient, Role
+from records.models import AuditEvent, Clinic, Membership, Patient, Role
 from records.selectors import patient_detail
 from records.two_factor import two_factor_required_for
 
@@ -120,3 +122,20 @@ def test_demo_vignettes_with_their_own_parameters_stage_as_expected(vignette_id,
     flagged = ImpasseCase.objects.filter(episode__patient=patient).first()
     fda_flagged = flagged is not None and Criterion.FDA_EMA_MET in flagged.criteria
     assert fda_flagged is vignette["expected"]["fda"]["met"]
+
+
+@pytest.mark.django_db
+def test_demo_has_one_review_signed_off_by_the_supervisor_and_audited_once():
+    demo_clinic_create()
+    demo_clinic_create()
+    reviews = ImpasseReview.objects.filter(case__patient__clinic__name=DEMO_CLINIC_NAME)
+    assert reviews.count() == 1
+    review = reviews.get()
+    assert review.signed_off_at is not None
+    assert review.reviewer.username == next(
+        name for name, *_, role in DEMO_USERS if role == Role.SUPERVISOR
+    )
+    assert review.case.state == CaseState.REVIEWED
+    events = AuditEvent.objects.filter(object_type=IMPASSE_REVIEW_OBJECT, object_id=review.pk)
+    assert set(events.values_list("actor_id", flat=True)) == {review.reviewer_id}
+    assert events.count() == 2
