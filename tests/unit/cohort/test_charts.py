@@ -195,3 +195,32 @@ def test_item_texts_carry_no_provenance_marks():
     [item] = _top_items(pd.Series([["A5"]]))
     assert "🔶" not in item.text
     assert item.text.endswith("<80 %)?")
+
+
+def test_rates_and_cases_differ_by_more_than_colour():
+    page = CohortPage(
+        episodes=1,
+        stale=0,
+        distributions=(),
+        concordance=concordance(SAMPLE),
+        cases=CaseFigures(
+            by_state=(("Open", 1), ("Under review", 1)),
+            waiting=(("Open", (("0–7 days", 1),)), ("Under review", (("0–7 days", 1),))),
+            backlog=(),
+        ),
+        concerns=(),
+        data_gaps=(),
+        rates=outcome_rates(
+            pd.DataFrame.from_records([(1, "2025-01-05", True, False)], columns=list(SCORE_COLUMNS))
+        ),
+        statuses=(),
+    )
+    figures = cohort_figures(page, lambda a, b: "")
+    response, remission = figures["rates"]["data"]
+    assert (response["name"], remission["name"]) == ("response", "remission")
+    assert response["line"]["dash"] != remission["line"]["dash"]
+    assert response["marker"]["symbol"] != remission["marker"]["symbol"]
+    patterns = [trace["marker"]["pattern"]["shape"] for trace in figures["cases"]["data"]]
+    assert len(set(patterns)) == len(patterns) == 2
+    for figure in (figures["rates"], figures["cases"]):
+        go.Figure(data=figure["data"], layout=figure["layout"])
