@@ -145,11 +145,13 @@ def stage_figure(series: StageSeries) -> dict[str, Any]:
 
 def stage_table(series: StageSeries) -> ChartTable:
     """Return the stage over time as a table: a row per date, a column per model."""
+    # "met" / "not met", as in the grid: the column names the definition.
+    shown = [[text.removeprefix("definition ") for text in model.shown] for model in series.models]
     return ChartTable(
         STAGE_TABLE_CAPTION,
         (STAGE_DATE_COLUMN, *(model.label for model in series.models)),
         tuple(
-            (f"{day.day} {day:%b %Y}", *(model.shown[index] for model in series.models))
+            (f"{day.day} {day:%b %Y}", *(texts[index] for texts in shown))
             for index, day in enumerate(series.dates)
         ),
     )
