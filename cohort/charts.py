@@ -26,6 +26,9 @@ SHORT_LABEL = 48
 # Axis labels wrap at this many characters a line, so none is clipped at a tablet's width.
 WRAP_AT = 24
 ITEM_ROW_HEIGHT = 52
+# A distribution's bars sit a third of the page wide: "stage nonresponder" ran into its
+# neighbour on one line.
+DISTRIBUTION_WRAP_AT = 12
 BASE_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#ffffff",
@@ -54,16 +57,16 @@ def short_text(question: str) -> str:
     return textwrap.shorten(clause, SHORT_LABEL, placeholder="…")
 
 
-def wrapped(label: str) -> str:
+def wrapped(label: str, width: int = WRAP_AT) -> str:
     """Return an axis label broken into lines (plotly's <br>), never cut."""
-    return "<br>".join(textwrap.wrap(label, WRAP_AT)) or label
+    return "<br>".join(textwrap.wrap(label, width)) or label
 
 
 def _distribution(label: str, counts: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     total = sum(n for _name, n in counts)
     trace = {
         "type": "bar",
-        "x": [wrapped(name) for name, _n in counts],
+        "x": [wrapped(name, DISTRIBUTION_WRAP_AT) for name, _n in counts],
         "y": [n for _name, n in counts],
         "customdata": [name for name, _n in counts],
         "marker": {"color": BAR_COLOUR},

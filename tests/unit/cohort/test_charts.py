@@ -224,3 +224,14 @@ def test_rates_and_cases_differ_by_more_than_colour():
     assert len(set(patterns)) == len(patterns) == 2
     for figure in (figures["rates"], figures["cases"]):
         go.Figure(data=figure["data"], layout=figure["layout"])
+
+
+def test_scores_are_counted_in_order_of_value_then_stages_by_name():
+    scores = frame(
+        [
+            row(n, None, None, **{CATEGORY.format(key="msm"): v})
+            for n, v in enumerate(("10", "9", "9", "stage I"))
+        ]
+    )
+    msm = next(d for d in stage_distributions(scores) if d.key == "msm")
+    assert msm.counts == (("9", 2), ("10", 1), ("stage I", 1))
