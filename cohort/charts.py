@@ -26,9 +26,9 @@ SHORT_LABEL = 48
 # Axis labels wrap at this many characters a line, so none is clipped at a tablet's width.
 WRAP_AT = 24
 ITEM_ROW_HEIGHT = 52
-# A distribution's bars sit a third of the page wide: "stage nonresponder" ran into its
+# A distribution's bars sit a third or half of the page wide: "stage TRD1" ran into its
 # neighbour on one line.
-DISTRIBUTION_WRAP_AT = 12
+DISTRIBUTION_WRAP_AT = 8
 BASE_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#ffffff",
