@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
 
 from records.access import ClinicAccess, access_for_user
 from records.charts_export import ChartExporter
@@ -52,7 +51,7 @@ def patient(clinic: Clinic, psychiatrist: User) -> Patient:
     return report_patient(clinic, psychiatrist, simple_history(), record_number="RN-TAG")
 
 
-def _elements(node: Any) -> Iterator[DictionaryObject]:
+def _elements(node: Any) -> Iterator[dict[str, Any]]:
     """Yield every structure element under a node of the structure tree, depth first."""
     kids = node.get_object().get("/K") if isinstance(node.get_object(), dict) else None
     if kids is None:
@@ -64,8 +63,9 @@ def _elements(node: Any) -> Iterator[DictionaryObject]:
             yield from _elements(element)
 
 
-def _structure(reader: PdfReader) -> list[DictionaryObject]:
-    return list(_elements(reader.trailer["/Root"]["/StructTreeRoot"]))
+def _structure(reader: PdfReader) -> list[dict[str, Any]]:
+    root: Any = reader.trailer["/Root"]
+    return list(_elements(root["/StructTreeRoot"]))
 
 
 @pytest.mark.parametrize("document", sorted(DOCUMENTS))
@@ -75,7 +75,7 @@ def test_document_is_tagged_with_its_language_and_title(
     content = DOCUMENTS[document](access=access, patient_id=patient.pk).content
     reader = PdfReader(BytesIO(content))
 
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"]
     assert str(root["/Lang"]) == PDF_LANGUAGE
     # A reader shows the title, not the file name, in its window (PDF/UA-1, 7.1).
@@ -109,11 +109,11 @@ def test_appendix_charts_are_figures_with_a_description_and_their_tables(
     reader = PdfReader(BytesIO(content))
 
     elements = _structure(reader)
-    figures = [element for element in elements if element["/S"] == "/Figure"]
+    figures = [element for element in elements if str(element["/S"]) == "/Figure"]
     described = [str(figure.get("/Alt", "")) for figure in figures]
     assert any(STAGE_TITLE in alt for alt in described), described
     assert any(alt.startswith(SCORES_TITLE) for alt in described), described
     assert all(alt for alt in described)
-    assert sum(1 for element in elements if element["/S"] == "/Table") >= 2
+    assert sum(1 for element in elements if str(element["/S"]) == "/Table") >= 2
     text = " ".join(page.extract_text() or "" for page in reader.pages)
     assert re.search(r"\d{1,2} \w{3} \d{4}", text)
