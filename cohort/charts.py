@@ -59,7 +59,7 @@ def short_text(question: str) -> str:
 
 def wrapped(label: str, width: int = WRAP_AT) -> str:
     """Return an axis label broken into lines (plotly's <br>), never cut."""
-    return "<br>".join(textwrap.wrap(label, width)) or label
+    return "<br>".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
 def _distribution(label: str, counts: tuple[tuple[str, int], ...]) -> dict[str, Any]:

@@ -235,3 +235,7 @@ def test_scores_are_counted_in_order_of_value_then_stages_by_name():
     )
     msm = next(d for d in stage_distributions(scores) if d.key == "msm")
     assert msm.counts == (("9", 2), ("10", 1), ("stage I", 1))
+
+
+def test_short_wrapped_labels_break_between_words_only():
+    assert wrapped("stage nonresponder", 8) == "stage<br>nonresponder"
