@@ -15,6 +15,8 @@ BAR_COLOUR = "#1f4e79"
 RESPONSE_COLOUR = "#b26a00"
 REMISSION_COLOUR = "#2e7d32"
 STATE_COLOURS = ("#1f4e79", "#b26a00", "#2e7d32")
+# Each state's bars also get a fill pattern, so the states differ without colour (WCAG 1.4.1).
+STATE_PATTERNS = ("", "/", ".")
 SMALL_HEIGHT = 220
 CHART_HEIGHT = 320
 CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
@@ -24,6 +26,9 @@ SHORT_LABEL = 48
 # Axis labels wrap at this many characters a line, so none is clipped at a tablet's width.
 WRAP_AT = 24
 ITEM_ROW_HEIGHT = 52
+# A distribution's bars sit a third or half of the page wide: "stage TRD1" ran into its
+# neighbour on one line.
+DISTRIBUTION_WRAP_AT = 8
 BASE_LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#ffffff",
@@ -52,16 +57,16 @@ def short_text(question: str) -> str:
     return textwrap.shorten(clause, SHORT_LABEL, placeholder="…")
 
 
-def wrapped(label: str) -> str:
+def wrapped(label: str, width: int = WRAP_AT) -> str:
     """Return an axis label broken into lines (plotly's <br>), never cut."""
-    return "<br>".join(textwrap.wrap(label, WRAP_AT)) or label
+    return "<br>".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
 def _distribution(label: str, counts: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     total = sum(n for _name, n in counts)
     trace = {
         "type": "bar",
-        "x": [wrapped(name) for name, _n in counts],
+        "x": [wrapped(name, DISTRIBUTION_WRAP_AT) for name, _n in counts],
         "y": [n for _name, n in counts],
         "customdata": [name for name, _n in counts],
         "marker": {"color": BAR_COLOUR},
@@ -140,10 +145,12 @@ def _cases(page: CohortPage) -> dict[str, Any]:
             "name": state,
             "x": [name for name, _n in bins],
             "y": [n for _name, n in bins],
-            "marker": {"color": colour},
+            "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff"}},
             "hovertemplate": f"{state}, %{{x}}: %{{y}} cases<extra></extra>",
         }
-        for (state, bins), colour in zip(page.cases.waiting, STATE_COLOURS, strict=False)
+        for (state, bins), colour, pattern in zip(
+            page.cases.waiting, STATE_COLOURS, STATE_PATTERNS, strict=False
+        )
     ]
     layout = _layout(
         "Impasse cases in progress by days waiting",
@@ -184,7 +191,9 @@ def _rates(page: CohortPage) -> dict[str, Any]:
             "x": quarters,
             "y": [point.response_rate for point in page.rates],
             "customdata": [point.responders_judged for point in page.rates],
-            "line": {"color": RESPONSE_COLOUR},
+            # Solid with circles against remission's dashes with squares: not colour alone.
+            "line": {"color": RESPONSE_COLOUR, "dash": "solid"},
+            "marker": {"symbol": "circle", "size": 8},
             "hovertemplate": (
                 "%{x}: %{y} % of %{customdata} episodes scored<extra>response</extra>"
             ),
@@ -197,6 +206,7 @@ def _rates(page: CohortPage) -> dict[str, Any]:
             "y": [point.remission_rate for point in page.rates],
             "customdata": [point.remission_judged for point in page.rates],
             "line": {"color": REMISSION_COLOUR, "dash": "dash"},
+            "marker": {"symbol": "square", "size": 8},
             "hovertemplate": (
                 "%{x}: %{y} % of %{customdata} episodes scored<extra>remission</extra>"
             ),

@@ -152,12 +152,20 @@ class Distribution:
     counts: tuple[tuple[str, int], ...]
 
 
+def _category_order(category: str) -> tuple[int, float, str]:
+    """Order scores by value (9 before 10), then stages and verdicts by name."""
+    try:
+        return (0, float(category), "")
+    except ValueError:
+        return (1, 0.0, category)
+
+
 def stage_distributions(frame: pd.DataFrame) -> tuple[Distribution, ...]:
     """Return, per model, how many episodes have each stage, score band or verdict."""
     distributions = []
     for engine in ENGINES:
         counts = Counter(frame[CATEGORY.format(key=engine.key)].dropna())
-        ordered = sorted(counts.items(), key=lambda item: str(item[0]))
+        ordered = sorted(counts.items(), key=lambda item: _category_order(str(item[0])))
         distributions.append(
             Distribution(engine.key, engine.info.label, tuple((str(k), int(v)) for k, v in ordered))
         )

@@ -40,10 +40,13 @@ def cohort(request: HttpRequest) -> HttpResponse:
     def link(first: str, second: str) -> str:
         return reverse("cohort:disagreements", args=[first, second]) + query
 
+    figures = cohort_figures(page, link)
     context = {
         "form": form,
         "page": page,
-        "figures": cohort_figures(page, link),
+        "figures": figures,
+        # Each distribution's chart beside its table; the chart is drawn from its index.
+        "distributions": list(zip(page.distributions, figures["distributions"], strict=True)),
         "pairs": [
             {
                 "label": page.concordance.labels[i],

@@ -47,6 +47,31 @@ def _legend_entry(name: str, colour: str, dash: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """A response or remission line: its level, how it is drawn and its name in words."""
+
+    level: float
+    colour: str
+    dash: str
+    name: str
+
+
+def thresholds(definition: scales.ScaleDefinition, first_total: float) -> tuple[Threshold, ...]:
+    """Return a scale's remission and response lines, each with its own dash pattern."""
+    lines = []
+    rule = definition.remission
+    if rule is not None:
+        name = REMISSION_LABEL.format(rule=rule.label, source=rule.source)
+        lines.append(Threshold(rule.threshold, REMISSION_COLOUR, "dash", name))
+    if definition.percent_change_outcome and first_total > 0:
+        # Response is a 50 % reduction from the episode's first score of the scale (1.3).
+        level = first_total * (100 - scales.RESPONSE.percent) / 100
+        name = RESPONSE_LABEL.format(percent=scales.RESPONSE.percent, threshold=level)
+        lines.append(Threshold(level, RESPONSE_COLOUR, "dot", name))
+    return tuple(lines)
+
+
 def _figure(definition: scales.ScaleDefinition, rows: Sequence[ScaleRow]) -> dict[str, Any]:
     totals = [row.administration.total_value or 0 for row in rows]
     traces: list[dict[str, Any]] = [
@@ -64,19 +89,10 @@ def _figure(definition: scales.ScaleDefinition, rows: Sequence[ScaleRow]) -> dic
     ]
     shapes: list[dict[str, Any]] = []
     levels = list(totals)
-    rule = definition.remission
-    if rule is not None:
-        shapes.append(_line(rule.threshold, REMISSION_COLOUR, "dash"))
-        name = REMISSION_LABEL.format(rule=rule.label, source=rule.source)
-        traces.append(_legend_entry(name, REMISSION_COLOUR, "dash"))
-        levels.append(rule.threshold)
-    if definition.percent_change_outcome and totals[0] > 0:
-        # Response is a 50 % reduction from the episode's first score of the scale (1.3).
-        threshold = totals[0] * (100 - scales.RESPONSE.percent) / 100
-        shapes.append(_line(threshold, RESPONSE_COLOUR, "dot"))
-        name = RESPONSE_LABEL.format(percent=scales.RESPONSE.percent, threshold=threshold)
-        traces.append(_legend_entry(name, RESPONSE_COLOUR, "dot"))
-        levels.append(threshold)
+    for line in thresholds(definition, float(totals[0])):
+        shapes.append(_line(line.level, line.colour, line.dash))
+        traces.append(_legend_entry(line.name, line.colour, line.dash))
+        levels.append(line.level)
     top = max(levels) * HEAD_ROOM or 1
     if definition.total_range is not None:
         top = min(top, definition.total_range[1])
@@ -98,16 +114,55 @@ def _figure(definition: scales.ScaleDefinition, rows: Sequence[ScaleRow]) -> dic
     }
 
 
-def score_charts(rows: Sequence[ScaleRow]) -> list[dict[str, Any]]:
-    """Return one figure per scale scored in the episode, with its response and remission lines."""
+def _by_scale(rows: Sequence[ScaleRow]) -> dict[str, list[ScaleRow]]:
     by_scale: dict[str, list[ScaleRow]] = {}
     for row in rows:
         if row.administration.total is not None:
             by_scale.setdefault(row.administration.scale, []).append(row)
+    return by_scale
+
+
+def score_charts(rows: Sequence[ScaleRow]) -> list[dict[str, Any]]:
+    """Return one figure per scale scored in the episode, with its response and remission lines."""
     return [
         _figure(scales.SCALES[scales.ScaleCode(code)], scale_rows)
-        for code, scale_rows in by_scale.items()
+        for code, scale_rows in _by_scale(rows).items()
     ]
+
+
+SCORE_TABLE_CAPTION = "{scale} total on each date"
+SCORE_TABLE_COLUMNS = ("Date", "Total", "Severity")
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """A chart's values as a table, its text alternative: a caption, column heads and rows."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def score_tables(rows: Sequence[ScaleRow]) -> list[ChartTable]:
+    """Return each score chart's values as a table, in score_charts' order; the caption names
+    the response and remission lines in words."""
+    tables = []
+    for code, scale_rows in _by_scale(rows).items():
+        definition = scales.SCALES[scales.ScaleCode(code)]
+        totals = [float(row.administration.total_value or 0) for row in scale_rows]
+        lines = "; ".join(line.name for line in thresholds(definition, totals[0]))
+        caption = SCORE_TABLE_CAPTION.format(scale=definition.name)
+        tables.append(
+            ChartTable(
+                f"{caption} ({lines})" if lines else caption,
+                SCORE_TABLE_COLUMNS,
+                tuple(
+                    (_day(row.administration.administered_on), f"{total:g}", row.band or "")
+                    for row, total in zip(scale_rows, totals, strict=True)
+                ),
+            )
+        )
+    return tables
 
 
 # The patient page's one timeline: a row of scores per scale, then the trials as bars, all on

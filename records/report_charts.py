@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from records.charts import score_charts
+from records.charts import ChartTable, score_charts, score_tables
 
 from .charts_export import ChartExporter, ChartSize
 from .selectors import ScaleRow
@@ -22,6 +22,10 @@ from .staging import StageSeries
 
 STAGE_TITLE = "Stage over time (at the end of each trial)"
 SCORES_TITLE = "Scale scores over time"
+STAGE_TABLE_CAPTION = "Each model's result at the end of each trial"
+STAGE_DATE_COLUMN = "Date"
+# The chart's description for a screen reader (the <img> alt in the PDF, aria-label on the page).
+CHART_DESCRIPTION = "{title}: {caption}; the values are in the table that follows"
 CHART_NOT_DRAWN = (
     "The {title} chart could not be drawn in this PDF (no chart renderer is available on the "
     "server); the tables hold the same data."
@@ -52,6 +56,14 @@ class ReportFigure:
     # "png" for a chart of many text cells: weasyprint places an image faster than it draws SVG.
     image_format: str = "svg"
     image: bytes | None = None
+    table: ChartTable | None = None
+
+    @property
+    def description(self) -> str:
+        """Return what the chart shows, in words, naming the table with its values."""
+        if self.table is None:
+            return self.title
+        return CHART_DESCRIPTION.format(title=self.title, caption=self.table.caption)
 
     @property
     def missing_note(self) -> str:
@@ -131,19 +143,40 @@ def stage_figure(series: StageSeries) -> dict[str, Any]:
     }
 
 
+def stage_table(series: StageSeries) -> ChartTable:
+    """Return the stage over time as a table: a row per date, a column per model."""
+    # "met" / "not met", as in the grid: the column names the definition.
+    shown = [[text.removeprefix("definition ") for text in model.shown] for model in series.models]
+    return ChartTable(
+        STAGE_TABLE_CAPTION,
+        (STAGE_DATE_COLUMN, *(model.label for model in series.models)),
+        tuple(
+            (f"{day.day} {day:%b %Y}", *(texts[index] for texts in shown))
+            for index, day in enumerate(series.dates)
+        ),
+    )
+
+
 def appendix_figures(
     scores: Sequence[ScaleRow], series: StageSeries | None
 ) -> tuple[ReportFigure, ...]:
     """Return the appendix charts: each scale's scores, then the stage over time."""
     figures = []
-    for index, figure in enumerate(score_charts(scores)):
+    charts = zip(score_charts(scores), score_tables(scores), strict=True)
+    for index, (figure, table) in enumerate(charts):
         figure["layout"]["paper_bgcolor"] = "#ffffff"
         figure["layout"]["height"] = SCORE_CHART_HEIGHT
-        figures.append(ReportFigure(f"scores-{index}", SCORES_TITLE, figure, SCORE_CHART_HEIGHT))
+        figures.append(
+            ReportFigure(f"scores-{index}", SCORES_TITLE, figure, SCORE_CHART_HEIGHT, table=table)
+        )
     if series is not None:
         figure = stage_figure(series)
         height = figure["layout"]["height"]
-        figures.append(ReportFigure("stages", STAGE_TITLE, figure, height, image_format="png"))
+        figures.append(
+            ReportFigure(
+                "stages", STAGE_TITLE, figure, height, image_format="png", table=stage_table(series)
+            )
+        )
     return tuple(figures)
 
 

@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 PDF_FILENAME = "{kind}-{record}-{day}.pdf"
 STYLESHEET = "css/report.css"
+# The documents' language, as <html lang> gives it to the PDF's /Lang (settings.LANGUAGE_CODE).
+PDF_LANGUAGE = "en-GB"
 
 
 def pdf_filename(kind: str, record_number: str, day: datetime.date) -> str:
@@ -49,7 +51,9 @@ def render_pdf(template: str, context: dict[str, Any], *, title: str, paper_size
     from weasyprint import HTML
 
     started = time.monotonic()
-    html = render_to_string(template, {**context, "pdf": True, "document_title": title})
+    html = render_to_string(
+        template, {**context, "pdf": True, "document_title": title, "language": PDF_LANGUAGE}
+    )
     # <html lang> and <title> give the document's language and title; tags give its structure.
     content = HTML(string=html).write_pdf(
         stylesheets=list(_stylesheets(paper_size)), pdf_variant="pdf/ua-1", pdf_tags=True

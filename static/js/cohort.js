@@ -13,12 +13,14 @@
     window.Plotly.newPlot(container, figure.data, figure.layout, figure.config);
   }
 
+  // A row of small charts: each container (with its label and table) names its figure's index.
   document.querySelectorAll("[data-cohort-figures]").forEach(function (row) {
-    (figures[row.dataset.cohortFigures] || []).forEach(function (figure) {
-      var cell = document.createElement("div");
-      cell.className = "col";
-      row.appendChild(cell);
-      draw(cell, figure);
+    var list = figures[row.dataset.cohortFigures] || [];
+    row.querySelectorAll("[data-cohort-figure-index]").forEach(function (container) {
+      var figure = list[Number(container.dataset.cohortFigureIndex)];
+      if (figure) {
+        draw(container, figure);
+      }
     });
   });
 

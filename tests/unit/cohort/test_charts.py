@@ -195,3 +195,47 @@ def test_item_texts_carry_no_provenance_marks():
     [item] = _top_items(pd.Series([["A5"]]))
     assert "🔶" not in item.text
     assert item.text.endswith("<80 %)?")
+
+
+def test_rates_and_cases_differ_by_more_than_colour():
+    page = CohortPage(
+        episodes=1,
+        stale=0,
+        distributions=(),
+        concordance=concordance(SAMPLE),
+        cases=CaseFigures(
+            by_state=(("Open", 1), ("Under review", 1)),
+            waiting=(("Open", (("0–7 days", 1),)), ("Under review", (("0–7 days", 1),))),
+            backlog=(),
+        ),
+        concerns=(),
+        data_gaps=(),
+        rates=outcome_rates(
+            pd.DataFrame.from_records([(1, "2025-01-05", True, False)], columns=list(SCORE_COLUMNS))
+        ),
+        statuses=(),
+    )
+    figures = cohort_figures(page, lambda a, b: "")
+    response, remission = figures["rates"]["data"]
+    assert (response["name"], remission["name"]) == ("response", "remission")
+    assert response["line"]["dash"] != remission["line"]["dash"]
+    assert response["marker"]["symbol"] != remission["marker"]["symbol"]
+    patterns = [trace["marker"]["pattern"]["shape"] for trace in figures["cases"]["data"]]
+    assert len(set(patterns)) == len(patterns) == 2
+    for figure in (figures["rates"], figures["cases"]):
+        go.Figure(data=figure["data"], layout=figure["layout"])
+
+
+def test_scores_are_counted_in_order_of_value_then_stages_by_name():
+    scores = frame(
+        [
+            row(n, None, None, **{CATEGORY.format(key="msm"): v})
+            for n, v in enumerate(("10", "9", "9", "stage I"))
+        ]
+    )
+    msm = next(d for d in stage_distributions(scores) if d.key == "msm")
+    assert msm.counts == (("9", 2), ("10", 1), ("stage I", 1))
+
+
+def test_short_wrapped_labels_break_between_words_only():
+    assert wrapped("stage nonresponder", 8) == "stage<br>nonresponder"
