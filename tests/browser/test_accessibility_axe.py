@@ -269,7 +269,13 @@ def propose_courses_from_dispensings(page: Page, findings: Findings) -> None:
     expect(page.get_by_role("heading", name="Check the proposed courses")).to_be_visible()
 
 
+def send_the_form_empty(page: Page, findings: Findings) -> None:
+    page.locator("main form[method=post] button[type=submit]").first.click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+
+
 ACTIONS: dict[str, Callable[[Page, Findings], None]] = {
+    "patients/new/": send_the_form_empty,
     "patients/<int:patient_id>/episodes/<int:episode_id>/trials/new/": answer_trial_form,
     "patients/<int:patient_id>/trials/<int:trial_id>/edit/": answer_trial_form,
     "impasse/episodes/<int:episode_id>/": open_checklist_section,
