@@ -276,6 +276,8 @@ def send_the_form_empty(page: Page, findings: Findings) -> None:
 
 ACTIONS: dict[str, Callable[[Page, Findings], None]] = {
     "patients/new/": send_the_form_empty,
+    "clinic/team/invite/": send_the_form_empty,
+    "clinic/settings/agents/new/": send_the_form_empty,
     "patients/<int:patient_id>/episodes/<int:episode_id>/trials/new/": answer_trial_form,
     "patients/<int:patient_id>/trials/<int:trial_id>/edit/": answer_trial_form,
     "impasse/episodes/<int:episode_id>/": open_checklist_section,
@@ -352,3 +354,23 @@ def test_the_signed_out_pages_have_no_serious_accessibility_violation(
     findings.save("signed out")
 
     assert not findings.failing, "\n".join(findings.failing)
+
+
+def test_the_check_fails_on_serious_violations_and_names_page_rule_and_element(
+    page: Page,
+) -> None:
+    page.set_content(
+        '<html lang="en"><head><title>Probe</title></head><body><main>'
+        '<p id="faint" style="color:#aaa;background:#fff">Faint text</p>'
+        '<input id="nameless" type="text"></main></body></html>'
+    )
+    findings = Findings()
+    findings.check(page, "probe")
+
+    assert {(line["rule"], line["impact"]) for line in findings.report} >= {
+        ("color-contrast", "serious"),
+        ("label", "critical"),
+    }
+    assert any(
+        line.startswith("probe: color-contrast") and "#faint" in line for line in findings.failing
+    )
