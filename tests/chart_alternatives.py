@@ -1,13 +1,15 @@
-"""Read a page's charts as a screen reader meets them: each role="img" container, the text its
+"""Read a page's charts as a screen reader meets them: each role="img" container (role="figure"
+where the chart holds plotly's own controls, which an image may not), the text its
 aria-describedby points to, and the tables (by data-testid) that carry the charts' values."""
 
 from html.parser import HTMLParser
 
+CHART_ROLES = {"img", "figure"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
 class ChartPage(HTMLParser):
-    """The role="img" elements, the text of every element with an id, and each test table."""
+    """The chart elements (CHART_ROLES), the text of every element with an id, and each test table."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -22,7 +24,7 @@ class ChartPage(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if values.get("role") == "img":
+        if values.get("role") in CHART_ROLES:
             self.charts.append(values)
         if tag == "table" and "data-testid" in values:
             self._table = values["data-testid"]
@@ -68,7 +70,7 @@ class ChartPage(HTMLParser):
 
 def assert_every_chart_is_named_and_described(page: ChartPage) -> None:
     """Assert each role="img" chart has a name and a description that resolves to text."""
-    assert page.charts, "no chart with role=img"
+    assert page.charts, "no chart with role=img or figure"
     for chart in page.charts:
         assert chart.get("aria-label"), chart
         assert page.description(chart), f"{chart} describes nothing"
