@@ -25,15 +25,12 @@ from records import codes
 from records.brands import generic_for_brand
 from staging.catalogue import AGENTS, Role, lookup_agent
 
-# The clinic's default: supplies of one ingredient are one course while the next starts no more
-# than 30 days after the previous one ran out (issue 19; a constant until it becomes a clinic
-# setting).
-MAX_GAP_DAYS = 30
 # A proportion of days covered of 80 % or more is good adherence (scales-and-checklist.md A5:
 # "proportion of days covered <80 %" marks poor adherence; CANMAT 2023 Table 7.1).
 GOOD_ADHERENCE_PDC = Decimal("0.80")
-# An antidepressant taken beside another for longer than a cross-taper is a combination.
-COMBINATION_OVERLAP_DAYS = MAX_GAP_DAYS
+# An antidepressant taken beside another for longer than a cross-taper (up to a month, as a
+# month's supply) is a combination (issue 19).
+COMBINATION_OVERLAP_DAYS = 30
 # 2 MB holds about 20,000 CSV rows: far beyond one patient's dispensing history.
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -659,8 +656,12 @@ def _kinds(courses: list[ProposedCourse]) -> list[ProposedCourse]:
     return done
 
 
-def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GAP_DAYS) -> Proposal:
-    """Join dispensings of one ingredient into courses; statements stay as given."""
+def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int) -> Proposal:
+    """Join dispensings of one ingredient into courses; statements stay as given.
+
+    Supplies are one course while the next starts no more than `max_gap_days` after the previous
+    ran out (the clinic's setting, Clinic.supply_gap_days).
+    """
     by_molecule: dict[str, list[Dispensing]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     statements: list[Dispensing] = []

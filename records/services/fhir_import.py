@@ -106,7 +106,8 @@ def medication_import_preview(
     if patient.clinic_id != access.clinic.pk:
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.EDIT_CLINICAL_DATA)
-    return propose_courses(read_upload(content, today=timezone.localdate()))
+    records = read_upload(content, today=timezone.localdate())
+    return propose_courses(records, max_gap_days=access.clinic.supply_gap_days)
 
 
 def catalogue_agent(clinic_id: int, molecule: str, name: str = "") -> Agent | None:

@@ -8,6 +8,7 @@ import pytest
 from records.demo import vignettes
 from records.fhir.medications import ImportProblemError, parse_bundle, parse_csv, propose_courses
 from records.models import AuditAction, AuditEvent, TreatmentTrial
+from records.models.clinic import SUPPLY_GAP_DEFAULT
 from records.models.trial import MEDICATION_KINDS
 from records.services.common import ObjectType
 from records.services.fhir_export import patient_fhir_export
@@ -77,7 +78,9 @@ def test_exported_statements_import_as_the_same_courses(access, vignette_id):
         with pytest.raises(ImportProblemError):
             parse_bundle(bundle, today=datetime.date.today())
         return
-    proposal = propose_courses(parse_bundle(bundle, today=datetime.date.today()))
+    proposal = propose_courses(
+        parse_bundle(bundle, today=datetime.date.today()), max_gap_days=SUPPLY_GAP_DEFAULT
+    )
     assert proposal.unknown == ()
     copy = PatientFactory(clinic=access.clinic, diagnosis=original.diagnosis)
     onset = original.episodes.get().onset_date
@@ -99,7 +102,10 @@ def test_exported_statements_import_as_the_same_courses(access, vignette_id):
 def test_confirmed_dispensing_courses_are_trials_audited_as_imported(access):
     patient = PatientFactory(clinic=access.clinic)
     EpisodeFactory(patient=patient, onset_date=datetime.date(2022, 1, 1))
-    proposal = propose_courses(parse_csv(dispensing_csv(), today=datetime.date(2026, 1, 1)))
+    proposal = propose_courses(
+        parse_csv(dispensing_csv(), today=datetime.date(2026, 1, 1)),
+        max_gap_days=SUPPLY_GAP_DEFAULT,
+    )
     trials = medication_courses_import(
         acting_user=access.user,
         patient=patient,
