@@ -17,6 +17,7 @@ from staging.history import Params
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.integration.records.test_staging_defaults import posted as staging_posted
+from tests.two_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,14 @@ def test_the_import_joins_supplies_by_the_clinics_gap(
     access = access_for_user(psychiatrist, clinic.pk)
     proposal = medication_import_preview(access=access, patient=patient, content=content)
     assert len(proposal.courses) == 1
+
+
+def test_the_admin_does_not_change_the_gap_unaudited(client, clinic, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="x" * 16)
+    verified_login(client, root)
+    url = reverse("admin:records_clinic_change", args=[clinic.pk])
+    assert "supply_gap_days" not in client.get(url).context["adminform"].form.fields
+    client.post(
+        url, {"name": clinic.name, "address": "", "paper_size": "A4", "supply_gap_days": "7"}
+    )
+    assert Clinic.objects.get(pk=clinic.pk).supply_gap_days == 30
