@@ -43,6 +43,7 @@ def confirmed(proposal, clinic_id):
             adherence=course.adherence,
             augments=course.augments,
             sources=course.sources,
+            steps=course.steps if course.stepped else (),
         )
         for course in proposal.courses
     ]
@@ -57,12 +58,45 @@ def course_shape(trial):
         trial.dose_mg_per_day.normalize() if trial.dose_mg_per_day is not None else None,
         trial.weeks.normalize() if trial.weeks is not None else None,
         trial.augments.agent.name if trial.augments and trial.augments.agent else None,
+        tuple(
+            (step.dose_mg_per_day.normalize(), step.weeks and step.weeks.normalize())
+            for step in trial.steps()
+        ),
     )
 
 
+def titrate(trial):
+    """Give a course a titration: half its dose first, its full dose from a third of the way on."""
+    days = (trial.end_date - trial.start_date).days if trial.end_date else 84
+    step_start = trial.start_date + datetime.timedelta(days=max(days // 3, 1))
+    steps = [
+        {
+            "dose_mg_per_day": f"{(trial.dose_mg_per_day / 2).normalize():f}",
+            "start_date": None,
+            "weeks": None,
+        },
+        {
+            "dose_mg_per_day": f"{trial.dose_mg_per_day.normalize():f}",
+            "start_date": step_start.isoformat(),
+            "weeks": None,
+        },
+    ]
+    TreatmentTrial.objects.filter(pk=trial.pk).update(
+        dose_steps=steps, dose_mg_per_day=None, weeks=None, weeks_reason=""
+    )
+
+
+@pytest.mark.parametrize("titrated", [False, True], ids=["as-given", "titrated"])
 @pytest.mark.parametrize("vignette_id", VIGNETTE_IDS)
-def test_exported_statements_import_as_the_same_courses(access, vignette_id):
+def test_exported_statements_import_as_the_same_courses(access, vignette_id, titrated):
     original = vignette_patient(access, vignette_id)
+    if titrated:
+        # Each course with a dose is titrated (two dose steps) before the export, so the round
+        # trip carries dose steps for every vignette with a medication course.
+        for trial in TreatmentTrial.objects.filter(
+            episode__patient=original, kind__in=MEDICATION_KINDS, dose_mg_per_day__isnull=False
+        ):
+            titrate(trial)
     bundle = patient_fhir_export(access=access, patient_id=original.pk)
     bundle["entry"] = [
         entry for entry in bundle["entry"] if entry["resource"]["resourceType"] in READBACK_TYPES
@@ -97,6 +131,10 @@ def test_exported_statements_import_as_the_same_courses(access, vignette_id):
     assert sorted(map(course_shape, imported), key=str) == sorted(
         map(course_shape, medication_trials), key=str
     )
+    if titrated:
+        assert any(trial.dose_steps for trial in imported) == any(
+            trial.dose_steps for trial in medication_trials
+        )
 
 
 def test_confirmed_dispensing_courses_are_trials_audited_as_imported(access):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from records.dose_steps import steps_with_weeks
 from records.fhir.medications import (
     MAX_UPLOAD_BYTES,
     ImportProblemError,
@@ -63,18 +64,20 @@ def test_three_hundred_dispensings_become_the_expected_courses():
         for c in proposal.courses
     ]
     assert summary == [
-        ("sertraline", "antidepressant", day(0), day(359), Decimal(100), "good", ""),
+        ("sertraline", "antidepressant", day(0), day(359), None, "good", ""),
         ("venlafaxine", "antidepressant", day(360), day(479), Decimal(150), "good", ""),
         ("venlafaxine", "antidepressant", day(525), day(764), Decimal(150), "good", ""),
         ("aripiprazole", "augmentation", day(553), day(712), Decimal(5), "good", "C3"),
         ("mirtazapine", "antidepressant", day(765), day(1242), Decimal(30), "poor", ""),
     ]
     sertraline, *_, mirtazapine = proposal.courses
-    assert [(s.start, s.dose_mg_per_day) for s in sertraline.steps] == [
+    # The titration is kept as dose steps: their weeks come from the dates when saved.
+    assert sertraline.stepped
+    assert [(s.start_date, s.dose_mg_per_day) for s in sertraline.steps] == [
         (day(0), Decimal(50)),
         (day(80), Decimal(100)),
     ]
-    assert sertraline.weeks == Decimal("40.0")
+    assert sertraline.weeks is None
     assert sertraline.pdc == Decimal(1)
     # 80 supplies of 4 days over 478 days.
     assert mirtazapine.pdc == (Decimal(320) / Decimal(478)).quantize(Decimal("0.001"))
@@ -306,9 +309,14 @@ def test_the_documented_example_reads_as_documented():
     ).courses
     assert (sertraline.end, sertraline.dose_mg_per_day, sertraline.weeks) == (
         datetime.date(2023, 4, 18),
-        Decimal(100),
-        Decimal(11),
+        None,
+        None,
     )
+    steps = steps_with_weeks(sertraline.steps, end_date=sertraline.end)
+    assert [(step.dose_mg_per_day, step.weeks) for step in steps] == [
+        (Decimal(50), Decimal("4.3")),
+        (Decimal(100), Decimal("10.9")),
+    ]
     assert (sertraline.pdc_percent, sertraline.adherence) == (84, "good")
     assert (venlafaxine.molecule, venlafaxine.kind, venlafaxine.dose_mg_per_day) == (
         "venlafaxine",
@@ -346,7 +354,7 @@ def test_prescriptions_join_like_dispensings_with_the_instruction_dose():
     )
     (course,) = propose_courses(records, max_gap_days=SUPPLY_GAP_DEFAULT).courses
     assert course.molecule == "duloxetine"
-    assert [(s.start, s.dose_mg_per_day) for s in course.steps] == [
+    assert [(s.start_date, s.dose_mg_per_day) for s in course.steps] == [
         (datetime.date(2023, 1, 1), Decimal(60)),
         (datetime.date(2023, 2, 10), Decimal(120)),
     ]
