@@ -100,11 +100,7 @@ class Clinic(models.Model):
             MinValueValidator(SUPPLY_GAP_MIN, SUPPLY_GAP_RANGE),
             MaxValueValidator(SUPPLY_GAP_MAX, SUPPLY_GAP_RANGE),
         ],
-        help_text=(
-            "When medication records are imported, a supply that starts within this many days "
-            "of the previous one running out continues the same course; a longer gap starts a "
-            "new course."
-        ),
+        help_text="A longer gap starts a new course. New clinics start with 30 days.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

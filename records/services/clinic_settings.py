@@ -81,13 +81,13 @@ def settings_row_for(row: SettingsRow, clinic: Clinic) -> models.Model:
     """Return the clinic's row of these settings; an unsaved one while on the defaults."""
     if row.model is Clinic:
         return clinic
-    found = row.model._default_manager.filter(clinic=clinic).first()  # type: ignore[misc]
+    found = row.model._default_manager.filter(clinic=clinic).first()
     return found or row.model(clinic=clinic)
 
 
 def settings_version(instance: models.Model) -> int:
     """Return the version an editor loads: 0 while the clinic is on the defaults."""
-    return instance.version if instance.pk is not None else 0  # type: ignore[attr-defined,no-any-return]
+    return instance.version if instance.pk is not None else 0  # type: ignore[attr-defined]
 
 
 def _check_version(row: SettingsRow, instance: models.Model, expected_version: int) -> None:
@@ -229,7 +229,7 @@ def clinic_operator_save(*, acting_user: "Actor", clinic: Clinic) -> Clinic:
         changes = created(after) if is_new else field_changes(before, after)
         if changes:
             audit_event_write(
-                actor=acting_user,  # type: ignore[arg-type]
+                actor=acting_user,
                 action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
                 object_type=CLINIC_OBJECT,
                 object_id=clinic.pk,

@@ -2,8 +2,10 @@
 the FHIR export's MedicationStatements read back as the same courses (round trip)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from records.demo import vignettes
 from records.fhir.medications import ImportProblemError, parse_bundle, parse_csv, propose_courses
@@ -13,10 +15,12 @@ from records.models.trial import MEDICATION_KINDS
 from records.services.common import ObjectType
 from records.services.fhir_export import patient_fhir_export
 from records.services.fhir_import import (
+    IMPORTED_WEEKS_REASON,
     ConfirmedCourse,
     catalogue_agent,
     medication_courses_import,
 )
+from records.services.trials import TrialInput, trial_record
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.integration.records.test_staging_page import vignette_patient
 from tests.unit.records.test_medication_import import dispensing_csv
@@ -170,3 +174,38 @@ def test_confirmed_dispensing_courses_are_trials_audited_as_imported(access):
         ).count()
         == 5
     )
+
+
+def test_weeks_short_of_the_dates_say_why_on_import_as_the_trial_rules_require(access):
+    patient = PatientFactory(clinic=access.clinic)
+    EpisodeFactory(patient=patient, onset_date=datetime.date(2022, 1, 1))
+    course = ConfirmedCourse(
+        key="C1",
+        agent=catalogue_agent(access.clinic.pk, "sertraline"),
+        kind="antidepressant",
+        start_date=datetime.date(2022, 2, 1),
+        end_date=datetime.date(2022, 5, 1),
+        dose_mg_per_day=Decimal(100),
+        weeks=Decimal(6),
+        adherence="",
+        augments="",
+        sources=("Entry 0",),
+    )
+    (trial,) = medication_courses_import(
+        acting_user=access.user, patient=patient, courses=[course], source_name="ehr.json"
+    )
+    assert trial.weeks_reason == IMPORTED_WEEKS_REASON
+    with pytest.raises(ValidationError) as refused:
+        trial_record(
+            acting_user=access.user,
+            episode_id=trial.episode_id,
+            data=TrialInput(
+                kind="antidepressant",
+                start_date=course.start_date,
+                end_date=course.end_date,
+                agent=course.agent,
+                dose_mg_per_day=course.dose_mg_per_day,
+                weeks=course.weeks,
+            ),
+        )
+    assert "weeks_reason" in refused.value.message_dict
