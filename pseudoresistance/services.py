@@ -13,7 +13,7 @@ score of the episode changes, inside the same transaction.
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -68,26 +68,20 @@ from pseudoresistance.states import (
 from records.access import Permission
 from records.audit import (
     audit_event,
-    audit_event_write,
     audit_events_write,
-    changes_since,
     created,
-    describe_changes,
     display_value,
     field_changes,
     snapshot,
 )
 from records.extensions import EpisodeChange
-from records.models import AuditAction, AuditEvent, Clinic, Episode, Patient
+from records.models import AuditAction, AuditEvent, Episode, Patient
 from records.services.changes import episode_changed
+from records.services.clinic_settings import SettingsRow, clinic_settings_save
 from records.services.common import (
-    STALE_CHANGE,
-    STALE_EDIT,
     Errors,
-    StaleEditError,
     add_error,
     authorise,
-    field_labels,
     lock_patient,
     non_field,
     validate,
@@ -169,7 +163,6 @@ CSSRS_SCREEN_OBJECT = "cssrs_screen"
 SCREEN_IN_FUTURE = "The date of the screen cannot be in the future."
 SCREEN_BEFORE_EPISODE = "The screen cannot be dated before the episode began."
 FLAG_RULES_THING = "The clinic's impasse flag rules"
-CLINIC_NOT_FOUND = "No such clinic."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1090,24 +1083,16 @@ class FlagRulesInput:
     long_episode_points: int
 
 
-def _check_rules_version(rules: ImpasseFlagRules, expected_version: int) -> None:
-    stored = rules.version if rules.pk is not None else 0
-    if stored == expected_version:
-        return
-    events = changes_since(
-        object_type=FLAG_RULES_OBJECT, object_id=rules.pk, version=expected_version
-    )
-    labels = field_labels(ImpasseFlagRules)
-    described = [
-        STALE_CHANGE.format(
-            who=event.actor_username or "the system",
-            when=when(event.occurred_at),
-            what=describe_changes(event.changes, labels),
-        )
-        for event in events
-    ]
-    changes = " · ".join(described) or f"version {expected_version} → {stored}"
-    raise StaleEditError(STALE_EDIT.format(thing=FLAG_RULES_THING, changes=changes), events)
+# New rules apply at once through records' one change path for every episode of the clinic:
+# waiting automatic cases no rule flags any longer close, cases in progress get the criteria met
+# now, and cases open where a rule now flags.
+FLAG_RULES = SettingsRow(
+    model=ImpasseFlagRules,
+    fields=FLAG_RULE_FIELDS,
+    object_type=FLAG_RULES_OBJECT,
+    thing=FLAG_RULES_THING,
+    restage=True,
+)
 
 
 def impasse_flag_rules_update(
@@ -1115,51 +1100,16 @@ def impasse_flag_rules_update(
 ) -> ImpasseFlagRules:
     """Set which criteria open an impasse case in the clinic (clinic admins); audited.
 
-    The new rules apply at once, through records' one change path for every episode of the
-    clinic: waiting automatic cases no rule flags any longer close, cases in progress get the
-    criteria met now, and cases open where a rule now flags. `expected_version` is the version
-    the editor loaded (0 while the clinic is on the defaults).
+    `expected_version` is the version the editor loaded (0 while the clinic is on the defaults).
     """
-    with transaction.atomic():
-        user = authorise(
-            acting_user, clinic_id, Permission.MANAGE_CLINIC, not_found=CLINIC_NOT_FOUND
-        ).user
-        # The clinic's row is locked so two first changes cannot both create the rules.
-        clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
-        rules = ImpasseFlagRules.objects.filter(clinic=clinic).first() or ImpasseFlagRules(
-            clinic=clinic, created_by=user
-        )
-        _check_rules_version(rules, expected_version)
-        before = snapshot(rules, FLAG_RULE_FIELDS)
-        for name in FLAG_RULE_FIELDS:
-            setattr(rules, name, getattr(data, name))
-        validate(rules, {}, exclude=["clinic"])
-        changes = field_changes(before, snapshot(rules, FLAG_RULE_FIELDS))
-        if not changes:
-            return rules
-        rules.updated_by = user
-        if rules.pk is None:
-            action = AuditAction.CREATE
-            rules.save()
-        else:
-            action = AuditAction.UPDATE
-            rules.version += 1
-            rules.save(update_fields=[*FLAG_RULE_FIELDS, "version", "updated_by", "updated_at"])
-        # A first change records the defaults as the old values: they were in force.
-        audit_event_write(
-            actor=user,
-            action=action,
-            object_type=FLAG_RULES_OBJECT,
-            object_id=rules.pk,
-            clinic_id=clinic.pk,
-            changes=changes,
-            object_version=rules.version,
-        )
-        episode_changed(
-            episode_ids=Episode.objects.filter(patient__clinic=clinic).values_list("pk", flat=True),
-            acting_user=user,
-        )
-    return rules
+    saved = clinic_settings_save(
+        acting_user=acting_user,
+        clinic_id=clinic_id,
+        row=FLAG_RULES,
+        values={name: getattr(data, name) for name in FLAG_RULE_FIELDS},
+        expected_version=expected_version,
+    )
+    return cast(ImpasseFlagRules, saved)
 
 
 # ---------------------------------------------------------------------------------------------

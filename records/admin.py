@@ -53,8 +53,8 @@ class ClinicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name"]
     search_fields = ["name"]
     # Changed on the clinic's sign-in security page, with the password and an audit event, and
-    # on its follow-up page (audited there).
-    exclude = ["two_factor_required", "score_interval_days"]
+    # on its follow-up and medication-import pages (audited there).
+    exclude = ["two_factor_required", "score_interval_days", "supply_gap_days"]
 
     def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
         clinic_operator_save(acting_user=request.user, clinic=obj)

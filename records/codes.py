@@ -176,7 +176,7 @@ SCALE_LOINC: Mapping[ScaleCode, str | None] = {
     ScaleCode.MADRS: None,
     ScaleCode.QIDS_SR16: None,
     ScaleCode.PHQ9: "44261-6",
-    ScaleCode.BDI_II: None,
+    ScaleCode.BDI_II: "89209-1",
     ScaleCode.CGI_S: None,
     ScaleCode.WSAS: None,
     ScaleCode.QLES_Q_SF: None,

@@ -15,6 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 DAYS_PER_WEEK = 7
 # Weeks from dates are kept to a tenth of a week, as a clinician would state them.
 WEEKS_QUANTUM = Decimal("0.1")
+# A data-entry guard, not a clinical rule: weeks at dose are compared with the course's dates
+# with one week of slack, for dates remembered to the nearest week.
+WEEKS_SLACK_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,33 @@ def weeks_between(start: datetime.date, end: datetime.date) -> Decimal:
     """Return the weeks from one date to another, to a tenth of a week."""
     days = Decimal((end - start).days)
     return (days / DAYS_PER_WEEK).quantize(WEEKS_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _course_days(start: datetime.date | None, end: datetime.date | None) -> int | None:
+    # An open course is left alone: its weeks may be counted up to a review date still to come.
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).days
+
+
+def weeks_short_of_dates(
+    weeks: Decimal | None, start: datetime.date | None, end: datetime.date | None
+) -> bool:
+    """Return whether the weeks at dose fall more than a week short of the course's dates."""
+    days = _course_days(start, end)
+    return (
+        weeks is not None and days is not None and weeks * DAYS_PER_WEEK < days - WEEKS_SLACK_DAYS
+    )
+
+
+def weeks_beyond_dates(
+    weeks: Decimal | None, start: datetime.date | None, end: datetime.date | None
+) -> bool:
+    """Return whether the weeks at dose exceed the course's dates by more than a week."""
+    days = _course_days(start, end)
+    return (
+        weeks is not None and days is not None and weeks * DAYS_PER_WEEK > days + WEEKS_SLACK_DAYS
+    )
 
 
 def steps_with_weeks(entries: Sequence[StepEntry], *, end_date: datetime.date | None) -> list[Step]:

@@ -151,6 +151,11 @@ urlpatterns = [
         name="settings-follow-up",
     ),
     path(
+        "clinic/settings/medication-import/",
+        clinic_settings.medication_import_settings_page,
+        name="settings-medication-import",
+    ),
+    path(
         "clinic/settings/agents/new/",
         clinic_settings.agent_form_page,
         name="settings-agent-create",

@@ -23,17 +23,15 @@ from pydantic import ValidationError as PydanticValidationError
 
 from records import codes
 from records.brands import generic_for_brand
+from records.dose_steps import DAYS_PER_WEEK, StepEntry
 from staging.catalogue import AGENTS, Role, lookup_agent
 
-# The clinic's default: supplies of one ingredient are one course while the next starts no more
-# than 30 days after the previous one ran out (issue 19; a constant until it becomes a clinic
-# setting).
-MAX_GAP_DAYS = 30
 # A proportion of days covered of 80 % or more is good adherence (scales-and-checklist.md A5:
 # "proportion of days covered <80 %" marks poor adherence; CANMAT 2023 Table 7.1).
 GOOD_ADHERENCE_PDC = Decimal("0.80")
-# An antidepressant taken beside another for longer than a cross-taper is a combination.
-COMBINATION_OVERLAP_DAYS = MAX_GAP_DAYS
+# An antidepressant taken beside another for longer than a cross-taper (up to a month, as a
+# month's supply) is a combination (issue 19).
+COMBINATION_OVERLAP_DAYS = 30
 # 2 MB holds about 20,000 CSV rows: far beyond one patient's dispensing history.
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -107,6 +105,8 @@ class Dispensing:
     part_of: str = ""
     url: str = ""
     statement: bool = False
+    # Statements only: the dose steps (a Dosage per step, in order), when there are two or more.
+    steps: tuple[StepEntry, ...] = ()
 
     @property
     def daily_dose(self) -> Decimal | None:
@@ -126,14 +126,6 @@ class Dispensing:
 
 
 @dataclass(frozen=True)
-class DoseStep:
-    """A dose held from a date on, within a proposed course."""
-
-    start: datetime.date
-    dose_mg_per_day: Decimal
-
-
-@dataclass(frozen=True)
 class ProposedCourse:
     """A course proposed from medication records, for the clinician to accept, edit or drop."""
 
@@ -147,7 +139,9 @@ class ProposedCourse:
     weeks: Decimal | None
     pdc: Decimal | None
     adherence: str
-    steps: tuple[DoseStep, ...]
+    # Two or more steps when the dose changed during the course (then no single dose or weeks),
+    # else the one dose held.
+    steps: tuple[StepEntry, ...]
     sources: tuple[str, ...]
     augments: str = ""
     code: str = ""
@@ -158,6 +152,11 @@ class ProposedCourse:
     def known(self) -> bool:
         """Return whether the catalogue holds the medicine (else the clinician classifies it)."""
         return bool(self.molecule)
+
+    @property
+    def stepped(self) -> bool:
+        """Return whether the dose changed during the course (saved as dose steps)."""
+        return len(self.steps) > 1
 
     @property
     def pdc_percent(self) -> int | None:
@@ -338,31 +337,68 @@ def _concept_name(concept: Mapping[str, Any]) -> tuple[str, str | None]:
     return next((name for name in names if name), ""), None
 
 
+def _daily_dose(
+    dosage: Mapping[str, Any], problems: list[Problem], where: str, name: str
+) -> Decimal | None:
+    """Return one Dosage's dose per day in mg; None when it gives none (or a problem)."""
+    for rate in dosage.get("doseAndRate") or []:
+        quantity = rate.get("doseQuantity")
+        if not quantity:
+            continue
+        unit = str(quantity.get("code") or quantity.get("unit") or "mg")
+        if unit.lower() != "mg":
+            problems.append(
+                Problem(where, f"{name}.doseQuantity.unit", UNSUPPORTED_UNIT.format(unit=unit))
+            )
+            return None
+        dose = _decimal(quantity.get("value"), problems, where, f"{name}.doseQuantity.value")
+        if dose is None:
+            return None
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
+        frequency = Decimal(str(repeat.get("frequency") or 1))
+        period = Decimal(str(repeat.get("period") or 1))
+        per_day = {"d": Decimal(1), "wk": Decimal(7), "h": Decimal(1) / 24}.get(
+            str(repeat.get("periodUnit") or "d"), Decimal(1)
+        )
+        return (dose * frequency / (period * per_day)).normalize()
+    return None
+
+
 def _dose_per_day(
     dosages: list[Mapping[str, Any]], problems: list[Problem], where: str, name: str
 ) -> Decimal | None:
-    for dosage in dosages:
-        for rate in dosage.get("doseAndRate") or []:
-            quantity = rate.get("doseQuantity")
-            if not quantity:
-                continue
-            unit = str(quantity.get("code") or quantity.get("unit") or "mg")
-            if unit.lower() != "mg":
-                problems.append(
-                    Problem(where, f"{name}.doseQuantity.unit", UNSUPPORTED_UNIT.format(unit=unit))
-                )
-                return None
-            dose = _decimal(quantity.get("value"), problems, where, f"{name}.doseQuantity.value")
-            if dose is None:
-                return None
-            repeat = (dosage.get("timing") or {}).get("repeat") or {}
-            frequency = Decimal(str(repeat.get("frequency") or 1))
-            period = Decimal(str(repeat.get("period") or 1))
-            per_day = {"d": Decimal(1), "wk": Decimal(7), "h": Decimal(1) / 24}.get(
-                str(repeat.get("periodUnit") or "d"), Decimal(1)
-            )
-            return (dose * frequency / (period * per_day)).normalize()
+    for index, dosage in enumerate(dosages):
+        dose = _daily_dose(dosage, problems, where, f"{name}[{index}]")
+        if dose is not None:
+            return dose
     return None
+
+
+def _statement_steps(
+    dosages: list[Mapping[str, Any]],
+    start: datetime.date,
+    problems: list[Problem],
+    where: str,
+) -> tuple[StepEntry, ...]:
+    """Return a statement's dose steps: one per Dosage with a dose, in `sequence` order.
+
+    A step's weeks are its Dosage's duration; a step without one starts where the weeks of the
+    steps before it end, so its weeks come from the dates (the first starts with the course).
+    """
+    ordered = sorted(enumerate(dosages), key=lambda pair: (pair[1].get("sequence") or 0, pair[0]))
+    steps: list[StepEntry] = []
+    elapsed: Decimal | None = Decimal(0)
+    for index, dosage in ordered:
+        dose = _daily_dose(dosage, problems, where, f"dosage[{index}]")
+        if dose is None:
+            continue
+        weeks = _weeks([dosage])
+        step_start = None
+        if weeks is None and elapsed is not None:
+            step_start = start + datetime.timedelta(days=round(elapsed * DAYS_PER_WEEK))
+        steps.append(StepEntry(dose_mg_per_day=dose, start_date=step_start, weeks=weeks))
+        elapsed = None if weeks is None or elapsed is None else elapsed + weeks
+    return tuple(steps) if len(steps) > 1 else ()
 
 
 def _weeks(dosages: list[Mapping[str, Any]]) -> Decimal | None:
@@ -406,6 +442,7 @@ def _record(
     end = None
     weeks = None
     quantity = supply = None
+    steps: tuple[StepEntry, ...] = ()
     if kind == "MedicationStatement":
         dosages = resource.get("dosage") or []
         period = resource.get("effectivePeriod") or {}
@@ -414,6 +451,8 @@ def _record(
         if period.get("end"):
             end = _date(period["end"], problems, where, "effectivePeriod.end", today)
         weeks = _weeks(dosages)
+        if day is not None:
+            steps = _statement_steps(list(dosages), day, problems, where)
     elif kind == "MedicationRequest":
         dosages = resource.get("dosageInstruction") or []
         day = _date(resource.get("authoredOn"), problems, where, "authoredOn", today)
@@ -441,7 +480,7 @@ def _record(
             (resource.get("daysSupply") or {}).get("value"), problems, where, "daysSupply.value"
         )
     dose_field = "dosage" if kind == "MedicationStatement" else "dosageInstruction"
-    dose = _dose_per_day(list(dosages), problems, where, dose_field)
+    dose = None if steps else _dose_per_day(list(dosages), problems, where, dose_field)
     if day is not None and end is not None and end < day:
         problems.append(
             Problem(where, "effectivePeriod.end", END_BEFORE_START.format(end=end, start=day))
@@ -468,6 +507,7 @@ def _record(
         part_of=part_of,
         url=url,
         statement=kind == "MedicationStatement",
+        steps=steps,
     )
 
 
@@ -545,25 +585,19 @@ def _pdc(records: Sequence[Dispensing], start: datetime.date, end: datetime.date
     return (Decimal(covered) / Decimal(days)).quantize(Decimal("0.001"))
 
 
-def _steps(records: Sequence[Dispensing]) -> tuple[DoseStep, ...]:
-    steps: list[DoseStep] = []
+def _steps(records: Sequence[Dispensing]) -> tuple[StepEntry, ...]:
+    """Return the doses supplied, a step from each date the dose per day changed."""
+    steps: list[StepEntry] = []
     for record in records:
         dose = record.daily_dose
         if dose is not None and (not steps or steps[-1].dose_mg_per_day != dose):
-            steps.append(DoseStep(record.day, dose))
+            steps.append(StepEntry(dose_mg_per_day=dose, start_date=record.day))
     return tuple(steps)
 
 
-def _weeks_at_dose(
-    steps: Sequence[DoseStep], end: datetime.date
-) -> tuple[Decimal | None, Decimal | None]:
-    """Return the highest dose held and the weeks from its first day to the end of the course."""
-    if not steps:
-        return None, None
-    highest = max(step.dose_mg_per_day for step in steps)
-    first = next(step.start for step in steps if step.dose_mg_per_day >= highest)
-    weeks = Decimal((end - first).days + 1) / 7
-    return highest, weeks.quantize(Decimal("0.1"))
+def _course_weeks(start: datetime.date, end: datetime.date) -> Decimal:
+    """Return the weeks a course's supplies cover, its first and last day included."""
+    return (Decimal((end - start).days + 1) / DAYS_PER_WEEK).quantize(Decimal("0.1"))
 
 
 def _course_from_dispensings(
@@ -572,7 +606,10 @@ def _course_from_dispensings(
     start = run[0].day
     end = max(record.supply_end for record in run)
     steps = _steps(run)
-    dose, weeks = _weeks_at_dose(steps, end)
+    # One dose held: the course's dose for the weeks its supplies cover. A changed dose: the steps
+    # say the doses, and their weeks come from the dates.
+    dose = steps[0].dose_mg_per_day if len(steps) == 1 else None
+    weeks = _course_weeks(start, end) if len(steps) == 1 else None
     pdc = _pdc(run, start, end) if all(r.days_supply for r in run) else None
     adherence = "" if pdc is None else ("good" if pdc >= GOOD_ADHERENCE_PDC else "poor")
     return ProposedCourse(
@@ -593,10 +630,10 @@ def _course_from_dispensings(
 
 def _course_from_statement(record: Dispensing, number: int) -> ProposedCourse:
     dose = record.daily_dose
-    steps = (DoseStep(record.day, dose),) if dose is not None else ()
+    steps = record.steps or ((StepEntry(dose, record.day),) if dose is not None else ())
     weeks = record.weeks
-    if weeks is None and record.end is not None and dose is not None:
-        weeks = (Decimal((record.end - record.day).days + 1) / 7).quantize(Decimal("0.1"))
+    if weeks is None and record.end is not None and dose is not None and not record.steps:
+        weeks = _course_weeks(record.day, record.end)
     return ProposedCourse(
         key=f"C{number}",
         molecule=record.molecule or "",
@@ -604,8 +641,8 @@ def _course_from_statement(record: Dispensing, number: int) -> ProposedCourse:
         kind=record.kind,
         start=record.day,
         end=record.end,
-        dose_mg_per_day=dose,
-        weeks=weeks,
+        dose_mg_per_day=None if record.steps else dose,
+        weeks=None if record.steps else weeks,
         pdc=None,
         adherence="",
         steps=steps,
@@ -659,8 +696,12 @@ def _kinds(courses: list[ProposedCourse]) -> list[ProposedCourse]:
     return done
 
 
-def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int = MAX_GAP_DAYS) -> Proposal:
-    """Join dispensings of one ingredient into courses; statements stay as given."""
+def propose_courses(records: Sequence[Dispensing], *, max_gap_days: int) -> Proposal:
+    """Join dispensings of one ingredient into courses; statements stay as given.
+
+    Supplies are one course while the next starts no more than `max_gap_days` after the previous
+    ran out (the clinic's setting, Clinic.supply_gap_days).
+    """
     by_molecule: dict[str, list[Dispensing]] = defaultdict(list)
     unknown: dict[str, list[str]] = defaultdict(list)
     statements: list[Dispensing] = []

@@ -1,4 +1,4 @@
-"""The clinic settings pages' forms: the letterhead and the clinic's own agents."""
+"""The clinic settings pages' forms: the letterhead, medication import, the clinic's agents."""
 
 from typing import Any
 
@@ -13,6 +13,18 @@ from .common import ServiceErrorsForm, model_field
 
 NOT_POSITIVE = "Give a number above zero, or leave it empty."
 POSITIVE_FIELDS = ("minimum_dose_mg_per_day", "minimum_serum_level_mmol_per_l", "minimum_weeks")
+
+
+class SupplyGapForm(ServiceErrorsForm):
+    """The days without medicine that still continue a course, when records are imported."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supply_gap_days"] = model_field(Clinic, "supply_gap_days")
+
+    @property
+    def days(self) -> int:
+        return int(self.cleaned_data["supply_gap_days"])
 
 
 class LetterheadForm(ServiceErrorsForm):

@@ -20,6 +20,13 @@ SCORE_INTERVAL_DEFAULT = 28
 SCORE_INTERVAL_MIN = 7
 SCORE_INTERVAL_MAX = 365
 SCORE_INTERVAL_RANGE = "Give a number of days from 7 to 365."
+# Issue 19: supplies of one medicine are one course while the next starts no more than 30 days
+# after the previous supply ran out. The range is a data-entry guard: 0 joins only unbroken
+# supplies; beyond half a year a lapse is a new course by any reading.
+SUPPLY_GAP_DEFAULT = 30
+SUPPLY_GAP_MIN = 0
+SUPPLY_GAP_MAX = 180
+SUPPLY_GAP_RANGE = "Give a number of days from 0 to 180."
 
 
 def logo_size_valid(logo: File) -> None:  # type: ignore[type-arg]
@@ -86,6 +93,15 @@ class Clinic(models.Model):
         ],
         help_text="A patient's latest score older than this is shown as overdue in the caseload.",
     )
+    supply_gap_days = models.PositiveSmallIntegerField(
+        "days without medicine that still continue a course",
+        default=SUPPLY_GAP_DEFAULT,
+        validators=[
+            MinValueValidator(SUPPLY_GAP_MIN, SUPPLY_GAP_RANGE),
+            MaxValueValidator(SUPPLY_GAP_MAX, SUPPLY_GAP_RANGE),
+        ],
+        help_text="A longer gap starts a new course. New clinics start with 30 days.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +117,12 @@ class Clinic(models.Model):
                     score_interval_days__lte=SCORE_INTERVAL_MAX,
                 ),
                 name="clinic_score_interval_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    supply_gap_days__gte=SUPPLY_GAP_MIN, supply_gap_days__lte=SUPPLY_GAP_MAX
+                ),
+                name="clinic_supply_gap_in_range",
             ),
         ]
 

@@ -5,23 +5,18 @@ audited by the page that opens it). The interval between ratings is a clinic set
 """
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.utils import timezone
 
-from records.access import ClinicAccess, Permission
-from records.audit import audit_event_write, field_changes, snapshot
-from records.models import AuditAction, CaseloadVisit, Clinic, PatientSeen
+from records.access import ClinicAccess
+from records.models import CaseloadVisit, Clinic, PatientSeen
 
-from .common import authorise, validate
+from .clinic_settings import FOLLOW_UP, clinic_settings_save
 
 if TYPE_CHECKING:
     from .common import Actor
-
-CLINIC_OBJECT = "clinic"
-INTERVAL_FIELDS = ("score_interval_days",)
-CLINIC_NOT_FOUND = "No such clinic."
 
 
 def caseload_visit_record(*, access: ClinicAccess, new_sitting: bool) -> CaseloadVisit:
@@ -54,21 +49,10 @@ def patient_seen_record(
 
 def clinic_score_interval_update(*, acting_user: "Actor", clinic_id: int, days: int) -> Clinic:
     """Change how many days may pass between a patient's ratings (clinic admins)."""
-    with transaction.atomic():
-        authorise(acting_user, clinic_id, Permission.MANAGE_CLINIC, not_found=CLINIC_NOT_FOUND)
-        clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
-        before = snapshot(clinic, INTERVAL_FIELDS)
-        clinic.score_interval_days = days
-        validate(clinic, {}, exclude=["logo"])
-        clinic.save(update_fields=[*INTERVAL_FIELDS, "updated_at"])
-        changes = field_changes(before, snapshot(clinic, INTERVAL_FIELDS))
-        if changes:
-            audit_event_write(
-                actor=acting_user,  # type: ignore[arg-type]
-                action=AuditAction.UPDATE,
-                object_type=CLINIC_OBJECT,
-                object_id=clinic.pk,
-                clinic_id=clinic.pk,
-                changes=changes,
-            )
-    return clinic
+    saved = clinic_settings_save(
+        acting_user=acting_user,
+        clinic_id=clinic_id,
+        row=FOLLOW_UP,
+        values={"score_interval_days": days},
+    )
+    return cast(Clinic, saved)

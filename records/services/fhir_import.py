@@ -21,11 +21,12 @@ from django.utils import timezone
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.audit import audit_event_write
+from records.dose_steps import StepEntry, weeks_short_of_dates
 from records.fhir.medications import Proposal, propose_courses, read_upload
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.trial import InformationSource
 from records.services.exchange import agents_by_name
-from records.services.trials import WEEKS_SLACK_DAYS, TrialInput, trial_record
+from records.services.trials import TrialInput, trial_record
 
 from .common import ObjectType
 
@@ -42,10 +43,10 @@ PREVIEW_EXPIRED = (
 PREVIEW_MAX_AGE_SECONDS = 60 * 60
 UPLOAD_SALT = "records.fhir_import.medications"
 SOURCE_TEXT = "{file}: {records}"
-# Why an imported course's weeks at dose fall short of its dates: the supplies say so.
+# Why an imported course's weeks at dose fall short of its dates: the records say so.
 IMPORTED_WEEKS_REASON = (
-    "Weeks at the highest dose supplied, from the dispensing records (the dose changed or "
-    "supplies lapsed during the course)."
+    "Weeks at dose as the imported medication records give them (treatment lapsed during the "
+    "course)."
 )
 
 
@@ -64,6 +65,8 @@ class ConfirmedCourse:
     augments: str
     sources: tuple[str, ...]
     information_source: str = InformationSource.PHARMACY
+    # A course whose dose changed: its steps, in place of one dose and its weeks.
+    steps: tuple[StepEntry, ...] = ()
 
 
 def current_episode(patient: Patient) -> Episode | None:
@@ -106,7 +109,8 @@ def medication_import_preview(
     if patient.clinic_id != access.clinic.pk:
         raise Http404(PATIENT_NOT_FOUND_MESSAGE)
     access.require(Permission.EDIT_CLINICAL_DATA)
-    return propose_courses(read_upload(content, today=timezone.localdate()))
+    records = read_upload(content, today=timezone.localdate())
+    return propose_courses(records, max_gap_days=access.clinic.supply_gap_days)
 
 
 def catalogue_agent(clinic_id: int, molecule: str, name: str = "") -> Agent | None:
@@ -116,13 +120,6 @@ def catalogue_agent(clinic_id: int, molecule: str, name: str = "") -> Agent | No
     if named is not None and (named.molecule or named.name).lower() == molecule:
         return named
     return agents.get(molecule)
-
-
-def _weeks_reason(course: ConfirmedCourse) -> str:
-    if course.weeks is None or course.end_date is None:
-        return ""
-    days = (course.end_date - course.start_date).days
-    return IMPORTED_WEEKS_REASON if course.weeks * 7 < days - WEEKS_SLACK_DAYS else ""
 
 
 def medication_courses_import(
@@ -147,7 +144,12 @@ def medication_courses_import(
                 agent=course.agent,
                 dose_mg_per_day=course.dose_mg_per_day,
                 weeks=course.weeks,
-                weeks_reason=_weeks_reason(course),
+                weeks_reason=(
+                    IMPORTED_WEEKS_REASON
+                    if weeks_short_of_dates(course.weeks, course.start_date, course.end_date)
+                    else ""
+                ),
+                dose_steps=course.steps,
                 adherence=course.adherence,
                 augments=created.get(course.augments),
                 information_source=course.information_source,

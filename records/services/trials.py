@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
-from records.dose_steps import StepEntry
+from records.dose_steps import StepEntry, weeks_beyond_dates, weeks_short_of_dates
 from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
 
 from .changes import episode_changed
@@ -45,9 +45,6 @@ if TYPE_CHECKING:
 # above it. Applies where the catalogue gives a minimum in mg/day.
 ABSURD_DOSE_FACTOR = 10
 
-# A data-entry guard: weeks at dose cannot exceed the course from its start to its end. One
-# week of slack allows for dates remembered to the nearest week.
-WEEKS_SLACK_DAYS = 7
 WEEKS_BEYOND_COURSE = (
     "{weeks} weeks at dose is longer than the course ({course} weeks from {start} to {end}): "
     "check the weeks or the dates."
@@ -179,20 +176,17 @@ def _step_json(step: StepEntry) -> dict[str, str | None]:
 
 def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
     """Refuse weeks at dose longer than the dates allow; fewer by over a week need a reason."""
-    start, end = trial.start_date, trial.end_date
-    # An open course is left alone: its weeks may be counted up to a review date still to come.
-    if trial.weeks is None or start is None or end is None or end < start:
+    start, end, weeks = trial.start_date, trial.end_date, trial.weeks
+    if weeks is None or start is None or end is None:
         return
-    days = (end - start).days
-    if trial.weeks * 7 < days - WEEKS_SLACK_DAYS and not trial.weeks_reason.strip():
-        message = WEEKS_SHORT_OF_COURSE.format(
-            weeks=f"{trial.weeks.normalize():f}", course=f"{days / 7:.1f}".removesuffix(".0")
-        )
+    course = f"{(end - start).days / 7:.1f}".removesuffix(".0")
+    if weeks_short_of_dates(weeks, start, end) and not trial.weeks_reason.strip():
+        message = WEEKS_SHORT_OF_COURSE.format(weeks=f"{weeks.normalize():f}", course=course)
         add_error(errors, "weeks_reason", message, "weeks_short_of_course")
-    if trial.weeks * 7 > days + WEEKS_SLACK_DAYS:
+    if weeks_beyond_dates(weeks, start, end):
         message = WEEKS_BEYOND_COURSE.format(
-            weeks=f"{trial.weeks.normalize():f}",
-            course=f"{days / 7:.1f}".removesuffix(".0"),
+            weeks=f"{weeks.normalize():f}",
+            course=course,
             start=start.strftime("%-d %b %Y"),
             end=end.strftime("%-d %b %Y"),
         )

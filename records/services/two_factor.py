@@ -6,10 +6,10 @@ clinics they administer. Events say what changed (an authenticator set up or rem
 recovery codes are left), never a code or a secret.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -19,6 +19,7 @@ from records.access import administered_clinic_ids
 from records.audit import audit_event_write, display_value
 from records.models import AuditAction, Clinic, Membership
 from records.services.accounts import require_credentials_manageable
+from records.services.clinic_settings import SIGN_IN_SECURITY, clinic_settings_save
 from records.two_factor import (
     RECOVERY_CODE_COUNT,
     is_totp_shaped,
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from .common import Actor
 
 TWO_FACTOR_OBJECT = "two_factor"
-CLINIC_OBJECT = "clinic"
 AUTHENTICATOR = "authenticator"
 RECOVERY_CODES_LEFT = "recovery_codes_left"
 SET_UP = "set up"
@@ -42,7 +42,6 @@ REPLACED = "replaced"
 CODE_REFUSED = "That code is not right. Type the six digits your authenticator app shows now."
 KEY_INVALID = "The set-up expired. Reload the page and scan the new QR code."
 NOT_ENROLLED = "Set up an authenticator app first."
-NOT_YOUR_CLINIC = "You do not administer {clinic}."
 # django-otp's StaticToken.token column.
 RECOVERY_CODE_MAX_LENGTH = 16
 
@@ -202,23 +201,10 @@ def two_factor_reset(*, acting_user: "Actor", user: User) -> bool:
 
 def clinic_two_factor_update(*, acting_user: "Actor", clinic_id: int, required: bool) -> Clinic:
     """Turn two-factor sign-in for every member of the clinic on or off (its clinic admins)."""
-    with transaction.atomic():
-        clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
-        if not (acting_user.is_superuser or clinic.pk in administered_clinic_ids(acting_user)):
-            raise PermissionDenied(NOT_YOUR_CLINIC.format(clinic=clinic.name))
-        before = clinic.two_factor_required
-        if before == required:
-            return clinic
-        clinic.two_factor_required = required
-        # The logo was checked when uploaded; re-reading the file here would only risk an error.
-        clinic.full_clean(exclude=["logo"])
-        clinic.save(update_fields=["two_factor_required", "updated_at"])
-        audit_event_write(
-            actor=acting_user,  # type: ignore[arg-type]
-            action=AuditAction.UPDATE,
-            object_type=CLINIC_OBJECT,
-            object_id=clinic.pk,
-            clinic_id=clinic.pk,
-            changes={"two_factor_required": [display_value(before), display_value(required)]},
-        )
-    return clinic
+    saved = clinic_settings_save(
+        acting_user=acting_user,
+        clinic_id=clinic_id,
+        row=SIGN_IN_SECURITY,
+        values={"two_factor_required": required},
+    )
+    return cast(Clinic, saved)

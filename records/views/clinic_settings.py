@@ -1,4 +1,4 @@
-"""The clinic admin's settings pages: the letterhead and the clinic's own agents.
+"""The clinic admin's settings pages: the letterhead, medication import, the clinic's agents.
 
 The staging defaults have their own page (records/views/staging.py), linked from the same
 settings navigation. Every change goes through a service that checks and audits it.
@@ -11,15 +11,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access
-from records.forms.clinic_settings import AgentForm, LetterheadForm
+from records.forms.clinic_settings import AgentForm, LetterheadForm, SupplyGapForm
 from records.models import Agent
 from records.services import agent_create, agent_delete, agent_update
 from records.services.agents import AGENT_NOT_FOUND
-from records.services.clinic_settings import clinic_letterhead_update
+from records.services.clinic_settings import (
+    MEDICATION_IMPORT,
+    clinic_letterhead_update,
+    clinic_settings_save,
+)
 
 from .common import NOTHING_SAVED
 
 LETTERHEAD_SAVED = "Letterhead saved: new reports print with it."
+SUPPLY_GAP_SAVED = "Saved: imports now join supplies up to {days} days apart into one course."
 AGENT_ADDED = "{name} is in the clinic's catalogue."
 AGENT_SAVED = "{name} saved."
 AGENT_DELETED = "{name} is no longer in the clinic's catalogue."
@@ -49,6 +54,33 @@ def letterhead_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, NOTHING_SAVED)
     context = {"form": form, "clinic": clinic, "section": "letterhead"}
     return render(request, "records/settings_letterhead.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def medication_import_settings_page(request: HttpRequest) -> HttpResponse:
+    """Show and change how long a gap between supplies still continues one course."""
+    access = clinic_access(request, Permission.MANAGE_CLINIC)
+    clinic = access.clinic
+    if request.method != "POST":
+        form = SupplyGapForm(initial={"supply_gap_days": clinic.supply_gap_days})
+    else:
+        form = SupplyGapForm(request.POST)
+        if form.is_valid():
+            try:
+                clinic_settings_save(
+                    acting_user=request.user,
+                    clinic_id=clinic.pk,
+                    row=MEDICATION_IMPORT,
+                    values={"supply_gap_days": form.days},
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, SUPPLY_GAP_SAVED.format(days=form.days))
+                return redirect("records:settings-medication-import")
+        messages.error(request, NOTHING_SAVED)
+    context = {"form": form, "clinic": clinic, "section": "medication-import"}
+    return render(request, "records/settings_medication_import.html", context)
 
 
 def _own_agent(clinic_id: int, agent_id: int) -> Agent:

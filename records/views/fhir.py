@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from records.access import Permission, clinic_access, patient_for_user
-from records.fhir.medications import CSV_COLUMNS, ImportProblemError, Problem, Proposal
+from records.dose_steps import StepEntry
+from records.fhir.medications import (
+    CSV_COLUMNS,
+    ImportProblemError,
+    Problem,
+    Proposal,
+    ProposedCourse,
+)
 from records.forms.medication_import import (
     ConfirmUploadForm,
     MedicationUploadForm,
@@ -85,6 +92,13 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
+def _kept_steps(course: ProposedCourse, data: dict[str, Any]) -> tuple[StepEntry, ...]:
+    """Return the course's dose steps unless the clinician gave one dose in their place."""
+    if not course.stepped or data["dose_mg_per_day"] is not None or data["weeks"] is not None:
+        return ()
+    return course.steps
+
+
 def _initial(proposal: Proposal, agents: dict[str, Agent]) -> list[dict[str, Any]]:
     rows = [
         {
@@ -120,6 +134,7 @@ def _preview(
         "formset": formset,
         "confirm_form": ConfirmUploadForm(initial={"upload": token}),
         "episode": current_episode(patient),
+        "supply_gap_days": patient.clinic.supply_gap_days,
     }
     return render(request, "records/fhir_medication_preview.html", context)
 
@@ -164,6 +179,7 @@ def patient_medication_import_page(request: HttpRequest, patient_id: int) -> Htt
                 adherence=data["adherence"],
                 augments=by_key[data["key"]].augments,
                 sources=by_key[data["key"]].sources,
+                steps=_kept_steps(by_key[data["key"]], data),
                 information_source=(
                     InformationSource.RECORDS
                     if by_key[data["key"]].from_statement

@@ -28,7 +28,8 @@ from records.services import (
     episode_staging_parameters_update,
     patient_record_opened,
 )
-from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
+from records.services.clinic_settings import settings_version
+from records.services.staging_defaults import clinic_staging_defaults_update
 from records.services.staging_export import staging_results_export
 from records.staging import (
     NO_EPISODE,
@@ -175,7 +176,7 @@ def clinic_staging_defaults(request: HttpRequest) -> HttpResponse:
     defaults = clinic_staging_defaults_for(access)
     if request.method != "POST":
         form = ClinicStagingDefaultsForm(
-            initial=ClinicStagingDefaultsForm.initial_for(defaults, loaded_version(defaults))
+            initial=ClinicStagingDefaultsForm.initial_for(defaults, settings_version(defaults))
         )
         return _render_defaults(request, access.clinic.name, defaults, form)
     form = ClinicStagingDefaultsForm(request.POST)
@@ -190,11 +191,11 @@ def clinic_staging_defaults(request: HttpRequest) -> HttpResponse:
             )
         except StaleEditError as error:
             form.add_service_errors(error)
-            form.keep_latest_version(loaded_version(defaults))
+            form.keep_latest_version(settings_version(defaults))
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            if loaded_version(saved) == expected:
+            if settings_version(saved) == expected:
                 messages.info(request, DEFAULTS_UNCHANGED)
             else:
                 messages.success(request, DEFAULTS_SAVED.format(clinic=access.clinic.name))

@@ -51,6 +51,17 @@ def test_psychiatrist_imports_dispensings_adjusts_one_course_and_sees_the_stagin
     rows = page.get_by_test_id("proposed-courses").locator("tbody tr")
     expect(rows).to_have_count(5)
     expect(page.get_by_test_id("course-C5")).to_contain_text("67 % of days covered")
+    expect(page.get_by_test_id("course-C1").get_by_test_id("dose-steps")).to_contain_text(
+        "100 mg/day from"
+    )
+    # On a tablet the review table fits: nothing scrolls sideways, neither its box nor the page.
+    page.set_viewport_size({"width": 820, "height": 1000})
+    widths = page.get_by_test_id("proposed-courses-frame").evaluate(
+        "box => [box.scrollWidth, box.clientWidth, document.documentElement.scrollWidth,"
+        " document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    assert widths[2] <= widths[3], widths
     assert TreatmentTrial.objects.count() == 0
 
     page.get_by_test_id("course-C5").locator("input[name$='-dose_mg_per_day']").fill("45")
@@ -65,6 +76,8 @@ def test_psychiatrist_imports_dispensings_adjusts_one_course_and_sees_the_stagin
         "mirtazapine",
     ]
     assert trials.last().dose_mg_per_day == 45
+    # The sertraline titration is saved as dose steps, not as its highest dose.
+    assert [step["dose_mg_per_day"] for step in trials.first().dose_steps] == ["50", "100"]
 
     page.goto(staging)
     after = page.get_by_role("main").inner_text()

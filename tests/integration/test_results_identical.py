@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from records.access import access_for_user
 from records.models import Clinic, ClinicStagingDefaults
+from records.services.clinic_settings import settings_version
 from records.services.exchange import patient_history_import
-from records.services.staging_defaults import clinic_staging_defaults_update, loaded_version
+from records.services.staging_defaults import clinic_staging_defaults_update
 from staging.bench import generate_history
 from staging.history import NonresponseRule, Params
 from staging.jsonio import history_to_json, parse_history, results_to_json
@@ -78,7 +79,7 @@ def three_ways(
             acting_user=clinic_admin,
             clinic_id=clinic.pk,
             data=params,
-            expected_version=loaded_version(ClinicStagingDefaults.objects.for_clinic(clinic)),
+            expected_version=settings_version(ClinicStagingDefaults.objects.for_clinic(clinic)),
         )
         patient = PatientFactory(clinic=clinic, diagnosis=history.diagnosis)
         patient_history_import(

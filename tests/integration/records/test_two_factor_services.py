@@ -4,6 +4,7 @@ from base64 import b32encode
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -199,7 +200,7 @@ def test_the_setting_page_changes_only_the_admins_own_clinic(
     other_clinic.refresh_from_db()
     assert clinic.two_factor_required is True
     assert other_clinic.two_factor_required is False
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         clinic_two_factor_update(acting_user=outsider, clinic_id=clinic.pk, required=False)
 
 

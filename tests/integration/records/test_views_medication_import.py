@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -79,6 +80,24 @@ def test_confirm_imports_the_ticked_courses_as_edited(signed_in, psychiatrist, p
     assert trial.information_source == "pharmacy"
     event = AuditEvent.objects.get(action=AuditAction.IMPORT, object_id=trial.pk)
     assert event.changes["source"][1].startswith("pharmacy.csv: Row 2, Row 3, Row 4")
+
+
+def test_a_changed_dose_is_imported_as_dose_steps_unless_one_dose_is_typed(
+    signed_in, psychiatrist, patient
+):
+    client = signed_in(psychiatrist)
+    page = upload(client, patient, dispensing_csv(ROWS)).content.decode()
+    assert "Dose steps, imported as such:" in page
+    data = preview_post_data(page)
+    keys = {v: k.removesuffix("-key") for k, v in data.items() if k.endswith("-key")}
+    data.pop(f"{keys['C2']}-include")
+    assert client.post(url(patient), data).status_code == 302
+    (trial,) = TreatmentTrial.objects.filter(episode__patient=patient)
+    assert (trial.dose_mg_per_day, trial.weeks, trial.weeks_reason) == (None, None, "")
+    assert [(step.dose_mg_per_day, step.weeks) for step in trial.steps()] == [
+        (50, Decimal("4.3")),
+        (100, Decimal("8.4")),
+    ]
 
 
 def test_an_unknown_drug_needs_an_agent_before_it_is_imported(signed_in, psychiatrist, patient):

@@ -241,6 +241,7 @@ EXPECTED: dict[str, Row] = {
     "clinic/settings/agents/new/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/settings/letterhead/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/settings/follow-up/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
+    "clinic/settings/medication-import/": ((L, 200, 403, 403, 200), (L, 200, 403, 403, 200)),
     "clinic/team/": ((L, 200, 403, 403, 200), (L, 405, 405, 405, 405)),
     "clinic/team/<int:user_id>/": ((L, 404, 403, 403, 200), (L, 405, 405, 405, 405)),
     "clinic/team/<int:user_id>/deactivate/": ((L, 405, 405, 405, 405), (L, 404, 403, 403, 200)),

@@ -69,6 +69,7 @@ def test_every_scale_is_in_the_loinc_table_with_valid_codes():
     for code in codes.SCALE_LOINC.values():
         assert code is None or codes.loinc_valid(code), code
     assert codes.SCALE_LOINC[next(s for s in SCALES if s.value == "PHQ9")] == "44261-6"
+    assert codes.SCALE_LOINC[next(s for s in SCALES if s.value == "BDI_II")] == "89209-1"
 
 
 def test_every_diagnosis_has_an_icd10_code_and_a_snomed_entry():

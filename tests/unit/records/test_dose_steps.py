@@ -12,6 +12,8 @@ from records.dose_steps import (
     course_text,
     steps_with_weeks,
     weeks_between,
+    weeks_beyond_dates,
+    weeks_short_of_dates,
 )
 
 D = Decimal
@@ -142,3 +144,27 @@ def test_steps_with_weeks(
 
 def test_weeks_between_rounds_to_a_tenth() -> None:
     assert weeks_between(datetime.date(2025, 1, 1), datetime.date(2025, 1, 11)) == D("1.4")
+
+
+START = datetime.date(2024, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("weeks", "end", "short", "beyond"),
+    [
+        # 84 days: 12 weeks; a week of slack either way.
+        (D(12), START + datetime.timedelta(days=84), False, False),
+        (D(11), START + datetime.timedelta(days=84), False, False),
+        (D("10.9"), START + datetime.timedelta(days=84), True, False),
+        (D(13), START + datetime.timedelta(days=84), False, False),
+        (D("13.1"), START + datetime.timedelta(days=84), False, True),
+        # An open course, or no weeks, is never short or beyond its dates.
+        (D(1), None, False, False),
+        (None, START + datetime.timedelta(days=84), False, False),
+        # Dates in the wrong order are the end date's own error, not the weeks'.
+        (D(1), START - datetime.timedelta(days=30), False, False),
+    ],
+)
+def test_weeks_are_judged_against_the_dates_with_a_week_of_slack(weeks, end, short, beyond):
+    assert weeks_short_of_dates(weeks, START, end) is short
+    assert weeks_beyond_dates(weeks, START, end) is beyond

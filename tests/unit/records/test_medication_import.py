@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from records.dose_steps import steps_with_weeks
 from records.fhir.medications import (
     MAX_UPLOAD_BYTES,
     ImportProblemError,
@@ -17,6 +18,7 @@ from records.fhir.medications import (
     propose_courses,
     read_upload,
 )
+from records.models.clinic import SUPPLY_GAP_DEFAULT
 
 TODAY = datetime.date(2026, 1, 1)
 BASE = datetime.date(2022, 1, 3)
@@ -53,25 +55,29 @@ def day(offset: int) -> datetime.date:
 
 def test_three_hundred_dispensings_become_the_expected_courses():
     assert len(dispensing_rows()) == 300
-    proposal = propose_courses(parse_csv(dispensing_csv(), today=TODAY))
+    proposal = propose_courses(
+        parse_csv(dispensing_csv(), today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+    )
     assert proposal.unknown == ()
     summary = [
         (c.molecule, c.kind, c.start, c.end, c.dose_mg_per_day, c.adherence, c.augments)
         for c in proposal.courses
     ]
     assert summary == [
-        ("sertraline", "antidepressant", day(0), day(359), Decimal(100), "good", ""),
+        ("sertraline", "antidepressant", day(0), day(359), None, "good", ""),
         ("venlafaxine", "antidepressant", day(360), day(479), Decimal(150), "good", ""),
         ("venlafaxine", "antidepressant", day(525), day(764), Decimal(150), "good", ""),
         ("aripiprazole", "augmentation", day(553), day(712), Decimal(5), "good", "C3"),
         ("mirtazapine", "antidepressant", day(765), day(1242), Decimal(30), "poor", ""),
     ]
     sertraline, *_, mirtazapine = proposal.courses
-    assert [(s.start, s.dose_mg_per_day) for s in sertraline.steps] == [
+    # The titration is kept as dose steps: their weeks come from the dates when saved.
+    assert sertraline.stepped
+    assert [(s.start_date, s.dose_mg_per_day) for s in sertraline.steps] == [
         (day(0), Decimal(50)),
         (day(80), Decimal(100)),
     ]
-    assert sertraline.weeks == Decimal("40.0")
+    assert sertraline.weeks is None
     assert sertraline.pdc == Decimal(1)
     # 80 supplies of 4 days over 478 days.
     assert mirtazapine.pdc == (Decimal(320) / Decimal(478)).quantize(Decimal("0.001"))
@@ -82,14 +88,30 @@ def test_three_hundred_dispensings_become_the_expected_courses():
 
 def test_a_gap_of_thirty_days_joins_and_thirty_one_splits():
     rows = [(0, "sertraline", "50", 30, 30), (60, "sertraline", "50", 30, 30)]
-    assert len(propose_courses(parse_csv(dispensing_csv(rows), today=TODAY)).courses) == 1
+    assert (
+        len(
+            propose_courses(
+                parse_csv(dispensing_csv(rows), today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+            ).courses
+        )
+        == 1
+    )
     rows = [(0, "sertraline", "50", 30, 30), (61, "sertraline", "50", 30, 30)]
-    assert len(propose_courses(parse_csv(dispensing_csv(rows), today=TODAY)).courses) == 2
+    assert (
+        len(
+            propose_courses(
+                parse_csv(dispensing_csv(rows), today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+            ).courses
+        )
+        == 2
+    )
 
 
 def test_an_unknown_drug_is_listed_never_guessed():
     rows = [(0, "Sertraline", "50", 30, 30), (0, "Hypericum extract", "300", 30, 30)]
-    proposal = propose_courses(parse_csv(dispensing_csv(rows), today=TODAY))
+    proposal = propose_courses(
+        parse_csv(dispensing_csv(rows), today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+    )
     assert [(c.molecule, c.name, c.known) for c in proposal.courses] == [
         ("sertraline", "Sertraline", True),
         ("", "Hypericum extract", False),
@@ -170,7 +192,7 @@ def bundle(*resources) -> dict:
 
 def test_a_dispense_bundle_gives_the_dose_from_the_instruction():
     records = parse_bundle(bundle(dispense("d1")), today=TODAY)
-    (course,) = propose_courses(records).courses
+    (course,) = propose_courses(records, max_gap_days=SUPPLY_GAP_DEFAULT).courses
     assert (course.molecule, course.dose_mg_per_day, course.start) == (
         "sertraline",
         Decimal(100),
@@ -225,7 +247,7 @@ def test_fuzzed_bytes_are_read_or_refused_with_problems(content):
         problems = error.problems
     else:
         problems = ()
-        propose_courses(records)
+        propose_courses(records, max_gap_days=SUPPLY_GAP_DEFAULT)
     assert all(problem.where and problem.message for problem in problems)
 
 
@@ -270,7 +292,7 @@ def test_fuzzed_bundles_are_read_or_refused_with_problems(resources):
         problems = error.problems
     else:
         problems = ()
-        propose_courses(records)
+        propose_courses(records, max_gap_days=SUPPLY_GAP_DEFAULT)
     assert all(problem.where and problem.message for problem in problems)
 
 
@@ -282,12 +304,19 @@ def test_the_documented_example_reads_as_documented():
         "2023-03-20,Zoloft,100,30,30\n"
         "2023-06-01,N06AX16,75,60,30\n"
     )
-    sertraline, venlafaxine = propose_courses(parse_csv(text, today=TODAY)).courses
+    sertraline, venlafaxine = propose_courses(
+        parse_csv(text, today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+    ).courses
     assert (sertraline.end, sertraline.dose_mg_per_day, sertraline.weeks) == (
         datetime.date(2023, 4, 18),
-        Decimal(100),
-        Decimal(11),
+        None,
+        None,
     )
+    steps = steps_with_weeks(sertraline.steps, end_date=sertraline.end)
+    assert [(step.dose_mg_per_day, step.weeks) for step in steps] == [
+        (Decimal(50), Decimal("4.3")),
+        (Decimal(100), Decimal("10.9")),
+    ]
     assert (sertraline.pdc_percent, sertraline.adherence) == (84, "good")
     assert (venlafaxine.molecule, venlafaxine.kind, venlafaxine.dose_mg_per_day) == (
         "venlafaxine",
@@ -323,9 +352,9 @@ def test_prescriptions_join_like_dispensings_with_the_instruction_dose():
         bundle(patient, request("r1", "2023-01-01", 30), request("r2", "2023-02-10", 60)),
         today=TODAY,
     )
-    (course,) = propose_courses(records).courses
+    (course,) = propose_courses(records, max_gap_days=SUPPLY_GAP_DEFAULT).courses
     assert course.molecule == "duloxetine"
-    assert [(s.start, s.dose_mg_per_day) for s in course.steps] == [
+    assert [(s.start_date, s.dose_mg_per_day) for s in course.steps] == [
         (datetime.date(2023, 1, 1), Decimal(60)),
         (datetime.date(2023, 2, 10), Decimal(120)),
     ]
@@ -348,7 +377,9 @@ def test_a_statement_is_a_course_as_given():
         parse_bundle(bundle(patient, statement), today=TODAY)
     assert error.value.problems[0].field == "effectivePeriod.end"
     statement["effectivePeriod"] = {"start": "2023-03-01", "end": "2023-06-01"}
-    (course,) = propose_courses(parse_bundle(bundle(patient, statement), today=TODAY)).courses
+    (course,) = propose_courses(
+        parse_bundle(bundle(patient, statement), today=TODAY), max_gap_days=SUPPLY_GAP_DEFAULT
+    ).courses
     assert (course.molecule, course.kind, course.start, course.end) == (
         "lithium",
         "augmentation",
