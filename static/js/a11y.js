@@ -29,7 +29,9 @@
   // the page's body: it goes to the part of the page the redirect points at (#trials) when there
   // is one, else to the message itself (as GOV.UK's success notification banner does). Done after
   // load: Chrome clears the focus when it scrolls to the fragment.
-  var pageMessages = document.getElementById("page-messages");
+  // A page that answers a search says what it found the same way (data-announce-on-load).
+  var pageMessages =
+    document.getElementById("page-messages") || document.querySelector("[data-announce-on-load]");
   if (pageMessages) {
     announce(pageMessages.textContent.trim().replace(/\s+/g, " "));
     window.addEventListener("load", function () {

@@ -219,3 +219,47 @@ def test_a_trial_a_checklist_answer_and_a_sign_off_with_the_keyboard_only(
     focused(page)
     assert ImpasseReview.objects.filter(case=case, signed_off_at__isnull=False).exists()
     assert "Review signed off" in announced(page)
+
+
+def test_a_caseload_search_with_the_keyboard_says_what_it_found(
+    page: Page, transactional_db: None
+) -> None:
+    clinic = ClinicFactory(name="Riverside Clinic")
+    psychiatrist = clinician(clinic, Role.PSYCHIATRIST, "Dana")
+    for family_name in ("Hale", "Hart", "Moss"):
+        PatientFactory(clinic=clinic, psychiatrist=psychiatrist, family_name=family_name)
+    sign_in(page, psychiatrist)
+    tab_to(page, re.compile("^Name or record number"))
+    page.keyboard.type("Ha")
+    page.keyboard.press("Enter")
+    expect_announced(page, "2 patients match these filters.")
+    expect(page.get_by_test_id("caseload-result")).to_be_focused()
+    focused(page)
+    expect(page.get_by_test_id("caseload-row")).to_have_count(2)
+
+
+def test_the_adequacy_panel_redrawn_around_the_focus_takes_it_back(
+    page: Page, transactional_db: None
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    clinic = ClinicFactory(name="Riverside Clinic")
+    psychiatrist = clinician(clinic, Role.PSYCHIATRIST, "Dana")
+    episode = EpisodeFactory(
+        patient=PatientFactory(clinic=clinic, psychiatrist=psychiatrist),
+        onset_date=timezone.localdate() - datetime.timedelta(days=150),
+    )
+    record_trial(psychiatrist, episode, "sertraline", 100)
+    trial = TreatmentTrial.objects.get(episode=episode)
+    sign_in(page, psychiatrist)
+    page.goto(f"/patients/{episode.patient_id}/trials/{trial.pk}/edit/")
+    # Past the form's last control, the panel's first "sources" disclosure.
+    tab_to(page, "Delete this trial")
+    tab_to(page, "sources")
+    panel = page.get_by_test_id("adequacy-feedback")
+    panel.evaluate("(element) => { element.dataset.before = 'yes'; }")
+    # A change still on its way from the form (typed just before the Tab) redraws the panel.
+    page.evaluate("document.getElementById('trial-form').dispatchEvent(new Event('change'))")
+    expect(panel).not_to_have_attribute("data-before", "yes")
+    expect(panel).to_be_focused()
+    focused(page)
+    expect_announced(page, re.compile("Adequacy as entered: level \\d/5"))
