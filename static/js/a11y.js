@@ -35,7 +35,8 @@
   if (pageMessages) {
     announce(pageMessages.textContent.trim().replace(/\s+/g, " "));
     window.addEventListener("load", function () {
-      if (document.activeElement && document.activeElement !== document.body) {
+      var focusedAlready = document.activeElement && document.activeElement !== document.body;
+      if (focusedAlready || document.querySelector("[autofocus]")) {
         return;
       }
       var fragment = window.location.hash && document.getElementById(window.location.hash.slice(1));
