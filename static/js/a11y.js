@@ -17,12 +17,12 @@
   window.trdclinic = window.trdclinic || {};
   window.trdclinic.announce = announce;
 
-  function takeFocus(element) {
+  function takeFocus(element, scroll) {
     if (!element.hasAttribute("tabindex")) {
       element.setAttribute("tabindex", "-1");
     }
     element.setAttribute("data-focus-target", "");
-    element.focus({ preventScroll: true });
+    element.focus({ preventScroll: !scroll });
   }
 
   // After a POST/redirect the confirmation (or error) is read first and the focus is not left on
@@ -40,7 +40,8 @@
         return;
       }
       var fragment = window.location.hash && document.getElementById(window.location.hash.slice(1));
-      takeFocus(fragment || pageMessages);
+      // Focusing the fragment brings it into view, where the redirect meant the page to open.
+      takeFocus(fragment || pageMessages, Boolean(fragment));
     });
   }
 
@@ -58,7 +59,7 @@
     if (focusWasIn && (!active || active === document.body)) {
       var swapped = document.getElementById(focusWasIn);
       if (swapped) {
-        takeFocus(swapped);
+        takeFocus(swapped, false);
       }
     }
     focusWasIn = null;
