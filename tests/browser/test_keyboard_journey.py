@@ -209,6 +209,13 @@ def test_a_trial_a_checklist_answer_and_a_sign_off_with_the_keyboard_only(
     focused(page)
     tab_to(page, re.compile("^Findings"))
     page.keyboard.type("Two adequate trials; psychotherapy never offered.")
+    tab_to(page, re.compile("evidence-based psychotherapy never been offered"))
+    page.keyboard.press("Space")
+    expect(
+        page.get_by_role(
+            "checkbox", name=re.compile("evidence-based psychotherapy never been offered")
+        )
+    ).to_be_checked()
     tab_to(page, re.compile("^Agreed next steps"))
     page.keyboard.type("Refer for CBT.")
     tab_to(page, "Sign off")
@@ -217,7 +224,9 @@ def test_a_trial_a_checklist_answer_and_a_sign_off_with_the_keyboard_only(
     expect(page.get_by_test_id("case-state")).to_have_text("Reviewed")
     expect(page.get_by_test_id("page-messages")).to_be_focused()
     focused(page)
-    assert ImpasseReview.objects.filter(case=case, signed_off_at__isnull=False).exists()
+    review = ImpasseReview.objects.get(case=case, signed_off_at__isnull=False)
+    assert review.findings == "Two adequate trials; psychotherapy never offered."
+    assert review.next_steps == "Refer for CBT."
     assert "Review signed off" in announced(page)
 
 

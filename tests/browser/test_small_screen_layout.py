@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from pseudoresistance.models import ImpasseCase
 from pseudoresistance.services import impasse_review_start
@@ -33,8 +33,8 @@ from .test_keyboard_journey import sign_in
 SCREENSHOTS = Path(tempfile.gettempdir()) / "small-screens"
 # A 1280 by 800 window at 200 % zoom lays out as 640 by 400.
 SIZES = [
-    pytest.param({"width": 320, "height": 800}, id="320px"),
-    pytest.param({"width": 640, "height": 400}, id="1280px-at-200pc"),
+    pytest.param(ViewportSize(width=320, height=800), id="320px"),
+    pytest.param(ViewportSize(width=640, height=400), id="1280px-at-200pc"),
 ]
 
 # The page's width, and where it is exceeded first: elements wider than the window whose parent
@@ -66,7 +66,7 @@ OVERFLOW = """() => {
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_main_pages_fit_a_narrow_window_without_scrolling_sideways(
-    page: Page, transactional_db: None, size: dict[str, int]
+    page: Page, transactional_db: None, size: ViewportSize
 ) -> None:
     width = size["width"]
     clinic = ClinicFactory(name="Riverside Clinic")
