@@ -66,11 +66,14 @@
               choice.hint.toLowerCase().indexOf(typed) !== -1))
         );
       });
-      // Names that start with what was typed come first.
+      // Names that start with what was typed come first, then names that hold it, then the
+      // choices whose description does ("brand of sertraline").
+      function rank(choice) {
+        var at = choice.value.toLowerCase().indexOf(typed);
+        return at === 0 ? 0 : at > 0 ? 1 : 2;
+      }
       matches.sort(function (a, b) {
-        var aStarts = a.value.toLowerCase().indexOf(typed) === 0 ? 0 : 1;
-        var bStarts = b.value.toLowerCase().indexOf(typed) === 0 ? 0 : 1;
-        return aStarts - bStarts;
+        return rank(a) - rank(b);
       });
       matches = matches.slice(0, MOST_SHOWN);
       list.textContent = "";
