@@ -15,11 +15,29 @@
     if (section && section.tagName === "DETAILS" && !section.open) {
       section.open = true;
     }
+    return section;
   }
+  // From the table of contents the focus follows to the section's heading, so the next Tab
+  // reaches its items rather than the next entry of the contents.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-open-section]");
-    if (link) {
-      openSection(link.getAttribute("data-open-section"));
+    var section = link && openSection(link.getAttribute("data-open-section"));
+    var summary = section && section.querySelector("summary");
+    if (summary) {
+      // The link's own jump to the fragment would clear the focus in Chrome: done here instead.
+      event.preventDefault();
+      window.history.pushState(null, "", "#" + section.id);
+      section.scrollIntoView({ block: "start" });
+      summary.focus({ preventScroll: true });
+    }
+  });
+  // A section's items loaded on opening are announced; the focus stays on its heading.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var section = event.detail.target && event.detail.target.closest(".checklist-section");
+    if (section && window.trdclinic) {
+      var items = section.querySelectorAll(".checklist-item").length;
+      var label = section.querySelector("summary .fw-semibold").textContent.trim();
+      window.trdclinic.announce(label + ": " + items + (items === 1 ? " item" : " items") + " loaded.");
     }
   });
   if (window.location.hash) {
