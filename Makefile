@@ -36,11 +36,12 @@ help:
 	@echo "make backup dump the database in use to backups/trdclinic-<UTC time>.dump"
 	@echo "make restore FILE=backups/....dump [DATABASE=name] [FORCE=1]  restore a backup (docs/backup.md)"
 
-# Byte-compiles the virtualenv's packages in the background at the lowest priority; quiet, and
-# harmless if stopped (each .pyc is written whole, and a missing one is compiled at import).
-COMPILE_BEHIND = nohup nice -n 19 $(BIN)/python -m compileall -q -j 0 \
-	$$($(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))") \
-	>/dev/null 2>&1 &
+# Byte-compiles the virtualenv's packages; COMPILE_BEHIND does it in the background at the lowest
+# priority, quiet and harmless if stopped (each .pyc is written whole, a missing one is compiled
+# at import).
+COMPILE := $(BIN)/python -m compileall -q -j 0 \
+	$$($(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))")
+COMPILE_BEHIND = nohup nice -n 19 $(COMPILE) >/dev/null 2>&1 &
 
 $(BIN)/python:
 	@echo "trdclinic: creating the virtualenv $(VENV)"
@@ -68,7 +69,9 @@ install: $(INSTALLED)
 
 # Production: the runtime lock only (no test runner, linters or browser driver), and the
 # compiled engines, built by mypyc in a throw-away virtualenv (mypy is not a runtime package).
+# A production image is compiled in full before it serves: a background compile could be cut off.
 install-production: $(RUNTIME_INSTALLED)
+	$(COMPILE)
 	rm -rf .build-venv
 	$(PYTHON) -m venv .build-venv
 	.build-venv/bin/python -m pip install --quiet \
