@@ -43,7 +43,7 @@ def _backend_cpu() -> float:
         times = psutil.Process(connection.connection.info.backend_pid).cpu_times()
     except (psutil.Error, AttributeError):
         return 0.0
-    return times.user + times.system
+    return float(times.user + times.system)
 
 
 class CpuDurations:
