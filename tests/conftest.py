@@ -97,9 +97,9 @@ def _demo_clinic_of_module(
 
     The build (14 histories imported through the services, each restaged) costs seconds; each
     test runs inside it in its own savepoint (pytest-django nests the `db` fixture's atomic
-    blocks), so what one test changes is gone before the next. For tests that only read the
-    demo or change it through the services; a test of the build itself calls
-    demo_clinic_create() on an empty database instead.
+    blocks), so what one test changes is gone before the next. The module's later tests see the
+    demo too, so a module that uses it has no transactional test and no test that needs an
+    empty database (tests of the build itself: tests/integration/test_demo.py).
     """
     with django_db_blocker.unblock():
         outer = transaction.atomic()
