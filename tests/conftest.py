@@ -1,15 +1,26 @@
+import os
 from collections.abc import Callable, Iterator
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
+from pytest_django import DjangoDbBlocker
 
 from records.access import ClinicAccess, access_for_user
+from records.demo import DemoAccount, demo_clinic_create
 from records.models import Clinic, Role
+from tests import cpu_durations
 from tests.ci_skips import pytest_sessionfinish  # noqa: F401 - a hook, used by pytest
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.two_factor import verified_login
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if folder := os.environ.get("TRDCLINIC_CPU_DURATIONS"):
+        cpu_durations.register(config, Path(folder))
 
 
 @pytest.fixture
@@ -76,6 +87,39 @@ def signed_in(client: Client) -> Callable[[User], Client]:
         return verified_login(client, user)
 
     return sign_in
+
+
+@pytest.fixture(scope="module")
+def _demo_clinic_of_module(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[list[DemoAccount]]:
+    """Build the demo clinic once for a module, in a transaction rolled back after its tests.
+
+    The build (14 histories imported through the services, each restaged) costs seconds; each
+    test runs inside it in its own savepoint (pytest-django nests the `db` fixture's atomic
+    blocks), so what one test changes is gone before the next. The module's later tests see the
+    demo too, so a module that uses it has no transactional test and no test that needs an
+    empty database (tests of the build itself: tests/integration/test_demo.py).
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            accounts = demo_clinic_create()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield accounts
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo_clinic(_demo_clinic_of_module: list[DemoAccount], db: None) -> list[DemoAccount]:
+    """The demo clinic (records/demo.py), built once per module; its accounts as first made."""
+    return _demo_clinic_of_module
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,7 +4,7 @@ import pytest
 
 from pseudoresistance.checklist_data import NEUROMODULATION_KINDS, Domain
 from pseudoresistance.selectors import episode_assessment
-from records.demo import DEMO_CLINIC_NAME, demo_clinic_create
+from records.demo import DEMO_CLINIC_NAME, DemoAccount
 from records.models import Clinic, Episode, Patient
 
 # Items whose gap is boilerplate: the records hold the answer, or the trial is of another kind.
@@ -12,8 +12,7 @@ BOILERPLATE = {"A14", "A15", "A17"}
 
 
 @pytest.fixture
-def demo_episodes(db: None) -> dict[str, Episode]:
-    demo_clinic_create()
+def demo_episodes(demo_clinic: list[DemoAccount]) -> dict[str, Episode]:
     clinic = Clinic.objects.get(name=DEMO_CLINIC_NAME)
     latest = {
         patient.record_number: patient.episodes.order_by("-onset_date").first()

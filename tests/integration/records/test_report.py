@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from records.access import ClinicAccess, access_for_user
 from records.charts_export import ChartExporter, default_browser_path
-from records.demo import DEMO_CLINIC_NAME, demo_clinic_create, vignettes
+from records.demo import DEMO_CLINIC_NAME, DemoAccount, vignettes
 from records.models import AuditAction, AuditEvent, Clinic, Patient
 from records.models.clinic import PaperSize
 from records.report import patient_report, patient_report_pdf
@@ -124,9 +124,8 @@ def exporter() -> Any:
 
 
 @pytest.fixture
-def demo(db: None) -> ClinicAccess:
+def demo(demo_clinic: list[DemoAccount]) -> ClinicAccess:
     """The demo clinic (records/demo.py), as its psychiatrist sees it."""
-    demo_clinic_create()
     clinic = Clinic.objects.get(name=DEMO_CLINIC_NAME)
     user = User.objects.get(username="demo-psychiatrist")
     found = access_for_user(user, clinic.pk)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from records.access import ClinicAccess, access_for_user
-from records.demo import DEMO_CLINIC_NAME, demo_clinic_create
+from records.demo import DEMO_CLINIC_NAME, DemoAccount
 from records.models import AuditAction, AuditEvent, Clinic, Patient, ReportPreparation
 from records.report import patient_report_pdf
 from records.report_letters import patient_letter_pdf, patient_summary, patient_summary_pdf
@@ -232,8 +232,9 @@ def test_patient_summary_is_one_plain_page_with_crisis_help(
 
 
 @pytest.mark.parametrize("record", ["DEMO-V01", "DEMO-V07", "DEMO-V08", "DEMO-V12"])
-def test_patient_summary_reads_at_grade_eight_or_below(record: str, db: None) -> None:
-    demo_clinic_create()
+def test_patient_summary_reads_at_grade_eight_or_below(
+    record: str, demo_clinic: list[DemoAccount]
+) -> None:
     clinic = Clinic.objects.get(name=DEMO_CLINIC_NAME)
     access = access_for_user(User.objects.get(username="demo-psychiatrist"), clinic.pk)
     assert isinstance(access, ClinicAccess)
