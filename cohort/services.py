@@ -25,11 +25,12 @@ from django.utils import timezone
 from cohort.models import ClinicPseudonymKey, EpisodeSnapshot
 from cohort.selectors import CohortFilters, clinic_snapshots, cohort_table, stale_episodes
 from cohort.snapshots import snapshot_values
-from pseudoresistance.selectors import change_assessments
+from pseudoresistance.change_assessments import change_assessments
 from records.access import Permission
 from records.audit import audit_access_events_write, audit_event_write
 from records.extensions import EpisodeChange
-from records.models import AuditAction, Clinic, Episode, ScaleAdministration
+from records.history_rows import episode_scores
+from records.models import AuditAction, Clinic, Episode
 from records.services.changes import episode_changed
 from records.services.common import ObjectType, authorise
 from records.spreadsheet import spreadsheet_text
@@ -137,9 +138,7 @@ def snapshots_after_change(change: EpisodeChange) -> None:
     assessments = change_assessments(change)
     if not assessments:
         return
-    scores: dict[int, list[ScaleAdministration]] = {pk: [] for pk in assessments}
-    for administration in ScaleAdministration.objects.filter(episode_id__in=list(assessments)):
-        scores[administration.episode_id].append(administration)
+    scores = episode_scores(assessments)
     now = timezone.now()
     _save(
         [

@@ -173,6 +173,57 @@ class KindItems:
     position: Mapping[str, int]
     # Positions of the items RED as published: unanswered, each is a data gap.
     red: tuple[int, ...]
+    # What a trial's answers make of it, by trial code and answers: many trials share them.
+    verdicts: dict[tuple[str, frozenset[tuple[str, Effective]]], "TrialVerdict"] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrialVerdict:
+    """One trial's RED concerns, contributing concerns and data gaps, from its answers."""
+
+    red_yes: tuple[Finding, ...]
+    contributors: tuple[Finding, ...]
+    gaps: tuple[Finding, ...]
+
+
+# Verdicts kept per kind before they are dropped (a bound on memory, not a tuning).
+_VERDICTS_KEPT = 4096
+
+
+def _trial_verdict(
+    applicable: KindItems, code: str, answered: Mapping[str, Effective]
+) -> TrialVerdict:
+    """Judge one trial's answered items and its kind's RED items, once per distinct answers."""
+    key = (code, frozenset(answered.items()))
+    found = applicable.verdicts.get(key)
+    if found is not None:
+        return found
+    position = applicable.position
+    wanted = sorted({position[item] for item in answered if item in position}.union(applicable.red))
+    none = Effective()
+    red_yes: list[Finding] = []
+    contributors: list[Finding] = []
+    gaps: list[Finding] = []
+    for n in wanted:
+        item = applicable.items[n]
+        effective = answered.get(item.code, none)
+        answer = effective.answer
+        escalated = effective.escalated and item.can_escalate
+        concern = answer is not None and item.raises_concern(answer)
+        if item.flag is not FlagLevel.RED and not escalated:
+            if concern:
+                contributors.append(_finding(item, code, effective))
+        elif concern:
+            red_yes.append(_finding(item, code, effective))
+        elif answer is None or answer == Answer.UNKNOWN:
+            gaps.append(_finding(item, code, effective))
+    found = TrialVerdict(tuple(red_yes), tuple(contributors), tuple(gaps))
+    if len(applicable.verdicts) >= _VERDICTS_KEPT:
+        applicable.verdicts.clear()
+    applicable.verdicts[key] = found
+    return found
 
 
 # Per checklist version's items (held to compare by identity), the items of each trial kind.
@@ -228,44 +279,24 @@ def case_status_report(
     valid: list[str] = []
     unverified: list[str] = []
     n_claimed = 0
+    no_answers: dict[str, Effective] = {}
     for trial in trials:
-        applicable = kind_items(items, trial.kind)
-        answered = by_trial.get(trial.code)
-        if answered:
-            position = applicable.position
-            wanted = sorted(
-                {position[code] for code in answered if code in position}.union(applicable.red)
-            )
-        else:
-            answered = {}
-            wanted = list(applicable.red)
-        red_yes: list[Finding] = []
-        # The gaps count only for a claimed failure without a RED concern: made then.
-        trial_gaps: list[tuple[ChecklistItem, Effective]] = []
-        for n in wanted:
-            item = applicable.items[n]
-            effective = answered.get(item.code, none)
-            answer = effective.answer
-            escalated = effective.escalated and item.can_escalate
-            concern = answer is not None and item.raises_concern(answer)
-            if item.flag is not FlagLevel.RED and not escalated:
-                if concern:
-                    contributors.append(_finding(item, trial.code, effective))
-            elif concern:
-                red_yes.append(_finding(item, trial.code, effective))
-            elif answer is None or answer == Answer.UNKNOWN:
-                trial_gaps.append((item, effective))
+        verdict = _trial_verdict(
+            kind_items(items, trial.kind), trial.code, by_trial.get(trial.code, no_answers)
+        )
+        red_yes = verdict.red_yes
+        contributors.extend(verdict.contributors)
         red_concerns.extend(red_yes)
         if red_yes:
-            excluded[trial.code] = tuple(red_yes)
+            excluded[trial.code] = red_yes
         if not trial.claimed_failure:
             continue
         n_claimed += 1
         if red_yes:
             continue
-        if trial_gaps:
+        if verdict.gaps:
             unverified.append(trial.code)
-            gaps.extend(_finding(item, trial.code, effective) for item, effective in trial_gaps)
+            gaps.extend(verdict.gaps)
         else:
             valid.append(trial.code)
     case_red_yes = False
