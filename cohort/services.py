@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import hmac
 import io
+import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -114,19 +115,43 @@ CONTENT_TYPES = {
 }
 
 
-def _snapshot(values: dict[str, Any], episode_id: int) -> EpisodeSnapshot:
-    return EpisodeSnapshot(episode_id=episode_id, **values)
+# The snapshot's JSON columns, written as JSON text; the others as their values.
+_JSON_FIELDS = frozenset(
+    field.name
+    for field in EpisodeSnapshot._meta.concrete_fields
+    if isinstance(field, models.JSONField)
+)
 
 
-def _save(snapshots: Sequence[EpisodeSnapshot]) -> None:
-    """Insert or replace snapshots, one statement per batch."""
-    EpisodeSnapshot.objects.bulk_create(
-        snapshots,
-        update_conflicts=True,
-        unique_fields=["episode"],
-        update_fields=list(SNAPSHOT_FIELDS),
-        batch_size=RESTAGE_BATCH,
-    )
+def _upsert_sql(rows: int) -> str:
+    """Return the INSERT ... ON CONFLICT of `rows` snapshots (one statement, issue 18)."""
+    meta = EpisodeSnapshot._meta
+    columns = [meta.get_field("episode").column] + [
+        meta.get_field(name).column for name in SNAPSHOT_FIELDS
+    ]
+    casts = ["%s"] + [
+        "%s::jsonb" if name in _JSON_FIELDS else f"%s::{meta.get_field(name).db_type(connection)}"
+        for name in SNAPSHOT_FIELDS
+    ]
+    row = "(" + ", ".join(casts) + ")"
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+    # Table and column names are the model's own; every value is a parameter.
+    insert = f"INSERT INTO {meta.db_table} ({', '.join(columns)}) VALUES "  # noqa: S608  # nosec B608
+    return insert + ", ".join([row] * rows) + f" ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+
+
+def _save(snapshots: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Insert or replace snapshots (episode id, field values), one statement per batch."""
+    for start in range(0, len(snapshots), RESTAGE_BATCH):
+        batch = snapshots[start : start + RESTAGE_BATCH]
+        params: list[Any] = []
+        for episode_id, values in batch:
+            params.append(episode_id)
+            for name in SNAPSHOT_FIELDS:
+                value = values[name if name != "clinic" else "clinic_id"]
+                params.append(json.dumps(value) if name in _JSON_FIELDS else value)
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(len(batch)), params)
 
 
 def snapshots_after_change(change: EpisodeChange) -> None:
@@ -142,7 +167,7 @@ def snapshots_after_change(change: EpisodeChange) -> None:
     now = timezone.now()
     _save(
         [
-            _snapshot(snapshot_values(assessment, scores[pk], now=now), pk)
+            (pk, snapshot_values(assessment, scores[pk], now=now))
             for pk, assessment in assessments.items()
         ]
     )

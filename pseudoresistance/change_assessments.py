@@ -17,12 +17,7 @@ from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
 from pseudoresistance.criteria import CriteriaFacts, FlagRules, automatic_criteria
-from pseudoresistance.derived import (
-    DerivedAnswer,
-    episode_pre_answers,
-    stopped_for_adverse_effects,
-    trial_pre_answers,
-)
+from pseudoresistance.derived import episode_pre_answers, trial_answers
 from pseudoresistance.models import ChecklistAnswer, ChecklistReview, ChecklistVersion
 from pseudoresistance.selectors import (
     _version_items,
@@ -129,12 +124,21 @@ def _latest_answers(
     }
 
 
-def _stood(stored: tuple[str, bool] | None, derived: DerivedAnswer | None) -> Effective:
+# The few answers that can stand, made once: (answer, escalated, derived) → Effective.
+_EFFECTIVE = {
+    (answer, escalated, derived): Effective(answer, escalated, derived)
+    for answer in data.Answer
+    for escalated in (False, True)
+    for derived in (False, True)
+}
+
+
+def _stood(stored: tuple[str, bool] | None, derived: tuple[data.Answer, bool] | None) -> Effective:
     """Return the answer that stands: the clinician's, else the records' (as `_effective`)."""
     if stored is not None:
-        return Effective(data.Answer(stored[0]), stored[1], derived=False)
+        return _EFFECTIVE[(data.Answer(stored[0]), stored[1], False)]
     if derived is not None:
-        return Effective(derived.answer, derived.escalate, derived=True)
+        return _EFFECTIVE[(derived[0], derived[1], True)]
     return Effective()
 
 
@@ -176,9 +180,9 @@ def change_assessment(
     for trial in own:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = trial_pre_answers(staged_trial, assessment, onset=onset)
-        if stopped := stopped_for_adverse_effects(trial.reason_stopped, assessment):
-            derived[data.DERIVED_RULES_BY_KEY[stopped.rule].item_code] = stopped
+        derived = trial_answers(
+            staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
+        )
         stored = by_trial.get(trial.pk, {})
         position = kind_items(items, staged_trial.kind).position
         for code in derived.keys() | stored.keys():
@@ -192,7 +196,10 @@ def change_assessment(
     episode_stored = by_trial.get(None, {})
     episode_derived = episode_pre_answers(history)
     for code in episode_derived.keys() | episode_stored.keys():
-        effective[(code, None)] = _stood(episode_stored.get(code), episode_derived.get(code))
+        found = episode_derived.get(code)
+        effective[(code, None)] = _stood(
+            episode_stored.get(code), None if found is None else (found.answer, found.escalate)
+        )
     return ChangeAssessment(
         episode=episode,
         patient=patient,

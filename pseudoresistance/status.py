@@ -254,6 +254,56 @@ def kind_items(items: Sequence[ChecklistItem], kind: str | None) -> KindItems:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class EpisodeVerdict:
+    """The episode-level items' RED concerns, data gaps, contributors and process concerns."""
+
+    # The checklist version's items these were judged on, held to compare by identity.
+    items: Sequence[ChecklistItem]
+    red_yes: tuple[Finding, ...]
+    gaps: tuple[Finding, ...]
+    contributors: tuple[Finding, ...]
+    process: tuple[Finding, ...]
+
+
+_EPISODE_VERDICTS: dict[tuple[int, frozenset[tuple[str, Effective]]], EpisodeVerdict] = {}
+
+
+def _episode_verdict(
+    items: Sequence[ChecklistItem], answers: dict[str, Effective]
+) -> EpisodeVerdict:
+    """Judge every episode-level item on its answer, once per distinct answers."""
+    key = (id(items), frozenset(answers.items()))
+    found = _EPISODE_VERDICTS.get(key)
+    if found is not None and found.items is items:
+        return found
+    none = Effective()
+    red_yes: list[Finding] = []
+    gaps: list[Finding] = []
+    contributors: list[Finding] = []
+    process: list[Finding] = []
+    for item in items:
+        if item.scope is not Scope.EPISODE:
+            continue
+        finding = _finding(item, None, answers.get(item.code, none))
+        concern = _is_concern(finding)
+        if item.flag is FlagLevel.PROCESS:
+            if concern:
+                process.append(finding)
+        elif finding.red and item.domain in CASE_RED_DOMAINS:
+            if concern:
+                red_yes.append(finding)
+            elif _is_gap(finding):
+                gaps.append(finding)
+        elif concern:
+            contributors.append(finding)
+    found = EpisodeVerdict(items, tuple(red_yes), tuple(gaps), tuple(contributors), tuple(process))
+    if len(_EPISODE_VERDICTS) >= _VERDICTS_KEPT:
+        _EPISODE_VERDICTS.clear()
+    _EPISODE_VERDICTS[key] = found
+    return found
+
+
 def case_status_report(
     *,
     items: Sequence[ChecklistItem],
@@ -266,12 +316,9 @@ def case_status_report(
     unanswered item. Of a trial's items only the answered ones and the RED ones can be a concern
     or a gap, so only they are read (tests/unit/pseudoresistance/test_status_equivalence.py).
     """
-    episode_items = [item for item in items if item.scope is Scope.EPISODE]
-    none = Effective()
     by_trial: dict[str | None, dict[str, Effective]] = {}
     for (code, trial_code), effective in answers.items():
-        if trial_code is not None:
-            by_trial.setdefault(trial_code, {})[code] = effective
+        by_trial.setdefault(trial_code, {})[code] = effective
     red_concerns: list[Finding] = []
     contributors: list[Finding] = []
     gaps: list[Finding] = []
@@ -299,24 +346,13 @@ def case_status_report(
             gaps.extend(verdict.gaps)
         else:
             valid.append(trial.code)
-    case_red_yes = False
-    case_red_unknown = False
-    process: list[Finding] = []
-    for item in episode_items:
-        finding = _finding(item, None, answers.get((item.code, None), none))
-        concern = _is_concern(finding)
-        if item.flag is FlagLevel.PROCESS:
-            if concern:
-                process.append(finding)
-        elif finding.red and item.domain in CASE_RED_DOMAINS:
-            if concern:
-                case_red_yes = True
-                red_concerns.append(finding)
-            elif _is_gap(finding):
-                case_red_unknown = True
-                gaps.append(finding)
-        elif concern:
-            contributors.append(finding)
+    episode = _episode_verdict(items, by_trial.get(None, no_answers))
+    red_concerns.extend(episode.red_yes)
+    gaps.extend(episode.gaps)
+    contributors.extend(episode.contributors)
+    case_red_yes = bool(episode.red_yes)
+    case_red_unknown = bool(episode.gaps)
+    process = episode.process
     status = case_status(
         case_red_yes=case_red_yes,
         case_red_unknown=case_red_unknown,
