@@ -126,11 +126,11 @@ _JSON_FIELDS = frozenset(
 def _upsert_sql(rows: int) -> str:
     """Return the INSERT ... ON CONFLICT of `rows` snapshots (one statement, issue 18)."""
     meta = EpisodeSnapshot._meta
-    columns = [meta.get_field("episode").column] + [
-        meta.get_field(name).column for name in SNAPSHOT_FIELDS
-    ]
+    fields = {field.name: field for field in meta.concrete_fields}
+    # A concrete field always has its column.
+    columns = [str(fields[name].column) for name in ("episode", *SNAPSHOT_FIELDS)]
     casts = ["%s"] + [
-        "%s::jsonb" if name in _JSON_FIELDS else f"%s::{meta.get_field(name).db_type(connection)}"
+        "%s::jsonb" if name in _JSON_FIELDS else f"%s::{fields[name].db_type(connection)}"
         for name in SNAPSHOT_FIELDS
     ]
     row = "(" + ", ".join(casts) + ")"

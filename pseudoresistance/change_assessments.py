@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 # An episode's latest review: its checklist version and its answers, by (item code, trial pk or
 # None), as (answer, escalated).
 Answers = Mapping[tuple[str, int | None], tuple[str, bool]]
+NO_ANSWERS: Answers = {}
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAsses
         checklist = checklists.get(pk)
         if checklist is None:
             current = current or current_checklist_version()
-            version, answers = current, {}
+            version, answers = current, NO_ANSWERS
         else:
             version, answers = checklist
         assessed[pk] = change_assessment(

@@ -48,9 +48,7 @@ class EpisodeRow(NamedTuple):
     staging_parameters: dict[str, Any]
 
 
-class TrialRow(NamedTuple):
-    """A trial as the adapter reads it, with its episode's row and its catalogued agent."""
-
+class _TrialValues(NamedTuple):
     pk: int
     episode_id: int
     code: str
@@ -85,6 +83,12 @@ class TrialRow(NamedTuple):
     episode: EpisodeRow
     agent: Agent | None
 
+
+class TrialRow(_TrialValues):
+    """A trial as the adapter reads it, with its episode's row and its catalogued agent."""
+
+    __slots__ = ()
+
     # The model's own readings of these fields (records/models/trial.py).
     weeks_from_dates = TreatmentTrial.weeks_from_dates
     counted_weeks = TreatmentTrial.counted_weeks
@@ -101,13 +105,19 @@ _DOSE_STEPS = NullIf(F("dose_steps"), Value([], output_field=JSONField()))
 _TRIAL_SELECT = tuple(_DOSE_STEPS if name == "dose_steps" else name for name in TRIAL_COLUMNS)
 
 
-class ScoreRow(NamedTuple):
+class _ScoreValues(NamedTuple):
     pk: int
     episode_id: int
     scale: str
     scale_version: str
     administered_on: datetime.date
     total: Decimal | None
+
+
+class ScoreRow(_ScoreValues):
+    """A rating-scale score as the snapshot reads it."""
+
+    __slots__ = ()
 
     # The model's own readings (records/models/scale.py).
     code = ScaleAdministration.code
@@ -149,7 +159,7 @@ class HistoryRows:
             episode = episodes[values[1]]
             agent_id = values[agent_at]
             trials[episode.patient_id].append(
-                TrialRow(*values, episode, agents.get(agent_id) if agent_id else None)
+                TrialRow._make((*values, episode, agents.get(agent_id) if agent_id else None))
             )
 
 
