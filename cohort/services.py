@@ -7,6 +7,7 @@ of date, so they carry no audit event of their own; the change they follow is au
 import base64
 import csv
 import datetime
+import gc
 import hashlib
 import hmac
 import io
@@ -208,12 +209,19 @@ def snapshots_restage(
     else:
         ids = list(episode_ids)
     total = len(ids)
-    for start in range(0, total, batch_size):
-        batch = ids[start : start + batch_size]
-        with transaction.atomic():
-            episode_changed(episode_ids=batch, acting_user=None)
-        if progress is not None:
-            progress(start + len(batch), total)
+    # What is alive before the restage (Django, the engines, the catalogue) outlives it: frozen,
+    # the cyclic collector stops walking it again and again while each batch makes its many
+    # short-lived rows (a fifth of restage's CPU time, issue 18); thawed when the restage ends.
+    gc.freeze()
+    try:
+        for start in range(0, total, batch_size):
+            batch = ids[start : start + batch_size]
+            with transaction.atomic():
+                episode_changed(episode_ids=batch, acting_user=None)
+            if progress is not None:
+                progress(start + len(batch), total)
+    finally:
+        gc.unfreeze()
     logger.info("restage: %d episodes", total)
     return total
 

@@ -32,9 +32,12 @@ RESPONSE_LABELS = {
 VERDICT_KEYS = tuple(engine.key for engine in ENGINES if engine.reaches_trd is not None)
 
 
+_ENGINE_VERSIONS = {engine.key: engine.info.version for engine in ENGINES}
+
+
 def engine_versions() -> dict[str, str]:
     """Return the version of every registered engine, by model key."""
-    return {engine.key: engine.info.version for engine in ENGINES}
+    return dict(_ENGINE_VERSIONS)
 
 
 # JSON values of the parameters met so far, by their repr (which tells 6 from 6.0, as JSON does).

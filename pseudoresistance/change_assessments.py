@@ -164,7 +164,8 @@ def change_assessment(
         assessment_date=day,
         params=params,
     )
-    assessments = assess_trials(history, params)
+    # The listeners read the verdicts, never the reasons.
+    assessments = assess_trials(history, params, explain=False)
     items = _version_items(version)
     staged = {trial.id: trial for trial in history.trials}
     onset = history.episode_onset_date
