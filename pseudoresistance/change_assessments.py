@@ -29,7 +29,7 @@ from pseudoresistance.status import (
     Effective,
     StatusReport,
     TrialFacts,
-    case_status_report,
+    grouped_status_report,
     kind_items,
 )
 from records.extensions import EpisodeChange
@@ -172,7 +172,8 @@ def change_assessment(
     by_trial: dict[int | None, dict[str, tuple[str, bool]]] = {}
     for (code, trial_pk), answer in answers.items():
         by_trial.setdefault(trial_pk, {})[code] = answer
-    effective: dict[tuple[str, str | None], Effective] = {}
+    # The answers that stand, by trial code (None: the episode's), as the status reads them.
+    effective: dict[str | None, dict[str, Effective]] = {}
     facts = []
     outcomes = []
     own = sorted(
@@ -185,11 +186,17 @@ def change_assessment(
         derived = trial_answers(
             staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
         )
-        stored = by_trial.get(trial.pk, {})
+        stored = by_trial.get(trial.pk)
         position = kind_items(items, staged_trial.kind).position
-        for code in derived.keys() | stored.keys():
-            if code in position:
-                effective[(code, trial.code)] = _stood(stored.get(code), derived.get(code))
+        standing = effective.setdefault(trial.code, {})
+        if stored is None:
+            for code, (answer, escalated) in derived.items():
+                if code in position:
+                    standing[code] = _EFFECTIVE[(answer, escalated, True)]
+        else:
+            for code in derived.keys() | stored.keys():
+                if code in position:
+                    standing[code] = _stood(stored.get(code), derived.get(code))
         current = is_current(staged_trial, onset)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
         facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
@@ -197,9 +204,10 @@ def change_assessment(
             outcomes.append(assessment.outcome)
     episode_stored = by_trial.get(None, {})
     episode_derived = episode_pre_answers(history)
+    standing = effective.setdefault(None, {})
     for code in episode_derived.keys() | episode_stored.keys():
         found = episode_derived.get(code)
-        effective[(code, None)] = _stood(
+        standing[code] = _stood(
             episode_stored.get(code), None if found is None else (found.answer, found.escalate)
         )
     return ChangeAssessment(
@@ -208,7 +216,7 @@ def change_assessment(
         assessment_date=day,
         params=params,
         history=history,
-        status=case_status_report(items=items, trials=facts, answers=effective),
+        status=grouped_status_report(items=items, trials=facts, by_trial=effective),
         outcomes=tuple(outcomes),
         flag_rules=flag_rules,
     )

@@ -319,6 +319,16 @@ def case_status_report(
     by_trial: dict[str | None, dict[str, Effective]] = {}
     for (code, trial_code), effective in answers.items():
         by_trial.setdefault(trial_code, {})[code] = effective
+    return grouped_status_report(items=items, trials=trials, by_trial=by_trial)
+
+
+def grouped_status_report(
+    *,
+    items: Sequence[ChecklistItem],
+    trials: Sequence[TrialFacts],
+    by_trial: Mapping[str | None, Mapping[str, Effective]],
+) -> StatusReport:
+    """Return `case_status_report` of the answers grouped by trial code (None: the episode's)."""
     red_concerns: list[Finding] = []
     contributors: list[Finding] = []
     gaps: list[Finding] = []
@@ -326,7 +336,7 @@ def case_status_report(
     valid: list[str] = []
     unverified: list[str] = []
     n_claimed = 0
-    no_answers: dict[str, Effective] = {}
+    no_answers: Mapping[str, Effective] = {}
     for trial in trials:
         verdict = _trial_verdict(
             kind_items(items, trial.kind), trial.code, by_trial.get(trial.code, no_answers)
