@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 CLINIC_NOT_FOUND = "No such clinic."
 OBJECT_TYPE = "cohort"
 RESTAGE_BATCH = 500
+# Allocations between young-generation collections while restaging (Python's default: 700).
+RESTAGE_GC_THRESHOLD = 20_000
 SNAPSHOT_FIELDS = (
     "clinic",
     "engine_versions",
@@ -209,10 +211,14 @@ def snapshots_restage(
     else:
         ids = list(episode_ids)
     total = len(ids)
-    # What is alive before the restage (Django, the engines, the catalogue) outlives it: frozen,
-    # the cyclic collector stops walking it again and again while each batch makes its many
-    # short-lived rows (a fifth of restage's CPU time, issue 18); thawed when the restage ends.
+    # The cyclic collector took a third of restage's CPU time (issue 18): it walked what was
+    # alive before the restage (Django, the engines, the catalogue), which outlives it, and each
+    # batch's rows, which live until the batch ends, again and again. The first is frozen out of
+    # its walks and the young generation collected less often while the restage runs; both are
+    # restored when it ends. Rows hold no cycles: they are freed as each batch ends.
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(max(thresholds[0], RESTAGE_GC_THRESHOLD), *thresholds[1:])
     try:
         for start in range(0, total, batch_size):
             batch = ids[start : start + batch_size]
@@ -221,6 +227,7 @@ def snapshots_restage(
             if progress is not None:
                 progress(start + len(batch), total)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
     logger.info("restage: %d episodes", total)
     return total
