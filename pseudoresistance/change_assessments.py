@@ -190,9 +190,9 @@ def change_assessment(
         position = kind_items(items, staged_trial.kind).position
         standing = effective.setdefault(trial.code, {})
         if stored is None:
-            for code, (answer, escalated) in derived.items():
+            for code, (pre_answer, red) in derived.items():
                 if code in position:
-                    standing[code] = _EFFECTIVE[(answer, escalated, True)]
+                    standing[code] = _EFFECTIVE[(pre_answer, red, True)]
         else:
             for code in derived.keys() | stored.keys():
                 if code in position:

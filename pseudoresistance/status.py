@@ -270,7 +270,7 @@ _EPISODE_VERDICTS: dict[tuple[int, frozenset[tuple[str, Effective]]], EpisodeVer
 
 
 def _episode_verdict(
-    items: Sequence[ChecklistItem], answers: dict[str, Effective]
+    items: Sequence[ChecklistItem], answers: Mapping[str, Effective]
 ) -> EpisodeVerdict:
     """Judge every episode-level item on its answer, once per distinct answers."""
     key = (id(items), frozenset(answers.items()))
