@@ -9,17 +9,16 @@ import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from records.selectors import scale_rows
+from records import scales
 from staging.adequacy import OutcomeCategory
 from staging.history import Params
 from staging.registry import BY_KEY, ENGINES
 from staging.result import ModelResult
 
 if TYPE_CHECKING:
-    from pseudoresistance.selectors import EpisodeAssessment
-    from records.models import ScaleAdministration
+    from pseudoresistance.change_assessments import ChangeAssessment
 
 NOT_APPLICABLE = "not applicable"
 NO_LABEL = "no label applies"
@@ -33,17 +32,35 @@ RESPONSE_LABELS = {
 VERDICT_KEYS = tuple(engine.key for engine in ENGINES if engine.reaches_trd is not None)
 
 
+_ENGINE_VERSIONS = {engine.key: engine.info.version for engine in ENGINES}
+
+
 def engine_versions() -> dict[str, str]:
     """Return the version of every registered engine, by model key."""
-    return {engine.key: engine.info.version for engine in ENGINES}
+    return dict(_ENGINE_VERSIONS)
+
+
+# JSON values of the parameters met so far, by their repr (which tells 6 from 6.0, as JSON does).
+_PARAMS_JSON: dict[str, tuple[tuple[str, Any], ...]] = {}
+_PARAMS_KEPT = 256
 
 
 def params_json(params: Params) -> dict[str, Any]:
-    """Return staging parameters as JSON values (enums as their values)."""
-    return {
-        name: value.value if isinstance(value, Enum) else value
-        for name, value in dataclasses.asdict(params).items()
-    }
+    """Return staging parameters as JSON values (enums as their values).
+
+    Made once per distinct parameters: a restage meets the same ones thousands of times.
+    """
+    key = repr(params)
+    found = _PARAMS_JSON.get(key)
+    if found is None:
+        found = tuple(
+            (name, value.value if isinstance(value, Enum) else value)
+            for name, value in dataclasses.asdict(params).items()
+        )
+        if len(_PARAMS_JSON) >= _PARAMS_KEPT:
+            _PARAMS_JSON.clear()
+        _PARAMS_JSON[key] = found
+    return dict(found)
 
 
 def category(key: str, result: ModelResult) -> str:
@@ -84,33 +101,53 @@ def result_json(key: str, result: ModelResult) -> dict[str, Any]:
     }
 
 
-def score_outcomes(
-    administrations: Iterable["ScaleAdministration"],
-) -> list[list[Any]]:
+class Score(Protocol):
+    """A rating-scale score as the snapshot reads it: a model instance or a compact row."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def scale(self) -> str: ...
+    @property
+    def scale_version(self) -> str: ...
+    @property
+    def administered_on(self) -> datetime.date: ...
+    @property
+    def code(self) -> scales.ScaleCode: ...
+    @property
+    def total_value(self) -> float | None: ...
+    @property
+    def in_remission(self) -> bool | None: ...
+
+
+def score_outcomes(administrations: Iterable[Score]) -> list[list[Any]]:
     """Return each score's date, scale, response and remission, as the patient page judges them.
 
-    Response is the change from the episode's first score of the same scale and version
-    (`records.selectors.scale_rows`); a baseline, or a change that cannot be judged, has a null
-    response, and a scale without a cut-off a null remission.
+    Response is the change from the episode's first score of the same scale and version, as
+    `records.selectors.scale_rows` judges it; a baseline, or a change that cannot be judged, has
+    a null response, and a scale without a cut-off a null remission.
     """
     ordered = sorted(administrations, key=lambda a: (a.administered_on, a.pk))
+    baselines: dict[tuple[str, str], Score] = {}
     outcomes: list[list[Any]] = []
-    for row in scale_rows(ordered):
-        administration = row.administration
-        if administration.total is None:
-            continue
-        change = row.change
-        response = (
-            None
-            if change is None or change.category is None
-            else change.category is OutcomeCategory.RESPONSE
+    for administration in ordered:
+        total = administration.total_value
+        baseline = baselines.setdefault(
+            (administration.scale, administration.scale_version), administration
         )
+        if total is None:
+            continue
+        response = None
+        base_total = baseline.total_value
+        if baseline is not administration and base_total is not None:
+            category = scales.outcome_category(administration.code, base_total, total).category
+            response = None if category is None else category is OutcomeCategory.RESPONSE
         outcomes.append(
             [
                 administration.administered_on.isoformat(),
                 administration.scale,
                 response,
-                row.in_remission,
+                administration.in_remission,
             ]
         )
     return outcomes
@@ -122,8 +159,8 @@ def _codes(findings: Iterable[Any]) -> list[str]:
 
 
 def snapshot_values(
-    assessment: "EpisodeAssessment",
-    administrations: Iterable["ScaleAdministration"],
+    assessment: "ChangeAssessment",
+    administrations: Iterable[Score],
     *,
     now: datetime.datetime,
 ) -> dict[str, Any]:

@@ -104,15 +104,65 @@ def _episode_field(name: str) -> RecordField:
     return RecordField(Entity.EPISODE, name)
 
 
-def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAnswer | None:
+# Each trial rule's decision, apart from its words: whether it fires (None: its inputs are not
+# recorded). `trial_answers` reads only these (restage, issue 18); the pre-answers add the words.
+
+
+def _is_dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> bool | None:
     agent = assessment.agent
     if trial.kind not in MEDICATION_KINDS or agent is None:
         return None
     by_level = agent.unit is Unit.MMOL_PER_L
     value = trial.serum_level_mmol_per_l if by_level else trial.dose_mg_per_day
-    if value is None:
+    return None if value is None else value < agent.minimum
+
+
+def _is_duration_short(trial: Trial) -> bool | None:
+    weeks = trial.weeks
+    return None if trial.kind not in DRUG_KINDS or weeks is None else weeks < SHORT_TRIAL_WEEKS
+
+
+def _proposes_red_for_duration(trial: Trial) -> bool:
+    """A course under the weeks that make a failure at all proposes RED (DURATION_SHORT)."""
+    return trial.weeks is not None and trial.weeks < NOT_A_FAILURE_WEEKS
+
+
+def _is_adherence_poor(trial: Trial) -> bool | None:
+    return None if trial.adherence is None else trial.adherence is Adherence.POOR
+
+
+def _is_previous_episode(trial: Trial, onset: datetime.date) -> bool:
+    return not is_current(trial, onset)
+
+
+def _is_psychotherapy_too_few(trial: Trial) -> bool | None:
+    sessions = trial.sessions
+    if trial.kind is not TrialKind.PSYCHOTHERAPY or sessions is None:
         return None
-    below = value < agent.minimum
+    return sessions < PSYCHOTHERAPY_MIN_SESSIONS
+
+
+def _is_neuromodulation_short(trial: Trial, assessment: TrialAssessment) -> bool | None:
+    if trial.kind not in NEUROMODULATION_KINDS or trial.sessions is None:
+        return None
+    return assessment.level <= SHORT_COURSE_MAX_LEVEL
+
+
+def _is_stopped_for_adverse_effects(
+    reason_stopped: str, assessment: TrialAssessment
+) -> bool | None:
+    if assessment.adequate:
+        return False
+    return None if not reason_stopped else reason_stopped == STOPPED_FOR_ADVERSE_EFFECTS
+
+
+def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAnswer | None:
+    below = _is_dose_below_minimum(trial, assessment)
+    agent = assessment.agent
+    if below is None or agent is None:
+        return None
+    by_level = agent.unit is Unit.MMOL_PER_L
+    value = trial.serum_level_mmol_per_l if by_level else trial.dose_mg_per_day
     what = "Serum level" if by_level else "Dose"
     verb = "is below" if below else "meets"
     reason = (
@@ -124,10 +174,10 @@ def _dose_below_minimum(trial: Trial, assessment: TrialAssessment) -> DerivedAns
 
 
 def _duration_short(trial: Trial) -> DerivedAnswer | None:
+    short = _is_duration_short(trial)
     weeks = trial.weeks
-    if trial.kind not in DRUG_KINDS or weeks is None:
+    if short is None or weeks is None:
         return None
-    short = weeks < SHORT_TRIAL_WEEKS
     if not short:
         return _answer(
             DerivedRuleKey.DURATION_SHORT,
@@ -136,7 +186,7 @@ def _duration_short(trial: Trial) -> DerivedAnswer | None:
             field=_trial_field(trial, "weeks"),
         )
     escalation = ""
-    if weeks < NOT_A_FAILURE_WEEKS:
+    if _proposes_red_for_duration(trial):
         rule = DERIVED_RULES_BY_KEY[DerivedRuleKey.DURATION_SHORT]
         escalation = f"From the records: {rule.proposes_escalation_when}."
     return _answer(
@@ -149,10 +199,9 @@ def _duration_short(trial: Trial) -> DerivedAnswer | None:
 
 
 def _adherence_poor(trial: Trial) -> DerivedAnswer | None:
-    adherence = trial.adherence
-    if adherence is None:
+    poor = _is_adherence_poor(trial)
+    if poor is None:
         return None
-    poor = adherence is Adherence.POOR
     reason = "Adherence recorded as poor." if poor else "Adherence recorded as good."
     return _answer(
         DerivedRuleKey.ADHERENCE_POOR, poor, reason, field=_trial_field(trial, "adherence")
@@ -161,7 +210,7 @@ def _adherence_poor(trial: Trial) -> DerivedAnswer | None:
 
 def _previous_episode(trial: Trial, onset: datetime.date) -> DerivedAnswer | None:
     field = _trial_field(trial, "in_previous_episode")
-    if is_current(trial, onset):
+    if not _is_previous_episode(trial, onset):
         reason = "Recorded in this episode; answer Yes if it was given for another indication."
         return _answer(DerivedRuleKey.PREVIOUS_EPISODE, False, reason, field=field)
     reason = (
@@ -173,10 +222,10 @@ def _previous_episode(trial: Trial, onset: datetime.date) -> DerivedAnswer | Non
 
 
 def _psychotherapy_too_few_sessions(trial: Trial) -> DerivedAnswer | None:
-    sessions = trial.sessions
-    if trial.kind is not TrialKind.PSYCHOTHERAPY or sessions is None:
+    few = _is_psychotherapy_too_few(trial)
+    if few is None:
         return None
-    few = sessions < PSYCHOTHERAPY_MIN_SESSIONS
+    sessions = trial.sessions
     reason = f"{sessions} sessions attended (fewer than {PSYCHOTHERAPY_MIN_SESSIONS})."
     field = _trial_field(trial, "sessions")
     return _answer(DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, few, reason, field=field)
@@ -185,9 +234,9 @@ def _psychotherapy_too_few_sessions(trial: Trial) -> DerivedAnswer | None:
 def _neuromodulation_course_short(
     trial: Trial, assessment: TrialAssessment
 ) -> DerivedAnswer | None:
-    if trial.kind not in NEUROMODULATION_KINDS or trial.sessions is None:
+    short = _is_neuromodulation_short(trial, assessment)
+    if short is None:
         return None
-    short = assessment.level <= SHORT_COURSE_MAX_LEVEL
     reason = f"{trial.sessions} sessions; staging rates the course: {assessment.summary}."
     field = _trial_field(trial, "sessions")
     return _answer(DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, short, reason, field=field)
@@ -206,12 +255,12 @@ def stopped_for_adverse_effects(
     stopped before them: A4 is No whatever the reason recorded (or none).
     """
     field = RecordField(Entity.TRIAL, "reason_stopped")
+    fired = _is_stopped_for_adverse_effects(reason_stopped, assessment)
+    if fired is None:
+        return None
     if assessment.adequate:
         reason = "Staging rates the trial adequate: it reached adequate dose and duration."
         return _answer(DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, False, reason, field=field)
-    if not reason_stopped:
-        return None
-    fired = reason_stopped == STOPPED_FOR_ADVERSE_EFFECTS
     reason = (
         "Recorded as stopped for adverse effects before an adequate trial."
         if fired
@@ -237,6 +286,61 @@ def trial_pre_answers(
         for answer in candidates
         if answer is not None
     }
+
+
+# Item code, answer when fired, answer otherwise (None: none), by rule: `trial_answers`' table.
+_RULE_ANSWERS = {
+    rule.key: (rule.item_code, rule.pre_answer, rule.pre_answer_otherwise)
+    for rule in DERIVED_RULES_BY_KEY.values()
+}
+
+
+def _put(
+    answers: dict[str, tuple[Answer, bool]],
+    key: DerivedRuleKey,
+    fired: bool | None,
+    red: bool = False,
+) -> None:
+    if fired is None:
+        return
+    code, when_fired, otherwise = _RULE_ANSWERS[key]
+    if fired:
+        answers[code] = (when_fired, red)
+    elif otherwise is not None:
+        answers[code] = (otherwise, False)
+
+
+def trial_answers(
+    trial: Trial, assessment: TrialAssessment, *, onset: datetime.date, reason_stopped: str
+) -> dict[str, tuple[Answer, bool]]:
+    """Return what `trial_pre_answers` and `stopped_for_adverse_effects` answer, without words.
+
+    By item code: the answer and whether the rule proposes RED (tests/unit/pseudoresistance/
+    test_trial_answers.py holds the two equal).
+    """
+    answers: dict[str, tuple[Answer, bool]] = {}
+    _put(answers, DerivedRuleKey.DOSE_BELOW_MINIMUM, _is_dose_below_minimum(trial, assessment))
+    short = _is_duration_short(trial)
+    _put(
+        answers,
+        DerivedRuleKey.DURATION_SHORT,
+        short,
+        bool(short) and _proposes_red_for_duration(trial),
+    )
+    _put(answers, DerivedRuleKey.ADHERENCE_POOR, _is_adherence_poor(trial))
+    _put(answers, DerivedRuleKey.PREVIOUS_EPISODE, _is_previous_episode(trial, onset))
+    _put(answers, DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, _is_psychotherapy_too_few(trial))
+    _put(
+        answers,
+        DerivedRuleKey.NEUROMODULATION_COURSE_SHORT,
+        _is_neuromodulation_short(trial, assessment),
+    )
+    _put(
+        answers,
+        DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS,
+        _is_stopped_for_adverse_effects(reason_stopped, assessment),
+    )
+    return answers
 
 
 def _bipolarity_suspected(history: History) -> DerivedAnswer | None:

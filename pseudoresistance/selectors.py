@@ -1,8 +1,9 @@
 """Selectors read: an episode's checklist and status, the impasse queue, the patient panel.
 
 `episode_assessment` is the one place that puts an episode's records, staging, the checklist
-answers and the impasse case together; pages, the patient panel and `impasse_flags_refresh` all
-read it, in a fixed number of queries whatever the number of trials.
+answers and the impasse case together for the pages and the patient panel, in a fixed number of
+queries whatever the number of trials. The change listeners (impasse flags, snapshots, restage)
+read the same assessment made from compact rows (change_assessments.py; a test holds them equal).
 """
 
 import dataclasses
@@ -76,7 +77,6 @@ from pseudoresistance.status import (
 from records import extensions
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.extensions import EpisodeChange
 from records.history import (
     assess_trials,
     build_history,
@@ -84,7 +84,7 @@ from records.history import (
     patient_trials,
     stage,
 )
-from records.models import Agent, Diagnosis, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models import Diagnosis, Episode, Patient, ScaleAdministration, TreatmentTrial
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, TrialOutcome, is_current
 from staging.history import Trial as StagingTrial
@@ -493,34 +493,6 @@ def _episode_checklist(episode: Episode) -> EpisodeChecklist:
     return EpisodeChecklist(review, version, _stored_answers(review))
 
 
-def _episode_checklists(episodes: Sequence[Episode]) -> dict[int, EpisodeChecklist]:
-    """Load the latest checklist review and answers of many episodes in three queries."""
-    latest: dict[int, ChecklistReview] = {}
-    for each in (
-        ChecklistReview.objects.filter(episode_id__in=[episode.pk for episode in episodes])
-        .select_related("version")
-        .order_by("episode_id", "-created_at", "-pk")
-    ):
-        latest.setdefault(each.episode_id, each)
-    stored: dict[int, dict[tuple[str, int | None], ChecklistAnswer]] = {
-        review.pk: {} for review in latest.values()
-    }
-    for answer in ChecklistAnswer.objects.filter(review_id__in=list(stored)).select_related(
-        "item", "answered_by"
-    ):
-        stored[answer.review_id][(answer.item.code, answer.trial_id)] = answer
-    current: ChecklistVersion | None = None
-    checklists = {}
-    for episode in episodes:
-        review = latest.get(episode.pk)
-        if review is None:
-            current = current or current_checklist_version()
-            checklists[episode.pk] = EpisodeChecklist(None, current, {})
-        else:
-            checklists[episode.pk] = EpisodeChecklist(review, review.version, stored[review.pk])
-    return checklists
-
-
 # The trial outcomes that are evidence of bipolarity, in any episode (docs/clinical-rules.md).
 SWITCH_OUTCOMES = frozenset({TrialOutcome.SWITCH_TO_HYPOMANIA, TrialOutcome.SWITCH_TO_MANIA})
 BIPOLAR_DIAGNOSES = frozenset({Diagnosis.BIPOLAR, Diagnosis.MDD_BIPOLARITY_SUSPECTED})
@@ -670,55 +642,6 @@ def flag_rules_for(access: ClinicAccess) -> ImpasseFlagRules:
     access.require(Permission.MANAGE_CLINIC)
     saved = ImpasseFlagRules.objects.filter(clinic=access.clinic).first()
     return saved if saved is not None else ImpasseFlagRules(clinic=access.clinic)
-
-
-def episode_assessments(episode_ids: Iterable[int]) -> dict[int, EpisodeAssessment]:
-    """Assess many episodes, loading their patients' trials and clinics' parameters at once.
-
-    The trials are loaded alone and given the episodes and agents loaded once each, not one
-    joined copy per trial (issue 18: restage spent most of its database time building them).
-    """
-    episodes = list(
-        Episode.objects.filter(pk__in=list(episode_ids))
-        .select_related("patient__clinic__staging_defaults", "patient__psychiatrist")
-        .order_by("patient_id", "pk")
-    )
-    patients = {episode.patient_id: episode.patient for episode in episodes}
-    by_pk = {episode.pk: episode for episode in episodes}
-    for other in Episode.objects.filter(patient_id__in=list(patients)).exclude(pk__in=list(by_pk)):
-        other.patient = patients[other.patient_id]
-        by_pk[other.pk] = other
-    trials: dict[int, list[TreatmentTrial]] = {patient_id: [] for patient_id in patients}
-    loaded = list(
-        TreatmentTrial.objects.filter(episode_id__in=list(by_pk)).select_related("override_by")
-    )
-    agents = Agent.objects.in_bulk({trial.agent_id for trial in loaded if trial.agent_id})
-    for trial in loaded:
-        episode = by_pk[trial.episode_id]
-        trial.episode = episode
-        trial.agent = agents.get(trial.agent_id) if trial.agent_id else None
-        trials[episode.patient_id].append(trial)
-    checklists = _episode_checklists(episodes)
-    rules = clinics_flag_rules(clinic_ids={episode.patient.clinic_id for episode in episodes})
-    return {
-        episode.pk: episode_assessment(
-            episode,
-            trials=trials[episode.patient_id],
-            params=episode_params(episode, episode.patient.clinic),
-            checklist=checklists[episode.pk],
-            flag_rules=rules[episode.patient.clinic_id],
-        )
-        for episode in episodes
-    }
-
-
-def change_assessments(change: EpisodeChange) -> dict[int, EpisodeAssessment]:
-    """Return the assessments of a change's episodes, made once for all its listeners."""
-    memo = change.memo
-    if change_assessments not in memo:
-        memo[change_assessments] = episode_assessments(change.episode_ids)
-    assessments: dict[int, EpisodeAssessment] = memo[change_assessments]
-    return assessments
 
 
 def _without(history: History, codes: set[str]) -> History:

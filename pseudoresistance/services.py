@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from pseudoresistance.change_assessments import ChangeAssessment, change_assessments
 from pseudoresistance.checklist_data import Answer, Scope
 from pseudoresistance.criteria import criteria_labels
 from pseudoresistance.cssrs import ScreenAnswers, answer_errors, risk_level
@@ -51,9 +52,7 @@ from pseudoresistance.models.flag_rules import FLAG_RULE_FIELDS
 from pseudoresistance.selectors import (
     CASE_NOT_FOUND,
     EPISODE_NOT_FOUND,
-    EpisodeAssessment,
     ItemRow,
-    change_assessments,
     current_checklist_version,
     episode_assessment,
     episode_safety_check,
@@ -535,13 +534,12 @@ def _withdraw(case: ImpasseCase, user: "User | None", now: datetime.datetime) ->
 
 
 def _flags_apply(
-    assessment: EpisodeAssessment,
+    assessment: ChangeAssessment,
     case: ImpasseCase | None,
     last_closed: ImpasseCase | None,
     user: "User | None",
-) -> _Flag | None:
+) -> tuple[list[str], int | None] | None:
     """Bring one episode's case in progress in line with its criteria; return a case to open."""
-    episode, patient = assessment.episode, assessment.patient
     criteria = list(assessment.criteria)
     msm_score = assessment.msm_score
     if case is not None:
@@ -554,7 +552,7 @@ def _flags_apply(
             _audit(
                 _event(
                     user,
-                    patient,
+                    case.patient,
                     AuditAction.UPDATE,
                     IMPASSE_CASE_OBJECT,
                     case.pk,
@@ -566,11 +564,11 @@ def _flags_apply(
         if waiting and not criteria:
             _withdraw(case, user, timezone.now())
         return None
-    if not criteria or patient.archived_at is not None:
+    if not criteria or assessment.patient.archived_at is not None:
         return None
     if last_closed is not None and set(criteria) <= set(last_closed.criteria):
         return None
-    return _Flag(episode, criteria, msm_score)
+    return criteria, msm_score
 
 
 def impasse_flags_after_change(change: EpisodeChange) -> None:
@@ -597,9 +595,9 @@ def impasse_flags_after_change(change: EpisodeChange) -> None:
     episode_ids = list(assessments)
     active = {
         case.episode_id: case
-        for case in ImpasseCase.objects.select_for_update().filter(
-            episode_id__in=episode_ids, state__in=[state.value for state in ACTIVE_STATES]
-        )
+        for case in ImpasseCase.objects.select_for_update()
+        .select_related("patient")
+        .filter(episode_id__in=episode_ids, state__in=[state.value for state in ACTIVE_STATES])
     }
     last_closed: dict[int, ImpasseCase] = {}
     for case in ImpasseCase.objects.filter(
@@ -607,14 +605,21 @@ def impasse_flags_after_change(change: EpisodeChange) -> None:
     ).order_by("episode_id", "-flagged_at", "-pk"):
         last_closed.setdefault(case.episode_id, case)
     user = change.acting_user
-    flags = [
-        flag
+    opening = {
+        episode_id: found
         for episode_id, assessment in assessments.items()
         if (
-            flag := _flags_apply(
+            found := _flags_apply(
                 assessment, active.get(episode_id), last_closed.get(episode_id), user
             )
         )
+    }
+    if not opening:
+        return
+    episodes = Episode.objects.select_related("patient").in_bulk(list(opening))
+    flags = [
+        _Flag(episodes[episode_id], criteria, msm_score)
+        for episode_id, (criteria, msm_score) in opening.items()
     ]
     _cases_create(
         flags, user=user, origin=CaseOrigin.AUTOMATIC, reason="", validate_constraints=False

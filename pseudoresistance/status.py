@@ -173,6 +173,57 @@ class KindItems:
     position: Mapping[str, int]
     # Positions of the items RED as published: unanswered, each is a data gap.
     red: tuple[int, ...]
+    # What a trial's answers make of it, by trial code and answers: many trials share them.
+    verdicts: dict[tuple[str, frozenset[tuple[str, Effective]]], "TrialVerdict"] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrialVerdict:
+    """One trial's RED concerns, contributing concerns and data gaps, from its answers."""
+
+    red_yes: tuple[Finding, ...]
+    contributors: tuple[Finding, ...]
+    gaps: tuple[Finding, ...]
+
+
+# Verdicts kept per kind before they are dropped (a bound on memory, not a tuning).
+_VERDICTS_KEPT = 4096
+
+
+def _trial_verdict(
+    applicable: KindItems, code: str, answered: Mapping[str, Effective]
+) -> TrialVerdict:
+    """Judge one trial's answered items and its kind's RED items, once per distinct answers."""
+    key = (code, frozenset(answered.items()))
+    found = applicable.verdicts.get(key)
+    if found is not None:
+        return found
+    position = applicable.position
+    wanted = sorted({position[item] for item in answered if item in position}.union(applicable.red))
+    none = Effective()
+    red_yes: list[Finding] = []
+    contributors: list[Finding] = []
+    gaps: list[Finding] = []
+    for n in wanted:
+        item = applicable.items[n]
+        effective = answered.get(item.code, none)
+        answer = effective.answer
+        escalated = effective.escalated and item.can_escalate
+        concern = answer is not None and item.raises_concern(answer)
+        if item.flag is not FlagLevel.RED and not escalated:
+            if concern:
+                contributors.append(_finding(item, code, effective))
+        elif concern:
+            red_yes.append(_finding(item, code, effective))
+        elif answer is None or answer == Answer.UNKNOWN:
+            gaps.append(_finding(item, code, effective))
+    found = TrialVerdict(tuple(red_yes), tuple(contributors), tuple(gaps))
+    if len(applicable.verdicts) >= _VERDICTS_KEPT:
+        applicable.verdicts.clear()
+    applicable.verdicts[key] = found
+    return found
 
 
 # Per checklist version's items (held to compare by identity), the items of each trial kind.
@@ -203,6 +254,56 @@ def kind_items(items: Sequence[ChecklistItem], kind: str | None) -> KindItems:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class EpisodeVerdict:
+    """The episode-level items' RED concerns, data gaps, contributors and process concerns."""
+
+    # The checklist version's items these were judged on, held to compare by identity.
+    items: Sequence[ChecklistItem]
+    red_yes: tuple[Finding, ...]
+    gaps: tuple[Finding, ...]
+    contributors: tuple[Finding, ...]
+    process: tuple[Finding, ...]
+
+
+_EPISODE_VERDICTS: dict[tuple[int, frozenset[tuple[str, Effective]]], EpisodeVerdict] = {}
+
+
+def _episode_verdict(
+    items: Sequence[ChecklistItem], answers: Mapping[str, Effective]
+) -> EpisodeVerdict:
+    """Judge every episode-level item on its answer, once per distinct answers."""
+    key = (id(items), frozenset(answers.items()))
+    found = _EPISODE_VERDICTS.get(key)
+    if found is not None and found.items is items:
+        return found
+    none = Effective()
+    red_yes: list[Finding] = []
+    gaps: list[Finding] = []
+    contributors: list[Finding] = []
+    process: list[Finding] = []
+    for item in items:
+        if item.scope is not Scope.EPISODE:
+            continue
+        finding = _finding(item, None, answers.get(item.code, none))
+        concern = _is_concern(finding)
+        if item.flag is FlagLevel.PROCESS:
+            if concern:
+                process.append(finding)
+        elif finding.red and item.domain in CASE_RED_DOMAINS:
+            if concern:
+                red_yes.append(finding)
+            elif _is_gap(finding):
+                gaps.append(finding)
+        elif concern:
+            contributors.append(finding)
+    found = EpisodeVerdict(items, tuple(red_yes), tuple(gaps), tuple(contributors), tuple(process))
+    if len(_EPISODE_VERDICTS) >= _VERDICTS_KEPT:
+        _EPISODE_VERDICTS.clear()
+    _EPISODE_VERDICTS[key] = found
+    return found
+
+
 def case_status_report(
     *,
     items: Sequence[ChecklistItem],
@@ -215,12 +316,19 @@ def case_status_report(
     unanswered item. Of a trial's items only the answered ones and the RED ones can be a concern
     or a gap, so only they are read (tests/unit/pseudoresistance/test_status_equivalence.py).
     """
-    episode_items = [item for item in items if item.scope is Scope.EPISODE]
-    none = Effective()
     by_trial: dict[str | None, dict[str, Effective]] = {}
     for (code, trial_code), effective in answers.items():
-        if trial_code is not None:
-            by_trial.setdefault(trial_code, {})[code] = effective
+        by_trial.setdefault(trial_code, {})[code] = effective
+    return grouped_status_report(items=items, trials=trials, by_trial=by_trial)
+
+
+def grouped_status_report(
+    *,
+    items: Sequence[ChecklistItem],
+    trials: Sequence[TrialFacts],
+    by_trial: Mapping[str | None, Mapping[str, Effective]],
+) -> StatusReport:
+    """Return `case_status_report` of the answers grouped by trial code (None: the episode's)."""
     red_concerns: list[Finding] = []
     contributors: list[Finding] = []
     gaps: list[Finding] = []
@@ -228,64 +336,33 @@ def case_status_report(
     valid: list[str] = []
     unverified: list[str] = []
     n_claimed = 0
+    no_answers: Mapping[str, Effective] = {}
     for trial in trials:
-        applicable = kind_items(items, trial.kind)
-        answered = by_trial.get(trial.code)
-        if answered:
-            position = applicable.position
-            wanted = sorted(
-                {position[code] for code in answered if code in position}.union(applicable.red)
-            )
-        else:
-            answered = {}
-            wanted = list(applicable.red)
-        red_yes: list[Finding] = []
-        # The gaps count only for a claimed failure without a RED concern: made then.
-        trial_gaps: list[tuple[ChecklistItem, Effective]] = []
-        for n in wanted:
-            item = applicable.items[n]
-            effective = answered.get(item.code, none)
-            answer = effective.answer
-            escalated = effective.escalated and item.can_escalate
-            concern = answer is not None and item.raises_concern(answer)
-            if item.flag is not FlagLevel.RED and not escalated:
-                if concern:
-                    contributors.append(_finding(item, trial.code, effective))
-            elif concern:
-                red_yes.append(_finding(item, trial.code, effective))
-            elif answer is None or answer == Answer.UNKNOWN:
-                trial_gaps.append((item, effective))
+        verdict = _trial_verdict(
+            kind_items(items, trial.kind), trial.code, by_trial.get(trial.code, no_answers)
+        )
+        red_yes = verdict.red_yes
+        contributors.extend(verdict.contributors)
         red_concerns.extend(red_yes)
         if red_yes:
-            excluded[trial.code] = tuple(red_yes)
+            excluded[trial.code] = red_yes
         if not trial.claimed_failure:
             continue
         n_claimed += 1
         if red_yes:
             continue
-        if trial_gaps:
+        if verdict.gaps:
             unverified.append(trial.code)
-            gaps.extend(_finding(item, trial.code, effective) for item, effective in trial_gaps)
+            gaps.extend(verdict.gaps)
         else:
             valid.append(trial.code)
-    case_red_yes = False
-    case_red_unknown = False
-    process: list[Finding] = []
-    for item in episode_items:
-        finding = _finding(item, None, answers.get((item.code, None), none))
-        concern = _is_concern(finding)
-        if item.flag is FlagLevel.PROCESS:
-            if concern:
-                process.append(finding)
-        elif finding.red and item.domain in CASE_RED_DOMAINS:
-            if concern:
-                case_red_yes = True
-                red_concerns.append(finding)
-            elif _is_gap(finding):
-                case_red_unknown = True
-                gaps.append(finding)
-        elif concern:
-            contributors.append(finding)
+    episode = _episode_verdict(items, by_trial.get(None, no_answers))
+    red_concerns.extend(episode.red_yes)
+    gaps.extend(episode.gaps)
+    contributors.extend(episode.contributors)
+    case_red_yes = bool(episode.red_yes)
+    case_red_unknown = bool(episode.gaps)
+    process = episode.process
     status = case_status(
         case_red_yes=case_red_yes,
         case_red_unknown=case_red_unknown,

@@ -242,13 +242,18 @@ def assess_trials(
     history: staging.History,
     params: staging.Params,
     trials: Iterable[TreatmentTrial] = (),
+    *,
+    explain: bool = True,
 ) -> dict[str, TrialAssessment]:
     """Judge every trial of the history (both episodes) with staging's adequacy rules.
 
-    The reasons of the `trials` given open with their dose steps and intolerance.
+    The reasons of the `trials` given open with their dose steps and intolerance. With
+    `explain=False` the verdicts are the same, without reasons (staging.adequacy.assess_trial).
     """
     index = index_history(history)
-    assessments = {trial.id: assess_trial(trial, index, params) for trial in history.trials}
+    assessments = {
+        trial.id: assess_trial(trial, index, params, explain=explain) for trial in history.trials
+    }
     staged = {trial.id: trial for trial in history.trials}
     for trial in trials:
         if trial.code not in assessments:

@@ -1,0 +1,269 @@
+"""What a change's listeners read of each episode, assessed from compact rows (issue 18).
+
+The impasse flags and the staging snapshots (restage's whole work) need an episode's staging
+results, the checklist status and the criteria, not the checklist page's rows: this module makes
+them from `values_list` rows (records/history_rows.py) and the checklist answers as tuples, with
+the adapter, rules and status `selectors.episode_assessment` uses for the pages.
+tests/integration/pseudoresistance/test_change_assessments.py holds the two equal, field by field.
+"""
+
+import datetime
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, cast
+
+from django.utils import timezone
+
+from pseudoresistance import checklist_data as data
+from pseudoresistance.criteria import CriteriaFacts, FlagRules, automatic_criteria
+from pseudoresistance.derived import episode_pre_answers, trial_answers
+from pseudoresistance.models import ChecklistAnswer, ChecklistReview, ChecklistVersion
+from pseudoresistance.selectors import (
+    _version_items,
+    _without,
+    clinics_flag_rules,
+    current_checklist_version,
+)
+from pseudoresistance.status import (
+    Effective,
+    StatusReport,
+    TrialFacts,
+    grouped_status_report,
+    kind_items,
+)
+from records.extensions import EpisodeChange
+from records.history import assess_trials, build_history, default_params, stage
+from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow
+from records.models import Episode
+from records.models.staging_defaults import with_own_parameters
+from staging.adequacy import OutcomeCategory
+from staging.history import DRUG_KINDS, History, Params, is_current
+from staging.result import ModelResult
+
+if TYPE_CHECKING:
+    from records.models import Patient, TreatmentTrial
+
+# An episode's latest review: its checklist version and its answers, by (item code, trial pk or
+# None), as (answer, escalated).
+Answers = Mapping[tuple[str, int | None], tuple[str, bool]]
+NO_ANSWERS: Answers = {}
+
+
+@dataclass(frozen=True)
+class ChangeAssessment:
+    """One episode as the change listeners read it: staging, the checklist status, criteria."""
+
+    episode: EpisodeRow
+    patient: PatientRow
+    assessment_date: datetime.date
+    params: Params
+    history: History
+    status: StatusReport
+    # The outcomes of the episode's current trials (the long-episode criterion).
+    outcomes: tuple[OutcomeCategory, ...]
+    flag_rules: FlagRules
+
+    @cached_property
+    def results(self) -> Mapping[str, ModelResult]:
+        """Return every model's result on the episode as recorded."""
+        return stage(self.history, self.params)
+
+    @cached_property
+    def results_after_checklist(self) -> Mapping[str, ModelResult]:
+        """Return every model's result without the trials a RED concern removes."""
+        excluded = set(self.status.excluded)
+        if not excluded:
+            return self.results
+        return stage(_without(self.history, excluded), self.params)
+
+    @cached_property
+    def criteria(self) -> tuple[str, ...]:
+        """Return the codes of the automatic criteria met under the clinic's flag rules."""
+        facts = CriteriaFacts(
+            results=self.results,
+            outcomes=self.outcomes,
+            red_concern=any(not finding.derived for finding in self.status.red_concerns),
+            onset=self.episode.onset_date,
+            assessment_date=self.assessment_date,
+            episode_current=self.episode.end_date is None,
+        )
+        return automatic_criteria(facts, self.flag_rules)
+
+    @property
+    def msm_score(self) -> int | None:
+        score = self.results.get("msm")
+        if score is None or score.score is None:
+            return None
+        return int(score.score)
+
+
+def _latest_answers(
+    episode_ids: Collection[int],
+) -> dict[int, tuple[ChecklistVersion, dict[tuple[str, int | None], tuple[str, bool]]]]:
+    """Return the latest review's version and answers of the episodes that have one (3 queries)."""
+    latest: dict[int, tuple[int, int]] = {}
+    for episode_id, review_id, version_id in (
+        ChecklistReview.objects.filter(episode_id__in=list(episode_ids))
+        .order_by("episode_id", "-created_at", "-pk")
+        .values_list("episode_id", "pk", "version_id")
+    ):
+        latest.setdefault(episode_id, (review_id, version_id))
+    if not latest:
+        return {}
+    versions = ChecklistVersion.objects.in_bulk({version for _, version in latest.values()})
+    answers: dict[int, dict[tuple[str, int | None], tuple[str, bool]]] = {
+        review: {} for review, _ in latest.values()
+    }
+    for review_id, code, trial_id, answer, escalated in ChecklistAnswer.objects.filter(
+        review_id__in=list(answers)
+    ).values_list("review_id", "item__code", "trial_id", "answer", "escalated"):
+        answers[review_id][(code, trial_id)] = (answer, escalated)
+    return {
+        episode_id: (versions[version_id], answers[review_id])
+        for episode_id, (review_id, version_id) in latest.items()
+    }
+
+
+# The few answers that can stand, made once: (answer, escalated, derived) → Effective.
+_EFFECTIVE = {
+    (answer, escalated, derived): Effective(answer, escalated, derived)
+    for answer in data.Answer
+    for escalated in (False, True)
+    for derived in (False, True)
+}
+
+
+def _stood(stored: tuple[str, bool] | None, derived: tuple[data.Answer, bool] | None) -> Effective:
+    """Return the answer that stands: the clinician's, else the records' (as `_effective`)."""
+    if stored is not None:
+        return _EFFECTIVE[(data.Answer(stored[0]), stored[1], False)]
+    if derived is not None:
+        return _EFFECTIVE[(derived[0], derived[1], True)]
+    return Effective()
+
+
+def change_assessment(
+    episode: EpisodeRow,
+    patient: PatientRow,
+    trials: Sequence[TrialRow],
+    *,
+    params: Params,
+    version: ChecklistVersion,
+    answers: Answers,
+    flag_rules: FlagRules,
+    today: datetime.date,
+) -> ChangeAssessment:
+    """Assess one episode from its patient's rows as `selectors.episode_assessment` does."""
+    day = episode.end_date or today
+    # The rows read as the models do (records/history_rows.py): the adapter takes either.
+    history = build_history(
+        patient=cast("Patient", patient),
+        episode=cast(Episode, episode),
+        trials=cast("Sequence[TreatmentTrial]", trials),
+        assessment_date=day,
+        params=params,
+    )
+    # The listeners read the verdicts, never the reasons.
+    assessments = assess_trials(history, params, explain=False)
+    items = _version_items(version)
+    staged = {trial.id: trial for trial in history.trials}
+    onset = history.episode_onset_date
+    by_trial: dict[int | None, dict[str, tuple[str, bool]]] = {}
+    for (code, trial_pk), answer in answers.items():
+        by_trial.setdefault(trial_pk, {})[code] = answer
+    # The answers that stand, by trial code (None: the episode's), as the status reads them.
+    effective: dict[str | None, dict[str, Effective]] = {}
+    facts = []
+    outcomes = []
+    own = sorted(
+        (trial for trial in trials if trial.episode_id == episode.pk),
+        key=lambda trial: (trial.start_date, trial.seq, trial.code),
+    )
+    for trial in own:
+        staged_trial = staged[trial.code]
+        assessment = assessments[trial.code]
+        derived = trial_answers(
+            staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
+        )
+        stored = by_trial.get(trial.pk)
+        position = kind_items(items, staged_trial.kind).position
+        standing = effective.setdefault(trial.code, {})
+        if stored is None:
+            for code, (pre_answer, red) in derived.items():
+                if code in position:
+                    standing[code] = _EFFECTIVE[(pre_answer, red, True)]
+        else:
+            for code in derived.keys() | stored.keys():
+                if code in position:
+                    standing[code] = _stood(stored.get(code), derived.get(code))
+        current = is_current(staged_trial, onset)
+        claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
+        facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
+        if current:
+            outcomes.append(assessment.outcome)
+    episode_stored = by_trial.get(None, {})
+    episode_derived = episode_pre_answers(history)
+    standing = effective.setdefault(None, {})
+    for code in episode_derived.keys() | episode_stored.keys():
+        found = episode_derived.get(code)
+        standing[code] = _stood(
+            episode_stored.get(code), None if found is None else (found.answer, found.escalate)
+        )
+    return ChangeAssessment(
+        episode=episode,
+        patient=patient,
+        assessment_date=day,
+        params=params,
+        history=history,
+        status=grouped_status_report(items=items, trials=facts, by_trial=effective),
+        outcomes=tuple(outcomes),
+        flag_rules=flag_rules,
+    )
+
+
+def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAssessment]:
+    """Assess episodes from compact rows, their patients' loaded once (nine queries at most)."""
+    wanted = set(episode_ids)
+    if not wanted:
+        return {}
+    patient_ids = set(
+        Episode.objects.filter(pk__in=list(wanted)).values_list("patient_id", flat=True)
+    )
+    rows = HistoryRows(patient_ids)
+    checklists = _latest_answers(wanted)
+    current: ChecklistVersion | None = None
+    rules = clinics_flag_rules(clinic_ids=rows.clinics.keys())
+    today = timezone.localdate()
+    assessed = {}
+    for pk, episode in rows.episodes.items():
+        if pk not in wanted:
+            continue
+        patient = rows.patients[episode.patient_id]
+        clinic = rows.clinics[patient.clinic_id]
+        checklist = checklists.get(pk)
+        if checklist is None:
+            current = current or current_checklist_version()
+            version, answers = current, NO_ANSWERS
+        else:
+            version, answers = checklist
+        assessed[pk] = change_assessment(
+            episode,
+            patient,
+            rows.trials[episode.patient_id],
+            params=with_own_parameters(default_params(clinic), episode.staging_parameters),
+            version=version,
+            answers=answers,
+            flag_rules=rules[patient.clinic_id],
+            today=today,
+        )
+    return assessed
+
+
+def change_assessments(change: EpisodeChange) -> dict[int, ChangeAssessment]:
+    """Return the assessments of a change's episodes, made once for all its listeners."""
+    memo = change.memo
+    if change_assessments not in memo:
+        memo[change_assessments] = change_assessments_of(change.episode_ids)
+    assessments: dict[int, ChangeAssessment] = memo[change_assessments]
+    return assessments

@@ -1,0 +1,175 @@
+"""Compact rows of patients, episodes, trials and scores, for staging many episodes at once.
+
+A model instance costs tens of microseconds to build; a change's listeners (the impasse flags
+and the staging snapshots, restage's whole work) read only the fields the adapter
+(records/history.py) and the snapshot read. They are loaded with `values_list` into named tuples
+that borrow the models' own properties (weeks from the dates, the percent from the scores, the
+dose steps), so a row reads exactly as its model instance does (issue 18).
+"""
+
+import datetime
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db.models import F, JSONField, Value
+from django.db.models.functions import NullIf
+
+from records.models import (
+    Agent,
+    Clinic,
+    Episode,
+    Patient,
+    ScaleAdministration,
+    TreatmentTrial,
+)
+
+
+class PatientRow(NamedTuple):
+    pk: int
+    clinic_id: int
+    diagnosis: str
+    archived_at: datetime.datetime | None
+
+
+class EpisodeRow(NamedTuple):
+    pk: int
+    patient_id: int
+    onset_date: datetime.date
+    end_date: datetime.date | None
+    psychotic_features: bool | None
+    baseline_severity_category: str
+    baseline_scale: str
+    baseline_score: Decimal | None
+    functional_impairment: str
+    comorbid_anxiety: str
+    personality_disorder: str
+    psychosocial_stressors: str
+    staging_parameters: dict[str, Any]
+
+
+class _TrialValues(NamedTuple):
+    pk: int
+    episode_id: int
+    code: str
+    seq: int
+    kind: str
+    in_previous_episode: bool
+    agent_id: int | None
+    agent_name: str
+    drug_class: str
+    dose_mg_per_day: Decimal | None
+    dose_mg_per_session: Decimal | None
+    serum_level_mmol_per_l: Decimal | None
+    start_date: datetime.date
+    end_date: datetime.date | None
+    weeks: Decimal | None
+    dose_steps: list[dict[str, Any]] | None
+    sessions: int | None
+    electrode_placement: str
+    therapy_type: str
+    therapist_trained: bool | None
+    adherence: str
+    percent_symptom_reduction: Decimal | None
+    outcome_scale: str
+    outcome_baseline_score: Decimal | None
+    outcome_end_score: Decimal | None
+    outcome: str
+    reason_stopped: str
+    augments_id: int | None
+    prospective: bool | None
+    dose_optimised: bool | None
+    duration_extended: bool | None
+    episode: EpisodeRow
+    agent: Agent | None
+
+
+class TrialRow(_TrialValues):
+    """A trial as the adapter reads it, with its episode's row and its catalogued agent."""
+
+    __slots__ = ()
+
+    # The model's own readings of these fields (records/models/trial.py).
+    weeks_from_dates = TreatmentTrial.weeks_from_dates
+    counted_weeks = TreatmentTrial.counted_weeks
+    step_entries = TreatmentTrial.step_entries
+    steps = TreatmentTrial.steps
+    outcome_from_scores = TreatmentTrial.outcome_from_scores
+    percent_reduction = TreatmentTrial.percent_reduction
+
+
+# The trial's own columns: every field of the row but the episode and agent set by the loader.
+TRIAL_COLUMNS = TrialRow._fields[:-2]
+# Most trials have no dose steps: read their empty list as NULL, which costs no JSON decoding.
+_DOSE_STEPS = NullIf(F("dose_steps"), Value([], output_field=JSONField()))
+_TRIAL_SELECT = tuple(_DOSE_STEPS if name == "dose_steps" else name for name in TRIAL_COLUMNS)
+
+
+class _ScoreValues(NamedTuple):
+    pk: int
+    episode_id: int
+    scale: str
+    scale_version: str
+    administered_on: datetime.date
+    total: Decimal | None
+
+
+class ScoreRow(_ScoreValues):
+    """A rating-scale score as the snapshot reads it."""
+
+    __slots__ = ()
+
+    # The model's own readings (records/models/scale.py).
+    code = ScaleAdministration.code
+    total_value = ScaleAdministration.total_value
+    in_remission = ScaleAdministration.in_remission
+
+
+class HistoryRows:
+    """The rows of some patients: their clinics (with staging defaults), episodes and trials.
+
+    Five queries whatever the number of patients and trials.
+    """
+
+    def __init__(self, patient_ids: Collection[int]) -> None:
+        ids = sorted(set(patient_ids))
+        self.patients = {
+            row[0]: PatientRow._make(row)
+            for row in Patient.objects.filter(pk__in=ids).values_list(*PatientRow._fields)
+        }
+        clinic_ids = {patient.clinic_id for patient in self.patients.values()}
+        self.clinics = Clinic.objects.select_related("staging_defaults").in_bulk(clinic_ids)
+        self.episodes = {
+            row[0]: EpisodeRow._make(row)
+            for row in Episode.objects.filter(patient_id__in=ids)
+            .order_by("patient_id", "pk")
+            .values_list(*EpisodeRow._fields)
+        }
+        self.trials: dict[int, list[TrialRow]] = {pk: [] for pk in self.patients}
+        rows = list(
+            TreatmentTrial.objects.filter(episode_id__in=list(self.episodes)).values_list(
+                *_TRIAL_SELECT
+            )
+        )
+        agent_at = TRIAL_COLUMNS.index("agent_id")
+        agents = Agent.objects.in_bulk({row[agent_at] for row in rows if row[agent_at]})
+        episodes = self.episodes
+        trials = self.trials
+        for values in rows:
+            episode = episodes[values[1]]
+            agent_id = values[agent_at]
+            trials[episode.patient_id].append(
+                TrialRow._make((*values, episode, agents.get(agent_id) if agent_id else None))
+            )
+
+
+def episode_scores(episode_ids: Collection[int]) -> dict[int, list[ScoreRow]]:
+    """Return the rating-scale scores of episodes, by episode, in date order (one query)."""
+    scores: dict[int, list[ScoreRow]] = {pk: [] for pk in episode_ids}
+    for values in (
+        ScaleAdministration.objects.filter(episode_id__in=list(episode_ids))
+        .order_by("administered_on", "pk")
+        .values_list(*ScoreRow._fields)
+    ):
+        scores[values[1]].append(ScoreRow._make(values))
+    return scores
