@@ -410,10 +410,12 @@ def _checked_day(
     access: ClinicAccess, patient_id: int, day: datetime.date | None
 ) -> tuple[PatientDetail, str]:
     """Load the patient page as of `day`, or as of its default date when `day` precedes onset."""
-    detail = patient_detail(access=access, patient_id=patient_id, assessment_date=day)
+    detail = patient_detail(
+        access=access, patient_id=patient_id, assessment_date=day, with_scores=False
+    )
     if day is None or detail.episode is None or day >= detail.episode.onset_date:
         return detail, ""
-    detail = patient_detail(access=access, patient_id=patient_id)
+    detail = patient_detail(access=access, patient_id=patient_id, with_scores=False)
     onset = detail.episode.onset_date if detail.episode is not None else day
     message = DATE_BEFORE_ONSET.format(
         day=day.isoformat(), onset=onset.isoformat(), used=detail.assessment_date.isoformat()
