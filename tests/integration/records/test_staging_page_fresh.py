@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from records.access import ClinicAccess
 from records.models import Clinic, Role, TreatmentTrial
+from records.selectors import patient_detail
 from records.services import trial_delete
-from records.staging import Variant, staging_results
+from records.staging import Variant, stage_over_time, staging_results
 
 from .test_staging_page import staging_url, vignette_patient
 
@@ -72,3 +73,16 @@ def test_another_clinics_user_reads_nothing_of_the_patient(
         assert response.status_code == 404
         assert "Quillfeather" not in response.content.decode()
         assert patient.record_number not in response.content.decode()
+
+
+def test_stage_over_time_reusing_the_pages_results_draws_the_same_series(
+    access: ClinicAccess,
+) -> None:
+    patient = vignette_patient(access, "V08")
+    detail = patient_detail(access=access, patient_id=patient.pk, with_scores=False)
+    assert detail.history is not None
+    results = staging_results(detail.history, detail.params, Variant.STRICT)
+    series = stage_over_time(detail.history, results.params)
+    reused = stage_over_time(detail.history, results.params, staged_on_assessment=results.results)
+    assert reused == series
+    assert len(series.dates) > 10
