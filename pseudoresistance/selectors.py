@@ -1163,7 +1163,7 @@ def impasse_queue_page(
         for kind in entry.kinds:
             counts[kind] += 1
     chosen = Paginator(_with_kind(entries, criterion), QUEUE_PAGE_SIZE).get_page(page)
-    return QueuePage(_queue_rows(access, chosen.object_list), chosen, counts)
+    return QueuePage(_queue_rows(access, list(chosen.object_list)), chosen, counts)
 
 
 def impasse_queue_count(*, access: ClinicAccess) -> int:
