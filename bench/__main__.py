@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv-rows", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per median, where cheap")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="measure only the hot pages (patient, staging, queue, cohort) of the synthetic clinic",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser
 
@@ -82,6 +87,8 @@ def main(argv: Sequence[str]) -> int:
 
     from bench import checklist, cohort, engine, load, pages, web
 
+    if args.pages_only:
+        return pages_only(args)
     began = time.perf_counter()
     rows: list[Row] = []
     rows += engine.engine_rows(args.histories, args.seed, args.repeat)
@@ -139,6 +146,18 @@ def main(argv: Sequence[str]) -> int:
         + "\n"
     )
     print(f"written {args.output}")
+    return 0
+
+
+def pages_only(args: argparse.Namespace) -> int:
+    """Measure the hot pages alone: minutes instead of the whole bench's hour at 10,000."""
+    from bench import pages, web
+
+    with web.bench_database():
+        clinic, user, _ = web.build_clinic(args.patients, args.seed)
+        queue = pages.queue_clinic(args.seed)
+        rows = pages.page_rows(pages.hot_pages(clinic, user, queue, args.repeat))
+    print_table(rows)
     return 0
 
 

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     F,
+    FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -25,6 +29,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual
 from django.http import Http404
 from django.utils import timezone
 
@@ -74,7 +80,7 @@ from pseudoresistance.status import (
     case_status_report,
     kind_items,
 )
-from records import extensions
+from records import extensions, scales
 from records import selectors as records_selectors
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
 from records.history import (
@@ -856,27 +862,15 @@ class QueueRow:
     @property
     def kinds(self) -> frozenset[CriterionKind]:
         """Why the case is in the queue: the kinds of its criteria, and a flag by hand."""
-        kinds = {kind for code in self.case.criteria if (kind := criterion_kind(code))}
-        if self.case.origin == CaseOrigin.MANUAL:
-            kinds.add(CriterionKind.MANUAL)
-        return frozenset(kinds)
+        return case_kinds(self.case.criteria, self.case.origin)
 
 
-def queue_rows_with(rows: Iterable[QueueRow], kind: str) -> list[QueueRow]:
-    """Return the queue rows flagged for a reason of `kind` (all of them for an unknown kind)."""
-    rows = list(rows)
-    if kind not in CriterionKind.values:
-        return rows
-    return [row for row in rows if CriterionKind(kind) in row.kinds]
-
-
-def queue_criterion_counts(rows: Iterable[QueueRow]) -> dict[CriterionKind, int]:
-    """Count the queue rows of each reason for flagging (a case may count under several)."""
-    counts = dict.fromkeys(CriterionKind, 0)
-    for row in rows:
-        for kind in row.kinds:
-            counts[kind] += 1
-    return counts
+def case_kinds(criteria: Iterable[str], origin: str) -> frozenset[CriterionKind]:
+    """Return why a case is in the queue: the kinds of its criteria, and a flag by hand."""
+    kinds = {kind for code in criteria if (kind := criterion_kind(code))}
+    if origin == CaseOrigin.MANUAL:
+        kinds.add(CriterionKind.MANUAL)
+    return frozenset(kinds)
 
 
 # Issue 17: a suicide-item alert of the last 90 days must be addressed before a review is signed
@@ -955,6 +949,99 @@ def episode_cssrs_screens(*, episode_id: int) -> tuple[CssrsScreen, ...]:
     return tuple(CssrsScreen.objects.filter(episode_id=episode_id).select_related("recorded_by"))
 
 
+# Rows per page of the impasse queue: a page a supervisor can scan, and only these rows are
+# loaded, rendered and logged as opened (issue 18: 500 open cases in one page took ~110 ms).
+QUEUE_PAGE_SIZE = 50
+
+
+def _json_text(column: str, key: str) -> Func:
+    return Func(F(column), Value(key), function="jsonb_extract_path_text", output_field=CharField())
+
+
+def _open_alert_in_sql() -> Case:
+    """Return, per case, whether its episode has an open suicide-item alert, as SQL.
+
+    The same rule as `_open_alerting_scores`: a scale's latest score (by date, then entry)
+    alerts when its suicide item reaches the scale's threshold (records/scales.py SafetyRule).
+    Each scale's latest score is read through scale_admin_latest_idx.
+    """
+    alerting = Q()
+    for code, scale in scales.SCALES.items():
+        rule = scale.safety
+        if rule is None:
+            continue
+        latest = (
+            ScaleAdministration.objects.filter(episode_id=OuterRef("episode_id"), scale=code)
+            .order_by("-administered_on", "-id")
+            # By key: the items' keys are numbers, which Django's key lookup reads as indexes.
+            .annotate(item=Cast(_json_text("items", rule.item), FloatField()))
+            .values("item")[:1]
+        )
+        alerting |= Q(GreaterThanOrEqual(Subquery(latest), float(rule.alert_at)))
+    return Case(When(alerting, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+@dataclass(frozen=True)
+class _QueueEntry:
+    """What ordering and filtering a queue row needs, without loading the case."""
+
+    case_id: int
+    episode_id: int
+    open_alert: bool
+    kinds: frozenset[CriterionKind]
+
+
+def _queue_entries(
+    access: ClinicAccess, psychiatrist_id: int | None, state: str
+) -> list[_QueueEntry]:
+    """Return every matching case of the clinic in the queue's order, from one light query."""
+    access.require(Permission.REVIEW_IMPASSE)
+    cases = ImpasseCase.objects.filter(patient__in=access.patients())
+    if state in CaseState.values:
+        cases = cases.filter(state=state)
+    else:
+        cases = cases.filter(state__in=[CaseState.OPEN, CaseState.UNDER_REVIEW])
+    if psychiatrist_id is not None:
+        cases = cases.filter(patient__psychiatrist_id=psychiatrist_id)
+    found = cases.annotate(open_alert=_open_alert_in_sql()).values_list(
+        "pk", "episode_id", "open_alert", "msm_score", "flagged_at", "criteria", "origin"
+    )
+    # Safety alert first, then the highest Maudsley score, then the longest wait.
+    ordered = sorted(
+        found,
+        key=lambda case: (not case[2], -(case[3] if case[3] is not None else -1), case[4], case[0]),
+    )
+    return [
+        _QueueEntry(pk, episode_id, open_alert, case_kinds(criteria, origin))
+        for pk, episode_id, open_alert, _score, _flagged, criteria, origin in ordered
+    ]
+
+
+def _queue_rows(access: ClinicAccess, entries: Sequence[_QueueEntry]) -> list[QueueRow]:
+    """Load the cases of these entries, in their order, with their open alerts' messages."""
+    by_pk = {
+        case.pk: case for case in scoped_cases(access).filter(pk__in=[e.case_id for e in entries])
+    }
+    alerts = _open_safety_alerts(entry.episode_id for entry in entries if entry.open_alert)
+    today = timezone.localdate()
+    return [
+        QueueRow(
+            case,
+            alerts.get(case.episode_id, ()),
+            # Issue 17: from when the case opened, not from its last return to the queue.
+            (today - timezone.localdate(case.flagged_at)).days,
+        )
+        for entry in entries
+        if (case := by_pk.get(entry.case_id)) is not None
+    ]
+
+
+def _with_kind(entries: list[_QueueEntry], kind: str) -> list[_QueueEntry]:
+    if kind not in CriterionKind.values:
+        return entries
+    return [entry for entry in entries if CriterionKind(kind) in entry.kinds]
+
+
 def impasse_queue(
     *,
     access: ClinicAccess,
@@ -967,34 +1054,39 @@ def impasse_queue(
     Without a state, the cases waiting for or under review; with a criterion kind, only the
     cases flagged for it (`CriterionKind`; any other value filters nothing); three queries.
     """
-    access.require(Permission.REVIEW_IMPASSE)
-    cases = scoped_cases(access)
-    if state in CaseState.values:
-        cases = cases.filter(state=state)
-    else:
-        cases = cases.filter(state__in=[CaseState.OPEN, CaseState.UNDER_REVIEW])
-    if psychiatrist_id is not None:
-        cases = cases.filter(patient__psychiatrist_id=psychiatrist_id)
-    found = list(cases)
-    alerts = _open_safety_alerts(case.episode_id for case in found)
-    today = timezone.localdate()
-    rows = [
-        QueueRow(
-            case,
-            alerts.get(case.episode_id, ()),
-            # Issue 17: from when the case opened, not from its last return to the queue.
-            (today - timezone.localdate(case.flagged_at)).days,
-        )
-        for case in found
-    ]
-    rows.sort(
-        key=lambda row: (
-            not row.safety_alerts,
-            -(row.severity if row.severity is not None else -1),
-            row.case.flagged_at,
-        )
-    )
-    return queue_rows_with(rows, criterion) if criterion else rows
+    entries = _with_kind(_queue_entries(access, psychiatrist_id, state), criterion)
+    return _queue_rows(access, entries)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the impasse queue, and how many cases each reason for flagging would leave."""
+
+    rows: list[QueueRow]
+    page: Page[_QueueEntry]
+    criterion_counts: dict[CriterionKind, int]
+
+
+def impasse_queue_page(
+    *,
+    access: ClinicAccess,
+    psychiatrist_id: int | None = None,
+    state: str = "",
+    criterion: str = "",
+    page: str | int | None = None,
+) -> QueuePage:
+    """Return one page of `impasse_queue`'s rows (the first or last for an unusable number).
+
+    The order and the counts come from one light query of every matching case; only the page's
+    cases are loaded with their patients and alerts: four queries whatever the queue's length.
+    """
+    entries = _queue_entries(access, psychiatrist_id, state)
+    counts = dict.fromkeys(CriterionKind, 0)
+    for entry in entries:
+        for kind in entry.kinds:
+            counts[kind] += 1
+    chosen = Paginator(_with_kind(entries, criterion), QUEUE_PAGE_SIZE).get_page(page)
+    return QueuePage(_queue_rows(access, list(chosen.object_list)), chosen, counts)
 
 
 def impasse_queue_count(*, access: ClinicAccess) -> int:

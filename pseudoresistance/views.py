@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,9 +55,7 @@ from pseudoresistance.selectors import (
     episode_for_user,
     episode_safety_check,
     flag_rules_for,
-    impasse_queue,
-    queue_criterion_counts,
-    queue_rows_with,
+    impasse_queue_page,
     scoped_cases,
 )
 from pseudoresistance.states import Transition, can
@@ -380,6 +379,20 @@ def case_flag(request: HttpRequest, episode_id: int) -> HttpResponse:
     return _render_episode(request, access, page, flag_form=form)
 
 
+def _queue_page_links(request: HttpRequest, page: Page[Any]) -> dict[str, str]:
+    """Return the previous and next pages' URLs, keeping the queue's filters."""
+    links = {}
+    for name, available, number in (
+        ("previous", page.has_previous(), page.number - 1),
+        ("next", page.has_next(), page.number + 1),
+    ):
+        if available:
+            query = request.GET.copy()
+            query["page"] = str(number)
+            links[name] = f"?{query.urlencode()}"
+    return links
+
+
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     access = clinic_access(request, Permission.REVIEW_IMPASSE)
@@ -392,13 +405,23 @@ def queue(request: HttpRequest) -> HttpResponse:
             "state": form.cleaned_data["state"],
         }
         criterion = form.cleaned_data["criterion"]
-    every_reason = impasse_queue(access=access, **filters)
-    form.count_criteria(queue_criterion_counts(every_reason))
-    rows = queue_rows_with(every_reason, criterion) if criterion else every_reason
-    patient_records_opened(
-        access=access, patients=[row.case.patient for row in rows], page=RecordPage.IMPASSE_QUEUE
+    found = impasse_queue_page(
+        access=access, criterion=criterion, page=request.GET.get("page"), **filters
     )
-    context = {"form": form, "rows": rows, "queue_rows": queue_rows_html(rows)}
+    form.count_criteria(found.criterion_counts)
+    # The record-access log names every patient the page showed: this page's rows.
+    patient_records_opened(
+        access=access,
+        patients=[row.case.patient for row in found.rows],
+        page=RecordPage.IMPASSE_QUEUE,
+    )
+    context = {
+        "form": form,
+        "rows": found.rows,
+        "page": found.page,
+        "page_links": _queue_page_links(request, found.page),
+        "queue_rows": queue_rows_html(found.rows),
+    }
     return render(request, "pseudoresistance/queue.html", context)
 
 

@@ -348,6 +348,7 @@ def stage_over_time(
     params: Params,
     *,
     recorded_ends: Mapping[str, datetime.date] | None = None,
+    staged_on_assessment: Mapping[str, ModelResult] | None = None,
 ) -> StageSeries:
     """Return each model's stage as of the end of each current-episode trial.
 
@@ -355,6 +356,8 @@ def stage_over_time(
     the assessment date are drawn at the assessment date, which always closes the series with
     the page's own result. Each earlier point sees only what was known that day
     (`history_as_of`: weeks and sessions held by then, outcomes from the trial's end on).
+    `staged_on_assessment`: the history's results with these parameters, when the caller has
+    them already (the last point, not staged twice).
     """
     onset, assessed = history.episode_onset_date, history.assessment_date
     recorded = recorded_ends or {}
@@ -368,7 +371,9 @@ def stage_over_time(
     ended.setdefault(assessed, [])
     days = tuple(sorted(ended))
     staged = [
-        stage_all(history if day == assessed else history_as_of(history, day, recorded), params)
+        stage_all(history_as_of(history, day, recorded), params)
+        if day != assessed
+        else staged_on_assessment or stage_all(history, params)
         for day in days
     ]
     models = []
@@ -410,10 +415,12 @@ def _checked_day(
     access: ClinicAccess, patient_id: int, day: datetime.date | None
 ) -> tuple[PatientDetail, str]:
     """Load the patient page as of `day`, or as of its default date when `day` precedes onset."""
-    detail = patient_detail(access=access, patient_id=patient_id, assessment_date=day)
+    detail = patient_detail(
+        access=access, patient_id=patient_id, assessment_date=day, with_scores=False
+    )
     if day is None or detail.episode is None or day >= detail.episode.onset_date:
         return detail, ""
-    detail = patient_detail(access=access, patient_id=patient_id)
+    detail = patient_detail(access=access, patient_id=patient_id, with_scores=False)
     onset = detail.episode.onset_date if detail.episode is not None else day
     message = DATE_BEFORE_ONSET.format(
         day=day.isoformat(), onset=onset.isoformat(), used=detail.assessment_date.isoformat()
@@ -435,7 +442,12 @@ def staging_page(
             detail=detail, variant=variant, results=None, series=None, date_error=date_error
         )
     results = staging_results(detail.history, detail.params, variant)
-    series = stage_over_time(detail.history, results.params, recorded_ends=_recorded_ends(detail))
+    series = stage_over_time(
+        detail.history,
+        results.params,
+        recorded_ends=_recorded_ends(detail),
+        staged_on_assessment=results.results,
+    )
     return StagingPage(
         detail=detail, variant=variant, results=results, series=series, date_error=date_error
     )
