@@ -140,7 +140,8 @@ def _upsert_sql(rows: int) -> str:
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
     # Table and column names are the model's own; every value is a parameter.
     insert = f"INSERT INTO {meta.db_table} ({', '.join(columns)}) VALUES "  # noqa: S608  # nosec B608
-    return insert + ", ".join([row] * rows) + f" ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+    conflict = f" ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"  # nosec B608
+    return insert + ", ".join([row] * rows) + conflict
 
 
 def _save(snapshots: Sequence[tuple[int, dict[str, Any]]]) -> None:

@@ -9,7 +9,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class ChartPage(HTMLParser):
-    """The chart elements (CHART_ROLES), the text of every element with an id, and each test table."""
+    """The chart elements (CHART_ROLES), the text of each element with an id, each test table."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
