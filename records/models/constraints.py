@@ -28,11 +28,14 @@ def violated_checks(
     model: type[models.Model],
     checks: Sequence[CheckConstraint],
     *,
-    exclude: Collection[str] | None,
+    exclude: set[str] | None,
     using: str,
 ) -> list[CheckConstraint] | None:
     """Return the check constraints the instance's values violate; None when the query failed."""
-    against = instance._get_field_expression_map(meta=model._meta, exclude=exclude)
+    # The values exactly as Django's CheckConstraint.validate binds them (a private helper).
+    against = instance._get_field_expression_map(  # type: ignore[attr-defined]
+        meta=model._meta, exclude=exclude
+    )
     query = Query(None)
     for name, value in against.items():
         expression = value if hasattr(value, "resolve_expression") else Value(value)
@@ -59,11 +62,12 @@ def violated_checks(
 
 def constraints_validate(instance: models.Model, exclude: Collection[str] | None = None) -> None:
     """Validate the instance's constraints as `Model.validate_constraints`, checks in one query."""
+    excluded = None if exclude is None else set(exclude)
     using = router.db_for_write(type(instance), instance=instance)
     errors: dict[str, Any] = {}
     for model, constraints in instance.get_constraints():
         checks = [c for c in constraints if type(c) is CheckConstraint]
-        violated = violated_checks(instance, model, checks, exclude=exclude, using=using)
+        violated = violated_checks(instance, model, checks, exclude=excluded, using=using)
         for constraint in constraints:
             try:
                 if violated is not None and any(constraint is check for check in checks):
@@ -73,9 +77,9 @@ def constraints_validate(instance: models.Model, exclude: Collection[str] | None
                             code=constraint.violation_error_code,
                         )
                 else:
-                    constraint.validate(model, instance, exclude=exclude, using=using)
+                    constraint.validate(model, instance, exclude=excluded, using=using)
             except ValidationError as error:
-                fields = getattr(constraint, "fields", ())
+                fields: tuple[str, ...] = getattr(constraint, "fields", ())
                 if getattr(error, "code", None) == "unique" and len(fields) == 1:
                     errors.setdefault(fields[0], []).append(error)
                 else:

@@ -3,7 +3,7 @@ same rows, audit events, staging snapshot and impasse flags as recording them on
 one restage instead of one per score."""
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -92,9 +92,13 @@ def test_the_demo_scores_at_once_end_as_one_by_one(
     access = access_of(psychiatrist)
     restaged: list[tuple[int, ...]] = []
     told = change_path.affected_episodes
-    monkeypatch.setattr(
-        change_path, "affected_episodes", lambda ids: restaged.append(told(ids)) or told(ids)
-    )
+
+    def counted(episode_ids: Iterable[int]) -> tuple[int, ...]:
+        ids = told(episode_ids)
+        restaged.append(ids)
+        return ids
+
+    monkeypatch.setattr(change_path, "affected_episodes", counted)
     compared = 0
     for vignette in demo.vignettes()[:COMPARED]:
         one_by_one = _imported(clinic, access, psychiatrist, vignette, f"{vignette['id']}-A")
@@ -120,7 +124,9 @@ def test_the_demo_scores_at_once_end_as_one_by_one(
     assert compared == COMPARED
 
 
-def test_bad_scores_name_the_score_and_field_and_write_nothing(episode, psychiatrist):
+def test_bad_scores_name_the_score_and_field_and_write_nothing(
+    episode: Episode, psychiatrist: User
+) -> None:
     scores = [_score(), _score(total=Decimal(53)), _score(scale="HAMD21")]
     with pytest.raises(ValidationError) as refused:
         scales_record(acting_user=psychiatrist, episode_id=episode.pk, data=scores)
@@ -129,7 +135,9 @@ def test_bad_scores_name_the_score_and_field_and_write_nothing(episode, psychiat
     assert not AuditEvent.objects.filter(object_type="scale_administration").exists()
 
 
-def test_other_clinic_gets_404_and_supervisor_403(episode, stranger, supervisor):
+def test_other_clinic_gets_404_and_supervisor_403(
+    episode: Episode, stranger: User, supervisor: User
+) -> None:
     with pytest.raises(Http404):
         scales_record(acting_user=stranger, episode_id=episode.pk, data=[_score()])
     with pytest.raises(PermissionDenied):
