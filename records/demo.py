@@ -17,7 +17,7 @@ from records import extensions, scales
 from .access import access_for_user
 from .history import scale_code_for_name
 from .models import Clinic, Diagnosis, Episode, Membership, Patient, Role, Sex
-from .services import PatientInput, ScaleInput, patient_create, scale_record
+from .services import PatientInput, ScaleInput, patient_create, scales_record
 from .services.exchange import patient_history_import
 from .two_factor import ALWAYS_TWO_FACTOR_ROLES
 
@@ -166,12 +166,14 @@ def _vignette_patients_create(clinic: Clinic, psychiatrist: User) -> None:
         episode = patient_history_import(
             access=access, patient=patient, data=history, acting_user=psychiatrist
         )
-        _scores_create(episode, vignette, psychiatrist)
+        scores = _scores(episode, vignette, psychiatrist)
         if vignette["id"] == RECENT_RATING_VIGNETTE:
-            _recent_rating_create(episode, psychiatrist)
+            scores.extend(_recent_rating(episode, psychiatrist))
+        # One call for the patient's scores: the episode is restaged once, not once a score.
+        scales_record(acting_user=psychiatrist, episode_id=episode.pk, data=scores)
 
 
-def _recent_rating_create(episode: Episode, psychiatrist: User) -> None:
+def _recent_rating(episode: Episode, psychiatrist: User) -> list[ScaleInput]:
     """Rate one patient a week ago with a raised suicide item: the caseload's open safety alert.
 
     The other patients' latest scores are those of their vignettes, months old: overdue.
@@ -179,22 +181,20 @@ def _recent_rating_create(episode: Episode, psychiatrist: User) -> None:
     code = scales.ScaleCode.MADRS
     rule = scales.SCALES[code].safety
     if rule is None or episode.end_date is not None:
-        return
-    scale_record(
-        acting_user=psychiatrist,
-        episode_id=episode.pk,
-        data=ScaleInput(
+        return []
+    return [
+        ScaleInput(
             scale=code,
             administered_on=timezone.localdate() - datetime.timedelta(days=7),
             total=Decimal(30),
             items={rule.item: rule.alert_at + 1},
             rater=psychiatrist.get_full_name(),
-        ),
-    )
+        )
+    ]
 
 
-def _scores_create(episode: Episode, vignette: dict[str, Any], psychiatrist: User) -> None:
-    """Record the baseline score and illustrative follow-ups at the end of the last trials.
+def _scores(episode: Episode, vignette: dict[str, Any], psychiatrist: User) -> list[ScaleInput]:
+    """Return the baseline score and illustrative follow-ups at the end of the last trials.
 
     Each follow-up applies that trial's recorded percent reduction to the baseline score:
     demo data for the charts, not a clinical derivation.
@@ -202,19 +202,17 @@ def _scores_create(episode: Episode, vignette: dict[str, Any], psychiatrist: Use
     severity = vignette["patient"]["baseline_severity"]
     code = scale_code_for_name(severity["scale"])
     if code is None:
-        return
+        return []
     maximum = scales.SCALES[code].total_range
     baseline = Decimal(severity["score"])
-    scale_record(
-        acting_user=psychiatrist,
-        episode_id=episode.pk,
-        data=ScaleInput(
+    scores = [
+        ScaleInput(
             scale=code,
             administered_on=episode.onset_date + datetime.timedelta(days=7),
             total=baseline,
             rater=psychiatrist.get_full_name(),
-        ),
-    )
+        )
+    ]
     finished = [
         trial
         for trial in vignette["trials"]
@@ -230,10 +228,9 @@ def _scores_create(episode: Episode, vignette: dict[str, Any], psychiatrist: Use
         total = (baseline * (1 - reduction)).quantize(Decimal(1))
         if maximum is not None:
             total = min(max(total, Decimal(maximum[0])), Decimal(maximum[1]))
-        scale_record(
-            acting_user=psychiatrist,
-            episode_id=episode.pk,
-            data=ScaleInput(
+        scores.append(
+            ScaleInput(
                 scale=code, administered_on=ended, total=total, rater=psychiatrist.get_full_name()
-            ),
+            )
         )
+    return scores

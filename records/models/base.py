@@ -1,7 +1,9 @@
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.conf import settings
 from django.db import models
+
+from .constraints import constraints_validate
 
 
 class Tracked(models.Model):
@@ -27,6 +29,11 @@ class Tracked(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # The same errors as Django's, with every check constraint in one query
+        # (records/models/constraints.py): a trial has about twenty.
+        constraints_validate(self, exclude)
 
 
 def choices_valid(field: str, codes: Iterable[str], *, blank: bool = False) -> models.Q:

@@ -22,7 +22,13 @@ from .patients import (
     patient_records_opened,
     patient_update,
 )
-from .scale_administrations import ScaleInput, scale_delete, scale_record, scale_update
+from .scale_administrations import (
+    ScaleInput,
+    scale_delete,
+    scale_record,
+    scale_update,
+    scales_record,
+)
 from .trials import (
     ABSURD_DOSE_FACTOR,
     TRIAL_BEFORE_ONSET_CODE,
@@ -60,6 +66,7 @@ __all__ = [
     "scale_delete",
     "scale_record",
     "scale_update",
+    "scales_record",
     "trial_adequacy_override",
     "trial_adequacy_override_clear",
     "trial_delete",

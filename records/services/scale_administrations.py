@@ -5,16 +5,25 @@ from records/scales.py, through the model's validation.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from records import scales
 from records.access import Permission
-from records.audit import audit_event_write, created, deleted, field_changes, snapshot
+from records.audit import (
+    audit_event,
+    audit_event_write,
+    audit_events_write,
+    created,
+    deleted,
+    field_changes,
+    snapshot,
+)
 from records.models import AuditAction, Episode, ScaleAdministration
 
 from .changes import episode_changed
@@ -37,6 +46,8 @@ if TYPE_CHECKING:
     from .common import Actor
 
 SCALE_NOT_FOUND = "No such rating-scale score in your clinic."
+# How the errors of one score among several are named: scores[2].total.
+SCORE_KEY = "scores[{index}].{field}"
 # Totals are stored to two decimal places; Q-LES-Q-SF percentages are rounded to fit.
 TOTAL_PLACES = Decimal("0.01")
 
@@ -130,6 +141,58 @@ def scale_record(*, acting_user: "Actor", episode_id: int, data: ScaleInput) -> 
         )
         episode_changed(episode_ids=[episode.pk], acting_user=user)
     return administration
+
+
+def scales_record(
+    *, acting_user: "Actor", episode_id: int, data: Sequence[ScaleInput]
+) -> list[ScaleAdministration]:
+    """Record several rating-scale scores of one episode at once, all or none."""
+    # Each score is validated and audited as scale_record does, but the episode is restaged,
+    # snapshotted and flagged once, after the last (records.services.changes).
+    with transaction.atomic():
+        episode = found(
+            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+        )
+        user = authorise(
+            acting_user,
+            episode.patient.clinic_id,
+            Permission.EDIT_CLINICAL_DATA,
+            not_found=EPISODE_NOT_FOUND,
+        ).user
+        lock_patient(episode.patient_id)
+        administrations: list[ScaleAdministration] = []
+        errors: Errors = {}
+        for index, entry in enumerate(data):
+            administration = ScaleAdministration(episode=episode, created_by=user, updated_by=user)
+            _apply(administration, entry)
+            try:
+                _validated(administration)
+            except ValidationError as error:
+                for field, messages in error.error_dict.items():
+                    errors[SCORE_KEY.format(index=index, field=field)] = messages
+            administrations.append(administration)
+        if errors:
+            raise ValidationError(errors)
+        if not administrations:
+            return []
+        ScaleAdministration.objects.bulk_create(administrations)
+        audit_events_write(
+            [
+                audit_event(
+                    actor=user,
+                    action=AuditAction.CREATE,
+                    object_type=ObjectType.SCALE_ADMINISTRATION,
+                    object_id=administration.pk,
+                    clinic_id=episode.patient.clinic_id,
+                    patient_id=episode.patient_id,
+                    changes=created(snapshot(administration, SCALE_FIELDS)),
+                    object_version=administration.version,
+                )
+                for administration in administrations
+            ]
+        )
+        episode_changed(episode_ids=[episode.pk], acting_user=user)
+    return administrations
 
 
 def _for_edit(acting_user: "Actor", administration_id: int) -> tuple["User", ScaleAdministration]:

@@ -2,7 +2,6 @@
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -25,7 +24,8 @@ from tests.factories import (
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .screenshots import screenshot
+
 TODAY = timezone.localdate()
 DOSES = {"sertraline": 150, "venlafaxine": 225, "mirtazapine": 45, "nortriptyline": 100}
 
@@ -125,8 +125,7 @@ def test_psychiatrist_reads_the_caseload_sorts_filters_and_sees_the_sign_off(
     scroller = page.get_by_test_id("caseload-scroll")
     overflow = scroller.evaluate("box => box.scrollWidth > box.clientWidth")
     assert overflow == (width < 1000), "the table scrolls in its own box on a tablet only"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"caseload-{width}.png"), full_page=True)
+    screenshot(page, f"caseload-{width}")
 
     # The most advanced stage first, then only the patients with an open alert.
     page.get_by_role("link", name="Latest stage").click()
@@ -144,7 +143,7 @@ def test_psychiatrist_reads_the_caseload_sorts_filters_and_sees_the_sign_off(
     # Opening the patient shows the sign-off once; back on the list the notice is gone.
     page.get_by_role("link", name="Jensen, Ruth").click()
     expect(page.get_by_test_id("sign-off-notice")).to_contain_text("Grace Hopper signed off")
-    page.screenshot(path=str(ARTIFACTS / f"caseload-notice-{width}.png"))
+    screenshot(page, f"caseload-notice-{width}", full_page=False)
     page.goto("/")
     expect(page.get_by_test_id("sign-off-notices")).to_have_count(0)
     page.get_by_label("Whose patients").select_option(label="Any psychiatrist")

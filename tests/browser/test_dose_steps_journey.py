@@ -3,8 +3,6 @@ the live panel and the trial table give the derived course, the staging follows,
 out-of-range end score is a field error with the steps kept."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,16 +10,10 @@ from playwright.sync_api import Page, expect
 from records.models import Membership, TreatmentTrial
 from tests.factories import EpisodeFactory, PatientFactory
 
+from .screenshots import screenshot
 from .test_records_journeys import sign_in_as_psychiatrist
 
 WORKED_EXAMPLE = "150 mg/day for 8 weeks, after 4 weeks at 50 mg"
-# Screenshots for a person to look at, when asked for (TRDCLINIC_SCREENSHOTS=<folder>).
-SCREENSHOTS = os.environ.get("TRDCLINIC_SCREENSHOTS")
-
-
-def shot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", [820, 1440])
@@ -46,7 +38,7 @@ def test_a_titrated_sertraline_course_is_one_trial_with_two_steps(
     page.get_by_label("Step 2: mg/day").fill("150")
     page.get_by_test_id("dose-step").nth(1).get_by_label("from").fill("2024-10-07")
     expect(page.get_by_test_id("feedback-reasons")).to_contain_text(WORKED_EXAMPLE)
-    shot(page, f"dose-steps-form-{width}")
+    screenshot(page, f"dose-steps-form-{width}")
     # An out-of-range score: the live panel lists it to fix (and no reasons until it is fixed).
     page.get_by_label("Outcome scale").select_option("MADRS")
     page.get_by_label("Outcome baseline score").fill("30")
@@ -62,7 +54,7 @@ def test_a_titrated_sertraline_course_is_one_trial_with_two_steps(
     expect(page.get_by_label("Step 2: mg/day")).to_have_value("150")
     expect(page.get_by_test_id("dose-step").nth(1).get_by_label("from")).to_have_value("2024-10-07")
     assert not TreatmentTrial.objects.exists()
-    shot(page, f"dose-steps-error-{width}")
+    screenshot(page, f"dose-steps-error-{width}")
     page.get_by_label("Outcome end score").fill("24")
     page.get_by_role("button", name="Save trial").click()
 
@@ -74,7 +66,7 @@ def test_a_titrated_sertraline_course_is_one_trial_with_two_steps(
     staging_after = page.get_by_test_id("staging-panel").inner_text()
     assert "stage I of V" in staging_after
     assert "stage I of V" not in staging_before
-    shot(page, f"dose-steps-patient-{width}")
+    screenshot(page, f"dose-steps-patient-{width}")
     trial = TreatmentTrial.objects.get()
     assert [step["dose_mg_per_day"] for step in trial.dose_steps] == ["50", "150"]
 

@@ -6,9 +6,7 @@ the way records' services are to call it); only the impasse pages are driven in 
 
 import datetime
 import re
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -31,8 +29,7 @@ from tests.factories import (
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step
 
-# Where a journey leaves its screenshots for a person to look at (not compared by the tests).
-SCREENSHOTS = Path(tempfile.gettempdir())
+from .screenshots import screenshot, screenshots_wanted
 
 
 def clinician(clinic: Clinic, role: str, first_name: str) -> User:
@@ -126,9 +123,7 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     expect(adherence.get_by_test_id("record-link")).to_have_attribute(
         "href", re.compile(rf"/trials/{first.pk}/edit/#id_adherence$")
     )
-    page.get_by_test_id(f"section-t{first.pk}").screenshot(
-        path=str(SCREENSHOTS / "checklist-trial-section.png")
-    )
+    screenshot(page.get_by_test_id(f"section-t{first.pk}"), "checklist-trial-section")
     page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Yes", exact=True).check()
     page.get_by_test_id(f"item-t{first.pk}-A13").get_by_label("Evidence").fill("Emotional blunting")
     open_section(page, f"t{second.pk}")
@@ -162,10 +157,11 @@ def test_a_psychiatrist_completes_the_checklist_and_the_status_changes(
     page.get_by_role("button", name="Confirm this status").click()
     expect(page.get_by_test_id("status-confirmation")).to_contain_text("Confirmed")
     expect(page.get_by_test_id("status-confirmation")).to_contain_text("Dana Tester")
-    for width in (820, 1440):
-        page.set_viewport_size({"width": width, "height": 1000})
-        page.goto(f"/impasse/episodes/{episode.pk}/?open=dB#dB")
-        page.screenshot(path=str(SCREENSHOTS / f"checklist-{width}.png"))
+    if screenshots_wanted():
+        for width in (820, 1440):
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.goto(f"/impasse/episodes/{episode.pk}/?open=dB#dB")
+            screenshot(page, f"checklist-{width}", full_page=False)
 
 
 def test_a_flagged_case_is_reviewed_by_a_supervisor_and_seen_by_the_psychiatrist(

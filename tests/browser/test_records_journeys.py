@@ -1,7 +1,5 @@
 """A psychiatrist's first session: a new patient, the episode, three trials, scores, the chart."""
 
-from pathlib import Path
-
 from playwright.sync_api import Page, expect
 
 from records.models import Role
@@ -9,7 +7,7 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .screenshots import screenshot
 
 
 def sign_in_as_psychiatrist(page: Page) -> None:
@@ -122,6 +120,5 @@ def test_psychiatrist_records_a_patient_and_sees_adequacy_and_the_chart(
     # plotly.js is a large script: on a loaded machine it may take more than the default 5 s.
     expect(page.get_by_test_id("score-chart").locator("svg").first).to_be_visible(timeout=20_000)
 
-    ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 900})
-    page.screenshot(path=str(ARTIFACTS / "patient-page.png"), full_page=True)
+    screenshot(page, "patient-page")

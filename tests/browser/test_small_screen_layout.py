@@ -2,14 +2,12 @@
 
 At 320 px, and at 640 px (a 1280 px window at 200 % zoom lays out as a 640 px one), the main
 pages fit the window's width; a wide table scrolls inside its own box, never the page. The
-screenshots are left for a person to look at; they are not compared.
+screenshots, when asked for (tests/browser/screenshots.py), are for a person; none is compared.
 """
 
 import datetime
 import re
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -27,10 +25,10 @@ from tests.factories import (
     ScaleAdministrationFactory,
 )
 
+from .screenshots import screenshot
 from .test_impasse_journeys import clinician, record_trial
 from .test_keyboard_journey import sign_in
 
-SCREENSHOTS = Path(tempfile.gettempdir()) / "small-screens"
 # A 1280 by 800 window at 200 % zoom lays out as 640 by 400.
 SIZES = [
     pytest.param(ViewportSize(width=320, height=800), id="320px"),
@@ -114,19 +112,18 @@ def test_the_main_pages_fit_a_narrow_window_without_scrolling_sideways(
 
     page.set_viewport_size(size)
     sign_in(page, alex)
-    SCREENSHOTS.mkdir(exist_ok=True)
     too_wide = {}
     for name, url in pages.items():
         page.goto(url)
         page.wait_for_load_state("load")
         measured = page.evaluate(OVERFLOW)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        screenshot(page, f"small-screens-{name}-{width}")
         if measured["page"] > width:
             too_wide[name] = measured
     # The navigation, opened from its toggle, wraps within the window too.
     page.get_by_role("button", name="Show navigation").click()
     expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
-    page.screenshot(path=str(SCREENSHOTS / f"navigation-{width}.png"), full_page=True)
+    screenshot(page, f"small-screens-navigation-{width}")
     measured = page.evaluate(OVERFLOW)
     if measured["page"] > width:
         too_wide["navigation"] = measured

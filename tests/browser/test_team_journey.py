@@ -1,10 +1,9 @@
 """A clinic admin invites a psychiatrist, who sets a password through the link, enrols an
 authenticator app (codes computed with pyotp) and signs in with a code; the admin then sees the
 events in the clinic's audit log (issue 13). Screenshots of the Team page at 820 and 1440 pixels
-go to the temporary directory for review."""
+go to TRDCLINIC_SCREENSHOTS when it names a folder (tests/browser/screenshots.py)."""
 
-import tempfile
-from pathlib import Path
+import re
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
@@ -15,9 +14,10 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step, totp_code
 
+from .screenshots import screenshot
+
 NEW_PASSWORD = "lantern-tundra-quietly-87"
 # For a person to look at (the page's layout at a tablet's and a desktop's width).
-SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 def _last_step(username: str) -> int:
@@ -62,14 +62,17 @@ def test_admin_invites_a_psychiatrist_who_sets_a_password_and_signs_in(page, tra
 
     page.goto("/clinic/team/")
     expect(page.get_by_test_id("team-row-priya.nair")).to_contain_text("Invited")
-    page.screenshot(path=str(SCREENSHOTS / "team-1440.png"), full_page=True)
+    screenshot(page, "team-1440")
     page.set_viewport_size({"width": 820, "height": 1000})
-    page.screenshot(path=str(SCREENSHOTS / "team-820.png"), full_page=True)
+    screenshot(page, "team-820")
     page.get_by_role("link", name="Priya Nair").click()
-    page.screenshot(path=str(SCREENSHOTS / "team-member-820.png"), full_page=True)
+    # Waited for, as the screenshots (now taken only when asked) used to make the test wait.
+    expect(page.get_by_role("heading", name="Priya Nair")).to_be_visible()
+    screenshot(page, "team-member-820")
     # At this width the navigation folds behind its toggle.
     page.get_by_role("button", name="Show navigation").click()
-    page.screenshot(path=str(SCREENSHOTS / "team-nav-820.png"))
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+    screenshot(page, "team-nav-820", full_page=False)
     page.get_by_role("button", name="Sign out").click()
     # Signed out before the invitation is opened: a still-running sign-out races the next page.
     expect(page.get_by_role("heading", name="Sign in to trdclinic")).to_be_visible()

@@ -7,7 +7,6 @@ view at 820 px, and the trial form's adequacy panel stays beside the fields whil
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,9 +20,9 @@ from tests.factories import (
     builtin_agent,
 )
 
+from .screenshots import screenshot
 from .test_records_journeys import sign_in_as_psychiatrist
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = [820, 1280, 1440]
 ONSET = datetime.date(2025, 1, 6)
 
@@ -96,8 +95,7 @@ def test_the_timeline_fits_its_card_with_two_scales_over_the_trials(
     box = edit.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= width
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"patient-timeline-{width}.png"), full_page=True)
+    screenshot(page, f"patient-timeline-{width}")
 
 
 @pytest.mark.parametrize("width", [820, 1440])
@@ -124,4 +122,4 @@ def test_the_adequacy_panel_stays_beside_the_trial_form_while_typing(
     assert form is not None
     assert beside is not None
     assert beside["x"] >= form["x"] + form["width"]
-    page.screenshot(path=str(ARTIFACTS / f"trial-form-{width}.png"), full_page=False)
+    screenshot(page, f"trial-form-{width}", full_page=False)

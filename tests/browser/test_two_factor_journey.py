@@ -1,9 +1,6 @@
 """A supervisor enrols an authenticator app at first sign-in, then signs in with its codes and
 with a recovery code (once); codes are computed with pyotp from the secret shown on the page."""
 
-import tempfile
-from pathlib import Path
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
@@ -12,9 +9,10 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import device_code, totp_code
 
+from .screenshots import screenshot, screenshots_wanted
+
 # django-otp's back-off after one wrong code is one second (settings.OTP_TOTP_THROTTLE_FACTOR).
 BACK_OFF_MS = 1_100
-SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 def password_step(page: Page, username: str) -> None:
@@ -41,9 +39,10 @@ def test_supervisor_enrols_then_signs_in_with_a_code_and_a_recovery_code(
     # Nothing else opens before the enrolment.
     page.goto("/cohort/")
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
-    for width in (820, 1440):
-        page.set_viewport_size({"width": width, "height": 1000})
-        page.screenshot(path=SCREENSHOTS / f"two_factor_enrolment_{width}.png", full_page=True)
+    if screenshots_wanted():
+        for width in (820, 1440):
+            page.set_viewport_size({"width": width, "height": 1000})
+            screenshot(page, f"two_factor_enrolment_{width}")
 
     secret = page.get_by_test_id("enrolment-secret").inner_text()
     page.get_by_label("Code from the app").fill(totp_code(secret))
