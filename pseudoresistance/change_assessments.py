@@ -33,11 +33,11 @@ from pseudoresistance.status import (
     kind_items,
 )
 from records.extensions import EpisodeChange
-from records.history import assess_trials, build_history, default_params, stage
+from records.history import build_history, default_params, stage, verdicts
 from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow
 from records.models import Episode
 from records.models.staging_defaults import with_own_parameters
-from staging.adequacy import OutcomeCategory
+from staging.adequacy import Assessed, OutcomeCategory
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.result import ModelResult
 
@@ -59,6 +59,8 @@ class ChangeAssessment:
     assessment_date: datetime.date
     params: Params
     history: History
+    # The trials' verdicts, made once for the checklist and both staging runs.
+    assessed: Assessed
     status: StatusReport
     # The outcomes of the episode's current trials (the long-episode criterion).
     outcomes: tuple[OutcomeCategory, ...]
@@ -67,7 +69,7 @@ class ChangeAssessment:
     @cached_property
     def results(self) -> Mapping[str, ModelResult]:
         """Return every model's result on the episode as recorded."""
-        return stage(self.history, self.params)
+        return stage(self.history, self.params, self.assessed)
 
     @cached_property
     def results_after_checklist(self) -> Mapping[str, ModelResult]:
@@ -75,7 +77,7 @@ class ChangeAssessment:
         excluded = set(self.status.excluded)
         if not excluded:
             return self.results
-        return stage(_without(self.history, excluded), self.params)
+        return stage(_without(self.history, excluded), self.params, self.assessed)
 
     @cached_property
     def criteria(self) -> tuple[str, ...]:
@@ -165,7 +167,8 @@ def change_assessment(
         params=params,
     )
     # The listeners read the verdicts, never the reasons.
-    assessments = assess_trials(history, params, explain=False)
+    assessed = verdicts(history, params)
+    assessments = assessed.verdicts
     items = _version_items(version)
     staged = {trial.id: trial for trial in history.trials}
     onset = history.episode_onset_date
@@ -216,6 +219,7 @@ def change_assessment(
         assessment_date=day,
         params=params,
         history=history,
+        assessed=assessed,
         status=grouped_status_report(items=items, trials=facts, by_trial=effective),
         outcomes=tuple(outcomes),
         flag_rules=flag_rules,

@@ -35,7 +35,13 @@ from records.models import (
 )
 from records.models.staging_defaults import with_own_parameters
 from staging import history as staging
-from staging.adequacy import TrialAssessment, TrialIndex, assess_trial, index_history
+from staging.adequacy import (
+    Assessed,
+    TrialAssessment,
+    TrialIndex,
+    assess_trial,
+    index_history,
+)
 from staging.registry import stage_all
 from staging.result import ModelResult
 
@@ -265,6 +271,19 @@ def assess_trials(
     return assessments
 
 
-def stage(history: staging.History, params: staging.Params) -> dict[str, ModelResult]:
-    """Stage the history with every registered model."""
-    return stage_all(history, params)
+def verdicts(history: staging.History, params: staging.Params) -> Assessed:
+    """Return every trial's verdict without reasons, for staging to reuse (`stage`)."""
+    index = index_history(history)
+    return Assessed(
+        history,
+        index,
+        params,
+        {trial.id: assess_trial(trial, index, params, explain=False) for trial in history.trials},
+    )
+
+
+def stage(
+    history: staging.History, params: staging.Params, assessed: Assessed | None = None
+) -> dict[str, ModelResult]:
+    """Stage the history with every registered model, reusing `assessed` verdicts that hold."""
+    return stage_all(history, params, assessed)
