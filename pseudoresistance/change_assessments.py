@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
 from pseudoresistance.criteria import CriteriaFacts, FlagRules, automatic_criteria
-from pseudoresistance.derived import episode_pre_answers, trial_answers
+from pseudoresistance.derived import (
+    RulesFired,
+    answers_of,
+    episode_pre_answers,
+    trial_rules_fired,
+)
 from pseudoresistance.models import ChecklistAnswer, ChecklistReview, ChecklistVersion
 from pseudoresistance.selectors import (
     _version_items,
@@ -26,7 +31,9 @@ from pseudoresistance.selectors import (
     current_checklist_version,
 )
 from pseudoresistance.status import (
+    Answered,
     Effective,
+    KindItems,
     StatusReport,
     TrialFacts,
     grouped_status_report,
@@ -145,6 +152,32 @@ def _stood(stored: tuple[str, bool] | None, derived: tuple[data.Answer, bool] | 
     return Effective()
 
 
+# The answers that stand of a trial with no stored answers, by its kind's items and its rules'
+# decisions: most trials share one (restage, issue 18). Kept until this many, then dropped.
+_STANDING: dict[tuple[int, RulesFired], tuple[KindItems, Answered]] = {}
+_STANDING_KEPT = 4096
+
+
+def _derived_standing(applicable: KindItems, fired: RulesFired) -> Answered:
+    """Return the pre-answers that stand on the kind's items for the rules' decisions."""
+    key = (id(applicable), fired)
+    found = _STANDING.get(key)
+    if found is not None and found[0] is applicable:
+        return found[1]
+    position = applicable.position
+    answered = Answered(
+        {
+            code: _EFFECTIVE[(pre_answer, red, True)]
+            for code, (pre_answer, red) in answers_of(fired).items()
+            if code in position
+        }
+    )
+    if len(_STANDING) >= _STANDING_KEPT:
+        _STANDING.clear()
+    _STANDING[key] = (applicable, answered)
+    return answered
+
+
 def change_assessment(
     episode: EpisodeRow,
     patient: PatientRow,
@@ -186,20 +219,24 @@ def change_assessment(
     for trial in own:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = trial_answers(
+        fired = trial_rules_fired(
             staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
         )
         stored = by_trial.get(trial.pk)
-        position = kind_items(items, staged_trial.kind).position
-        standing = effective.setdefault(trial.code, {})
-        if stored is None:
-            for code, (pre_answer, red) in derived.items():
-                if code in position:
-                    standing[code] = _EFFECTIVE[(pre_answer, red, True)]
+        applicable = kind_items(items, staged_trial.kind)
+        earlier = effective.get(trial.code)
+        if stored is None and earlier is None:
+            effective[trial.code] = _derived_standing(applicable, fired)
         else:
-            for code in derived.keys() | stored.keys():
+            derived = answers_of(fired)
+            position = applicable.position
+            standing = dict(earlier or {})
+            for code in derived.keys() | (stored or {}).keys():
                 if code in position:
-                    standing[code] = _stood(stored.get(code), derived.get(code))
+                    standing[code] = _stood(
+                        None if stored is None else stored.get(code), derived.get(code)
+                    )
+            effective[trial.code] = standing
         current = is_current(staged_trial, onset)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
         facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))

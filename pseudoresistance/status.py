@@ -188,6 +188,19 @@ class TrialVerdict:
     gaps: tuple[Finding, ...]
 
 
+class Answered(dict[str, Effective]):
+    """A trial's answers that stand, shared by trials answered alike: never change one.
+
+    Holds the frozen form `_trial_verdict` keys its verdicts by, made once (restage, issue 18).
+    """
+
+    __slots__ = ("frozen",)
+
+    def __init__(self, answers: Mapping[str, Effective]) -> None:
+        super().__init__(answers)
+        self.frozen = frozenset(self.items())
+
+
 # Verdicts kept per kind before they are dropped (a bound on memory, not a tuning).
 _VERDICTS_KEPT = 4096
 
@@ -196,7 +209,8 @@ def _trial_verdict(
     applicable: KindItems, code: str, answered: Mapping[str, Effective]
 ) -> TrialVerdict:
     """Judge one trial's answered items and its kind's RED items, once per distinct answers."""
-    key = (code, frozenset(answered.items()))
+    frozen = answered.frozen if type(answered) is Answered else frozenset(answered.items())
+    key = (code, frozen)
     found = applicable.verdicts.get(key)
     if found is not None:
         return found
