@@ -142,9 +142,27 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+# Per checklist version's items (held to compare by identity), each item code's position.
+_ORDER: dict[int, tuple[Sequence[ChecklistItem], dict[str, int]]] = {}
+_ORDER_KEPT = 8
+
+
+def _item_order(items: Sequence[ChecklistItem]) -> dict[str, int]:
+    """Return each item code's position in the version's items, computed once per version."""
+    entry = _ORDER.get(id(items))
+    if entry is None or entry[0] is not items:
+        if len(_ORDER) >= _ORDER_KEPT:
+            _ORDER.clear()
+        entry = (items, {item.code: index for index, item in enumerate(items)})
+        _ORDER[id(items)] = entry
+    return entry[1]
+
+
 def _by_priority(gaps: list[Finding], items: Sequence[ChecklistItem]) -> tuple[Finding, ...]:
     """Order gaps: case-level first, then by the checklist's item order, trials as listed."""
-    order = {item.code: index for index, item in enumerate(items)}
+    if not gaps:
+        return ()
+    order = _item_order(items)
     return tuple(sorted(gaps, key=lambda gap: (not gap.high_priority, order[gap.item.code])))
 
 
