@@ -189,6 +189,16 @@ def build_context(history: History, params: Params, assessed: Assessed | None = 
     warnings.extend(warning for _, warning in sorted(switched))
     current.sort(key=CHRONOLOGICAL)
     index = index_history(history, current)
+    # The very history the verdicts were made for, its trial ids unique: its index is theirs,
+    # every verdict holds.
+    known = (
+        assessed.verdicts
+        if assessed is not None
+        and assessed.history is history
+        and assessed.params is params
+        and len(assessed.trials) == len(history.trials)
+        else None
+    )
     assessments = {}
     molecules: dict[str, Trial] = {}
     drugs: list[Trial] = []
@@ -203,7 +213,13 @@ def build_context(history: History, params: Params, assessed: Assessed | None = 
     intensified: list[Trial] = []
     recalled = []
     for trial in current:
-        assessment = None if assessed is None else assessed.verdict(trial, index, params)
+        assessment = (
+            known[trial.id]
+            if known is not None
+            else None
+            if assessed is None
+            else assessed.verdict(trial, index, params)
+        )
         if assessment is None:
             assessment = assess_trial(trial, index, params, explain=False)
         assessments[trial.id] = assessment

@@ -76,3 +76,11 @@ def test_verdicts_hold_only_for_their_own_parameters_trials_and_psychotic_featur
     assert made.verdict(replace(base, weeks=2), index, params) is None
     psychotic = replace(hist, baseline_severity=BaselineSeverity(psychotic_features=True))
     assert made.verdict(base, index_history(psychotic), params) is None
+
+
+def test_two_trials_with_one_id_are_each_assessed_on_their_own():
+    low = trial("T1", dose_mg_per_day=25)
+    high = trial("T1", dose_mg_per_day=150, start_date=date(2024, 3, 1))
+    hist = history(low, high)
+    params = Params()
+    assert stage_all(hist, params, assessed(hist, params)) == stage_all(hist, params)
