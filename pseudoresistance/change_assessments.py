@@ -203,7 +203,7 @@ def change_assessment(
     assessed = verdicts(history, params)
     assessments = assessed.verdicts
     items = _version_items(version)
-    staged = {trial.id: trial for trial in history.trials}
+    staged = assessed.trials
     onset = history.episode_onset_date
     by_trial: dict[int | None, dict[str, tuple[str, bool]]] = {}
     for (code, trial_pk), answer in answers.items():
@@ -216,6 +216,7 @@ def change_assessment(
         (trial for trial in trials if trial.episode_id == episode.pk),
         key=lambda trial: (trial.start_date, trial.seq, trial.code),
     )
+    kinds: dict[str | None, KindItems] = {}
     for trial in own:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
@@ -223,7 +224,9 @@ def change_assessment(
             staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
         )
         stored = by_trial.get(trial.pk)
-        applicable = kind_items(items, staged_trial.kind)
+        applicable = kinds.get(staged_trial.kind)
+        if applicable is None:
+            applicable = kinds[staged_trial.kind] = kind_items(items, staged_trial.kind)
         earlier = effective.get(trial.code)
         if stored is None and earlier is None:
             effective[trial.code] = _derived_standing(applicable, fired)

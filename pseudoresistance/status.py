@@ -369,10 +369,13 @@ def grouped_status_report(
     unverified: list[str] = []
     n_claimed = 0
     no_answers: Mapping[str, Effective] = {}
+    # Each kind's items, looked up once per episode rather than once per trial.
+    kinds: dict[str | None, KindItems] = {}
     for trial in trials:
-        verdict = _trial_verdict(
-            kind_items(items, trial.kind), trial.code, by_trial.get(trial.code, no_answers)
-        )
+        applicable = kinds.get(trial.kind)
+        if applicable is None:
+            applicable = kinds[trial.kind] = kind_items(items, trial.kind)
+        verdict = _trial_verdict(applicable, trial.code, by_trial.get(trial.code, no_answers))
         red_yes = verdict.red_yes
         contributors.extend(verdict.contributors)
         red_concerns.extend(red_yes)
