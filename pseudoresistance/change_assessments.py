@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from pseudoresistance import checklist_data as data
 from pseudoresistance.criteria import CriteriaFacts, FlagRules, automatic_criteria
-from pseudoresistance.derived import episode_pre_answers, trial_answers
+from pseudoresistance.derived import (
+    RulesFired,
+    answers_of,
+    episode_pre_answers,
+    trial_rules_fired,
+)
 from pseudoresistance.models import ChecklistAnswer, ChecklistReview, ChecklistVersion
 from pseudoresistance.selectors import (
     _version_items,
@@ -26,18 +31,20 @@ from pseudoresistance.selectors import (
     current_checklist_version,
 )
 from pseudoresistance.status import (
+    Answered,
     Effective,
+    KindItems,
     StatusReport,
     TrialFacts,
     grouped_status_report,
     kind_items,
 )
 from records.extensions import EpisodeChange
-from records.history import assess_trials, build_history, default_params, stage
+from records.history import build_history, default_params, stage, verdicts
 from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow
 from records.models import Episode
 from records.models.staging_defaults import with_own_parameters
-from staging.adequacy import OutcomeCategory
+from staging.adequacy import Assessed, OutcomeCategory
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.result import ModelResult
 
@@ -59,6 +66,8 @@ class ChangeAssessment:
     assessment_date: datetime.date
     params: Params
     history: History
+    # The trials' verdicts, made once for the checklist and both staging runs.
+    assessed: Assessed
     status: StatusReport
     # The outcomes of the episode's current trials (the long-episode criterion).
     outcomes: tuple[OutcomeCategory, ...]
@@ -67,7 +76,7 @@ class ChangeAssessment:
     @cached_property
     def results(self) -> Mapping[str, ModelResult]:
         """Return every model's result on the episode as recorded."""
-        return stage(self.history, self.params)
+        return stage(self.history, self.params, self.assessed)
 
     @cached_property
     def results_after_checklist(self) -> Mapping[str, ModelResult]:
@@ -75,7 +84,7 @@ class ChangeAssessment:
         excluded = set(self.status.excluded)
         if not excluded:
             return self.results
-        return stage(_without(self.history, excluded), self.params)
+        return stage(_without(self.history, excluded), self.params, self.assessed)
 
     @cached_property
     def criteria(self) -> tuple[str, ...]:
@@ -143,6 +152,32 @@ def _stood(stored: tuple[str, bool] | None, derived: tuple[data.Answer, bool] | 
     return Effective()
 
 
+# The answers that stand of a trial with no stored answers, by its kind's items and its rules'
+# decisions: most trials share one (restage, issue 18). Kept until this many, then dropped.
+_STANDING: dict[tuple[int, RulesFired], tuple[KindItems, Answered]] = {}
+_STANDING_KEPT = 4096
+
+
+def _derived_standing(applicable: KindItems, fired: RulesFired) -> Answered:
+    """Return the pre-answers that stand on the kind's items for the rules' decisions."""
+    key = (id(applicable), fired)
+    found = _STANDING.get(key)
+    if found is not None and found[0] is applicable:
+        return found[1]
+    position = applicable.position
+    answered = Answered(
+        {
+            code: _EFFECTIVE[(pre_answer, red, True)]
+            for code, (pre_answer, red) in answers_of(fired).items()
+            if code in position
+        }
+    )
+    if len(_STANDING) >= _STANDING_KEPT:
+        _STANDING.clear()
+    _STANDING[key] = (applicable, answered)
+    return answered
+
+
 def change_assessment(
     episode: EpisodeRow,
     patient: PatientRow,
@@ -165,9 +200,10 @@ def change_assessment(
         params=params,
     )
     # The listeners read the verdicts, never the reasons.
-    assessments = assess_trials(history, params, explain=False)
+    assessed = verdicts(history, params)
+    assessments = assessed.verdicts
     items = _version_items(version)
-    staged = {trial.id: trial for trial in history.trials}
+    staged = assessed.trials
     onset = history.episode_onset_date
     by_trial: dict[int | None, dict[str, tuple[str, bool]]] = {}
     for (code, trial_pk), answer in answers.items():
@@ -180,23 +216,30 @@ def change_assessment(
         (trial for trial in trials if trial.episode_id == episode.pk),
         key=lambda trial: (trial.start_date, trial.seq, trial.code),
     )
+    kinds: dict[str | None, KindItems] = {}
     for trial in own:
         staged_trial = staged[trial.code]
         assessment = assessments[trial.code]
-        derived = trial_answers(
+        fired = trial_rules_fired(
             staged_trial, assessment, onset=onset, reason_stopped=trial.reason_stopped
         )
         stored = by_trial.get(trial.pk)
-        position = kind_items(items, staged_trial.kind).position
-        standing = effective.setdefault(trial.code, {})
-        if stored is None:
-            for code, (pre_answer, red) in derived.items():
-                if code in position:
-                    standing[code] = _EFFECTIVE[(pre_answer, red, True)]
+        applicable = kinds.get(staged_trial.kind)
+        if applicable is None:
+            applicable = kinds[staged_trial.kind] = kind_items(items, staged_trial.kind)
+        earlier = effective.get(trial.code)
+        if stored is None and earlier is None:
+            effective[trial.code] = _derived_standing(applicable, fired)
         else:
-            for code in derived.keys() | stored.keys():
+            derived = answers_of(fired)
+            position = applicable.position
+            standing = dict(earlier or {})
+            for code in derived.keys() | (stored or {}).keys():
                 if code in position:
-                    standing[code] = _stood(stored.get(code), derived.get(code))
+                    standing[code] = _stood(
+                        None if stored is None else stored.get(code), derived.get(code)
+                    )
+            effective[trial.code] = standing
         current = is_current(staged_trial, onset)
         claimed = current and staged_trial.kind in DRUG_KINDS and assessment.failed
         facts.append(TrialFacts(trial.code, claimed, staged_trial.kind))
@@ -216,6 +259,7 @@ def change_assessment(
         assessment_date=day,
         params=params,
         history=history,
+        assessed=assessed,
         status=grouped_status_report(items=items, trials=facts, by_trial=effective),
         outcomes=tuple(outcomes),
         flag_rules=flag_rules,

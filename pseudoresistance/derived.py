@@ -310,6 +310,52 @@ def _put(
         answers[code] = (otherwise, False)
 
 
+# Each trial rule's decision, in `answers_of`'s order: dose, duration, duration's RED, adherence,
+# previous episode, psychotherapy sessions, neuromodulation course, stopped for adverse effects.
+RulesFired = tuple[
+    bool | None, bool | None, bool, bool | None, bool, bool | None, bool | None, bool | None
+]
+
+
+def trial_rules_fired(
+    trial: Trial, assessment: TrialAssessment, *, onset: datetime.date, reason_stopped: str
+) -> RulesFired:
+    """Return each trial rule's decision: all `trial_answers` reads of the trial."""
+    short = _is_duration_short(trial)
+    return (
+        _is_dose_below_minimum(trial, assessment),
+        short,
+        bool(short) and _proposes_red_for_duration(trial),
+        _is_adherence_poor(trial),
+        _is_previous_episode(trial, onset),
+        _is_psychotherapy_too_few(trial),
+        _is_neuromodulation_short(trial, assessment),
+        _is_stopped_for_adverse_effects(reason_stopped, assessment),
+    )
+
+
+# The answers of each combination of decisions, made once: there are at most a few thousand.
+_ANSWERS_OF: dict[RulesFired, Mapping[str, tuple[Answer, bool]]] = {}
+
+
+def answers_of(fired: RulesFired) -> Mapping[str, tuple[Answer, bool]]:
+    """Return the answers of the trial rules' decisions (shared: never change it)."""
+    found = _ANSWERS_OF.get(fired)
+    if found is not None:
+        return found
+    dose, short, red, adherence, previous, few, course, stopped = fired
+    answers: dict[str, tuple[Answer, bool]] = {}
+    _put(answers, DerivedRuleKey.DOSE_BELOW_MINIMUM, dose)
+    _put(answers, DerivedRuleKey.DURATION_SHORT, short, red)
+    _put(answers, DerivedRuleKey.ADHERENCE_POOR, adherence)
+    _put(answers, DerivedRuleKey.PREVIOUS_EPISODE, previous)
+    _put(answers, DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, few)
+    _put(answers, DerivedRuleKey.NEUROMODULATION_COURSE_SHORT, course)
+    _put(answers, DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS, stopped)
+    _ANSWERS_OF[fired] = answers
+    return answers
+
+
 def trial_answers(
     trial: Trial, assessment: TrialAssessment, *, onset: datetime.date, reason_stopped: str
 ) -> dict[str, tuple[Answer, bool]]:
@@ -318,29 +364,8 @@ def trial_answers(
     By item code: the answer and whether the rule proposes RED (tests/unit/pseudoresistance/
     test_trial_answers.py holds the two equal).
     """
-    answers: dict[str, tuple[Answer, bool]] = {}
-    _put(answers, DerivedRuleKey.DOSE_BELOW_MINIMUM, _is_dose_below_minimum(trial, assessment))
-    short = _is_duration_short(trial)
-    _put(
-        answers,
-        DerivedRuleKey.DURATION_SHORT,
-        short,
-        bool(short) and _proposes_red_for_duration(trial),
-    )
-    _put(answers, DerivedRuleKey.ADHERENCE_POOR, _is_adherence_poor(trial))
-    _put(answers, DerivedRuleKey.PREVIOUS_EPISODE, _is_previous_episode(trial, onset))
-    _put(answers, DerivedRuleKey.PSYCHOTHERAPY_TOO_FEW_SESSIONS, _is_psychotherapy_too_few(trial))
-    _put(
-        answers,
-        DerivedRuleKey.NEUROMODULATION_COURSE_SHORT,
-        _is_neuromodulation_short(trial, assessment),
-    )
-    _put(
-        answers,
-        DerivedRuleKey.STOPPED_FOR_ADVERSE_EFFECTS,
-        _is_stopped_for_adverse_effects(reason_stopped, assessment),
-    )
-    return answers
+    fired = trial_rules_fired(trial, assessment, onset=onset, reason_stopped=reason_stopped)
+    return dict(answers_of(fired))
 
 
 def _bipolarity_suspected(history: History) -> DerivedAnswer | None:

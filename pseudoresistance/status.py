@@ -142,9 +142,27 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+# Per checklist version's items (held to compare by identity), each item code's position.
+_ORDER: dict[int, tuple[Sequence[ChecklistItem], dict[str, int]]] = {}
+_ORDER_KEPT = 8
+
+
+def _item_order(items: Sequence[ChecklistItem]) -> dict[str, int]:
+    """Return each item code's position in the version's items, computed once per version."""
+    entry = _ORDER.get(id(items))
+    if entry is None or entry[0] is not items:
+        if len(_ORDER) >= _ORDER_KEPT:
+            _ORDER.clear()
+        entry = (items, {item.code: index for index, item in enumerate(items)})
+        _ORDER[id(items)] = entry
+    return entry[1]
+
+
 def _by_priority(gaps: list[Finding], items: Sequence[ChecklistItem]) -> tuple[Finding, ...]:
     """Order gaps: case-level first, then by the checklist's item order, trials as listed."""
-    order = {item.code: index for index, item in enumerate(items)}
+    if not gaps:
+        return ()
+    order = _item_order(items)
     return tuple(sorted(gaps, key=lambda gap: (not gap.high_priority, order[gap.item.code])))
 
 
@@ -188,6 +206,19 @@ class TrialVerdict:
     gaps: tuple[Finding, ...]
 
 
+class Answered(dict[str, Effective]):
+    """A trial's answers that stand, shared by trials answered alike: never change one.
+
+    Holds the frozen form `_trial_verdict` keys its verdicts by, made once (restage, issue 18).
+    """
+
+    __slots__ = ("frozen",)
+
+    def __init__(self, answers: Mapping[str, Effective]) -> None:
+        super().__init__(answers)
+        self.frozen = frozenset(self.items())
+
+
 # Verdicts kept per kind before they are dropped (a bound on memory, not a tuning).
 _VERDICTS_KEPT = 4096
 
@@ -196,7 +227,8 @@ def _trial_verdict(
     applicable: KindItems, code: str, answered: Mapping[str, Effective]
 ) -> TrialVerdict:
     """Judge one trial's answered items and its kind's RED items, once per distinct answers."""
-    key = (code, frozenset(answered.items()))
+    frozen = answered.frozen if type(answered) is Answered else frozenset(answered.items())
+    key = (code, frozen)
     found = applicable.verdicts.get(key)
     if found is not None:
         return found
@@ -337,10 +369,13 @@ def grouped_status_report(
     unverified: list[str] = []
     n_claimed = 0
     no_answers: Mapping[str, Effective] = {}
+    # Each kind's items, looked up once per episode rather than once per trial.
+    kinds: dict[str | None, KindItems] = {}
     for trial in trials:
-        verdict = _trial_verdict(
-            kind_items(items, trial.kind), trial.code, by_trial.get(trial.code, no_answers)
-        )
+        applicable = kinds.get(trial.kind)
+        if applicable is None:
+            applicable = kinds[trial.kind] = kind_items(items, trial.kind)
+        verdict = _trial_verdict(applicable, trial.code, by_trial.get(trial.code, no_answers))
         red_yes = verdict.red_yes
         contributors.extend(verdict.contributors)
         red_concerns.extend(red_yes)

@@ -35,7 +35,13 @@ from records.models import (
 )
 from records.models.staging_defaults import with_own_parameters
 from staging import history as staging
-from staging.adequacy import TrialAssessment, TrialIndex, assess_trial, index_history
+from staging.adequacy import (
+    Assessed,
+    TrialAssessment,
+    TrialIndex,
+    assess_trial,
+    index_history,
+)
 from staging.registry import stage_all
 from staging.result import ModelResult
 
@@ -75,6 +81,28 @@ def _enum(enum: type[E], value: str) -> E | None:
     return enum(value) if value else None
 
 
+def _lookup(members: dict[str, E | None], enum: type[E], value: str) -> E | None:
+    """Return `_enum(enum, value)` from its table; an unknown value raises as `_enum` does."""
+    try:
+        return members[value]
+    except KeyError:
+        return enum(value)
+
+
+def _members(enum: type[E]) -> dict[str, E | None]:
+    """Return an enum's members by value, and None for a blank value: `_enum` as a lookup."""
+    members: dict[str, E | None] = {member.value: member for member in enum}
+    members[""] = None
+    return members
+
+
+# `_enum` of each trial field as a dict lookup: restage reads about 20,000 trials (issue 18).
+_KINDS = _members(staging.TrialKind)
+_PLACEMENTS = _members(staging.Placement)
+_ADHERENCE = _members(staging.Adherence)
+_OUTCOMES = _members(staging.TrialOutcome)
+
+
 def staging_scale_name(code: str) -> str | None:
     """Return a scale code's published name (HAM-D17, MADRS …), as staging and exports use it."""
     return scales.SCALES[scales.ScaleCode(code)].name if code else None
@@ -112,29 +140,34 @@ def staging_trial(
     """
     previous = trial.in_previous_episode or trial.episode_id != episode.pk
     agent = trial.agent
+    dose = trial.dose_mg_per_day
+    per_session = trial.dose_mg_per_session
+    serum = trial.serum_level_mmol_per_l
+    weeks = trial.counted_weeks
+    # Positional, in `staging.Trial`'s field order: the cheapest way to build one.
     staged = staging.Trial(
-        id=trial.code,
-        seq=trial.seq,
-        start_date=trial.start_date,
-        kind=staging.TrialKind(trial.kind),
-        episode=staging.Episode.PREVIOUS if previous else staging.Episode.CURRENT,
-        agent=agent.name if agent is not None else (trial.agent_name or None),
-        drug_class=agent.drug_class if agent is not None else (trial.drug_class or None),
-        dose_mg_per_day=_float(trial.dose_mg_per_day),
-        dose_mg_per_session=_float(trial.dose_mg_per_session),
-        serum_level_mmol_per_l=_float(trial.serum_level_mmol_per_l),
-        weeks=_float(trial.counted_weeks),
-        sessions=trial.sessions,
-        electrode_placement=_enum(staging.Placement, trial.electrode_placement),
-        therapy_type=trial.therapy_type or None,
-        therapist_trained=trial.therapist_trained,
-        adherence=_enum(staging.Adherence, trial.adherence),
-        percent_symptom_reduction=trial.percent_reduction,
-        outcome=_enum(staging.TrialOutcome, trial.outcome),
-        dose_optimised=trial.dose_optimised,
-        duration_extended=trial.duration_extended,
-        augments_trial=None if trial.augments_id is None else codes.get(trial.augments_id),
-        prospective=trial.prospective,
+        trial.code,
+        trial.seq,
+        trial.start_date,
+        _KINDS.get(trial.kind) or staging.TrialKind(trial.kind),
+        staging.Episode.PREVIOUS if previous else staging.Episode.CURRENT,
+        agent.name if agent is not None else (trial.agent_name or None),
+        agent.drug_class if agent is not None else (trial.drug_class or None),
+        None if dose is None else float(dose),
+        None if per_session is None else float(per_session),
+        None if serum is None else float(serum),
+        None if weeks is None else float(weeks),
+        trial.sessions,
+        _lookup(_PLACEMENTS, staging.Placement, trial.electrode_placement),
+        trial.therapy_type or None,
+        trial.therapist_trained,
+        _lookup(_ADHERENCE, staging.Adherence, trial.adherence),
+        trial.percent_reduction,
+        _lookup(_OUTCOMES, staging.TrialOutcome, trial.outcome),
+        trial.dose_optimised,
+        trial.duration_extended,
+        None if trial.augments_id is None else codes.get(trial.augments_id),
+        trial.prospective,
     )
     if not trial.dose_steps:
         return staged
@@ -265,6 +298,19 @@ def assess_trials(
     return assessments
 
 
-def stage(history: staging.History, params: staging.Params) -> dict[str, ModelResult]:
-    """Stage the history with every registered model."""
-    return stage_all(history, params)
+def verdicts(history: staging.History, params: staging.Params) -> Assessed:
+    """Return every trial's verdict without reasons, for staging to reuse (`stage`)."""
+    index = index_history(history)
+    return Assessed(
+        history,
+        index,
+        params,
+        {trial.id: assess_trial(trial, index, params, explain=False) for trial in history.trials},
+    )
+
+
+def stage(
+    history: staging.History, params: staging.Params, assessed: Assessed | None = None
+) -> dict[str, ModelResult]:
+    """Stage the history with every registered model, reusing `assessed` verdicts that hold."""
+    return stage_all(history, params, assessed)

@@ -122,6 +122,42 @@ def index_history(history: History, current: Iterable[Trial] | None = None) -> T
     return TrialIndex(history.baseline_severity.psychotic_features, strengtheners)
 
 
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """Default verdicts (`explain=False`) already made of a history's trials, to be reused.
+
+    A verdict reads the trial, the parameters, the psychotic features and the strengtheners of
+    the trial and of the trial it augments (nothing else of the history), so it holds for the same
+    trial object in another history (the same one without some trials, issue 18) whenever those
+    are unchanged: `verdict` checks exactly that and returns None otherwise.
+    """
+
+    history: History
+    index: TrialIndex
+    params: Params
+    verdicts: Mapping[str, TrialAssessment]
+    trials: Mapping[str, Trial] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "trials", {trial.id: trial for trial in self.history.trials})
+
+    def verdict(self, trial: Trial, index: TrialIndex, params: Params) -> TrialAssessment | None:
+        """Return the trial's verdict made before if it holds under `index` and `params`."""
+        if (
+            params is not self.params
+            or self.trials.get(trial.id) is not trial
+            or index.psychotic != self.index.psychotic
+        ):
+            return None
+        mine, theirs = index.strengtheners, self.index.strengtheners
+        if mine.get(trial.id) != theirs.get(trial.id):
+            return None
+        target = trial.augments_trial
+        if target is not None and mine.get(target) != theirs.get(target):
+            return None
+        return self.verdicts.get(trial.id)
+
+
 @lru_cache(maxsize=1024)
 def num(value: float) -> str:
     """Format a number for clinic text: 100 not 100.0, 0.025 as is."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from staging.adequacy import TrialAssessment, TrialIndex, assess_trial, index_history, num
+from staging.adequacy import (
+    Assessed,
+    TrialAssessment,
+    TrialIndex,
+    assess_trial,
+    index_history,
+    num,
+)
 from staging.catalogue import Unit
 from staging.history import (
     CHRONOLOGICAL,
@@ -150,8 +157,11 @@ class Context:
         return f"Severity: {SEVERITY_TEXT[points]} ({source}) → {points}"
 
 
-def build_context(history: History, params: Params) -> Context:
-    """Prepare a history once: select, order and assess its current-episode trials."""
+def build_context(history: History, params: Params, assessed: Assessed | None = None) -> Context:
+    """Prepare a history once: select, order and assess its current-episode trials.
+
+    `assessed` holds verdicts made before, reused where they still hold (`Assessed.verdict`).
+    """
     onset = history.episode_onset_date
     duration = duration_points(onset, history.assessment_date)
     severity = severity_points(history.baseline_severity)
@@ -179,6 +189,16 @@ def build_context(history: History, params: Params) -> Context:
     warnings.extend(warning for _, warning in sorted(switched))
     current.sort(key=CHRONOLOGICAL)
     index = index_history(history, current)
+    # The very history the verdicts were made for, its trial ids unique: its index is theirs,
+    # every verdict holds.
+    known = (
+        assessed.verdicts
+        if assessed is not None
+        and assessed.history is history
+        and assessed.params is params
+        and len(assessed.trials) == len(history.trials)
+        else None
+    )
     assessments = {}
     molecules: dict[str, Trial] = {}
     drugs: list[Trial] = []
@@ -193,7 +213,15 @@ def build_context(history: History, params: Params) -> Context:
     intensified: list[Trial] = []
     recalled = []
     for trial in current:
-        assessment = assess_trial(trial, index, params, explain=False)
+        assessment = (
+            known[trial.id]
+            if known is not None
+            else None
+            if assessed is None
+            else assessed.verdict(trial, index, params)
+        )
+        if assessment is None:
+            assessment = assess_trial(trial, index, params, explain=False)
         assessments[trial.id] = assessment
         kind = trial.kind
         failed = assessment.adequate and assessment.failed

@@ -20,6 +20,7 @@ from staging import (
     souery,
     thase_rush,
 )
+from staging.adequacy import Assessed
 from staging.context import Context, build_context
 from staging.history import History, Params
 from staging.result import ModelInfo, ModelResult
@@ -79,7 +80,12 @@ BY_KEY: dict[str, Engine] = {engine.key: engine for engine in ENGINES}
 _EVALUATORS = tuple((engine.info.key, engine.evaluate) for engine in ENGINES)
 
 
-def stage_all(history: History, params: Params) -> dict[str, ModelResult]:
-    """Stage one history with every engine, preparing its trials once."""
-    context = build_context(history, params)
+def stage_all(
+    history: History, params: Params, assessed: Assessed | None = None
+) -> dict[str, ModelResult]:
+    """Stage one history with every engine, preparing its trials once.
+
+    `assessed`: trial verdicts made before, reused where they hold (staging.adequacy.Assessed).
+    """
+    context = build_context(history, params, assessed)
     return {key: evaluate(context) for key, evaluate in _EVALUATORS}
