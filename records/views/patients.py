@@ -42,7 +42,7 @@ from records.wording import percent_text
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
-from .trial_rows import trial_rows_html
+from .trial_rows import timeline_rows_html, trial_rows_html
 
 PATIENTS_PER_PAGE = 25
 # The caseload's query string kept across a dismissal: its filters, order and page, no more.
@@ -344,6 +344,7 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient_seen_record(access=access, patient_id=detail.patient.pk)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
     trial_lines = _trial_lines(detail.trials, detail.patient.pk, can_edit=can_edit)
+    timeline = patient_timeline(detail.scales, detail.trials, detail.assessment_date)
     context = {
         "detail": detail,
         "patient": detail.patient,
@@ -351,7 +352,8 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "trial_lines": trial_lines,
         "trial_rows": trial_rows_html(trial_lines, can_edit=can_edit),
         "score_lines": _score_lines(detail.scales, request.GET.get("score", "")),
-        "timeline": patient_timeline(detail.scales, detail.trials, detail.assessment_date),
+        "timeline": timeline,
+        "timeline_rows": timeline_rows_html(timeline.entries),
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),
