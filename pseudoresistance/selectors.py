@@ -721,10 +721,15 @@ def _episode_case(episode: Episode) -> ImpasseCase | None:
 
 def panel_case_summary(episode: Episode) -> CaseSummary:
     """Return what the patient page's panel shows of case_summary: the case and the latest
-    signed review (two queries, three with its factors); no events, no review in progress.
+    signed review (one query without a case, three with a review's factors); no events, no
+    review in progress.
 
     The review's C-SSRS screen and its recorder are loaded: its safety line reads them.
     """
+    case = _episode_case(episode)
+    if case is None:
+        # A review belongs to a case of the episode: none without one.
+        return CaseSummary(None, None, None, ())
     latest = (
         ImpasseReview.objects.filter(case__episode=episode, signed_off_at__isnull=False)
         .select_related("reviewer", "cssrs_screen__recorded_by")
@@ -732,7 +737,7 @@ def panel_case_summary(episode: Episode) -> CaseSummary:
         .order_by("-started_at", "-pk")
         .first()
     )
-    return CaseSummary(_episode_case(episode), latest, None, ())
+    return CaseSummary(case, latest, None, ())
 
 
 @dataclass(frozen=True)
