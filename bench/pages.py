@@ -12,6 +12,7 @@ clinic's once the group around it has grown (`--clinics`), loaded by COPY (bench
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def hot_pages(
 
     from bench.web import page_patient_id, signed_in_client
     from records.models import Membership, Role
+    from trdclinic.startup import freeze_loaded_application
 
     supervisor, _ = User.objects.get_or_create(username="bench-supervisor")
     Membership.objects.get_or_create(user=supervisor, clinic=clinic, role=Role.SUPERVISOR)
@@ -142,7 +144,13 @@ def hot_pages(
         ),
         "cohort page": (signed_in_client(supervisor), reverse("cohort:cohort")),
     }
-    return {name: measure_page(client, url, runs) for name, (client, url) in urls.items()}
+    # As each gunicorn worker does once loaded (trdclinic/wsgi.py): what is alive now is frozen
+    # out of the cyclic collector's walks while the pages are measured, and thawed after.
+    freeze_loaded_application()
+    try:
+        return {name: measure_page(client, url, runs) for name, (client, url) in urls.items()}
+    finally:
+        gc.unfreeze()
 
 
 def page_rows(figures: dict[str, PageFigure]) -> list[Row]:

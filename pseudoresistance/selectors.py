@@ -696,9 +696,7 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
     At most four queries: cases, reviews with their factors, events.
     """
     if case is None:
-        cases = list(ImpasseCase.objects.filter(episode=episode).order_by("-flagged_at", "-pk"))
-        active = (c for c in cases if c.current_state in ACTIVE_STATES)
-        case = next(active, cases[0] if cases else None)
+        case = _episode_case(episode)
     reviews = list(
         ImpasseReview.objects.filter(case__episode=episode)
         .select_related("reviewer", "cssrs_screen__recorded_by")
@@ -713,6 +711,33 @@ def case_summary(episode: Episode, case: ImpasseCase | None = None) -> CaseSumma
     if case is not None:
         events = tuple(ImpasseCaseEvent.objects.filter(case=case).select_related("by", "case"))
     return CaseSummary(case, signed, in_progress, events)
+
+
+def _episode_case(episode: Episode) -> ImpasseCase | None:
+    cases = list(ImpasseCase.objects.filter(episode=episode).order_by("-flagged_at", "-pk"))
+    active = (c for c in cases if c.current_state in ACTIVE_STATES)
+    return next(active, cases[0] if cases else None)
+
+
+def panel_case_summary(episode: Episode) -> CaseSummary:
+    """Return what the patient page's panel shows of case_summary: the case and the latest
+    signed review (one query without a case, three with a review's factors); no events, no
+    review in progress.
+
+    The review's C-SSRS screen and its recorder are loaded: its safety line reads them.
+    """
+    case = _episode_case(episode)
+    if case is None:
+        # A review belongs to a case of the episode: none without one.
+        return CaseSummary(None, None, None, ())
+    latest = (
+        ImpasseReview.objects.filter(case__episode=episode, signed_off_at__isnull=False)
+        .select_related("reviewer", "cssrs_screen__recorded_by")
+        .prefetch_related("factors")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    return CaseSummary(case, latest, None, ())
 
 
 @dataclass(frozen=True)
@@ -777,7 +802,9 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
         trial_assessments={row.trial.code: row.assessment for row in detail.trials},
     )
     confirmation = status_confirmation(episode.pk, assessment.status)
-    return PatientPanel(detail.patient, episode, assessment, case_summary(episode), confirmation)
+    return PatientPanel(
+        detail.patient, episode, assessment, panel_case_summary(episode), confirmation
+    )
 
 
 @dataclass(frozen=True)

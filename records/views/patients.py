@@ -42,7 +42,7 @@ from records.wording import percent_text
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
-from .trial_rows import trial_rows_html
+from .trial_rows import score_rows_html, timeline_rows_html, trial_rows_html
 
 PATIENTS_PER_PAGE = 25
 # The caseload's query string kept across a dismissal: its filters, order and page, no more.
@@ -90,6 +90,9 @@ class ScoreLine:
     highlighted: bool
     # The scale's range and direction, so a total reads with its meaning: "0–60, higher is worse".
     range_text: str = ""
+    # Reversed once per page, as the trial rows' (empty when the user may not edit).
+    edit_url: str = ""
+    delete_url: str = ""
 
 
 def _trial_number(row: TrialRow) -> tuple[int, str]:
@@ -104,7 +107,7 @@ URL_PLACEHOLDER = 2_147_483_647
 
 
 def _trial_url(name: str, patient_id: int) -> tuple[str, str]:
-    """Return the parts of a trial URL of the patient before and after the trial's id."""
+    """Return the parts of a trial (or score) URL of the patient before and after its id."""
     before, after = reverse(name, args=[patient_id, URL_PLACEHOLDER]).split(str(URL_PLACEHOLDER))
     return before, after
 
@@ -156,9 +159,13 @@ def _range_text(code: str) -> str:
     return SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}", direction=direction)
 
 
-def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine]:
+def _score_lines(
+    rows: tuple[ScaleRow, ...], highlighted: str, patient_id: int, *, can_edit: bool
+) -> list[ScoreLine]:
     seen: set[tuple[str, str]] = set()
     lines = []
+    edit = _trial_url("records:scale-update", patient_id) if can_edit else ("", "")
+    delete = _trial_url("records:scale-delete", patient_id) if can_edit else ("", "")
     for row in rows:
         administration = row.administration
         # The selector's baseline is the first score of the same scale and version.
@@ -174,6 +181,8 @@ def _score_lines(rows: tuple[ScaleRow, ...], highlighted: str) -> list[ScoreLine
                 change_reason=reason,
                 highlighted=str(administration.pk) == highlighted,
                 range_text=_range_text(administration.scale),
+                edit_url=f"{edit[0]}{administration.pk}{edit[1]}" if can_edit else "",
+                delete_url=f"{delete[0]}{administration.pk}{delete[1]}" if can_edit else "",
             )
         )
     return lines
@@ -344,14 +353,20 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient_seen_record(access=access, patient_id=detail.patient.pk)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
     trial_lines = _trial_lines(detail.trials, detail.patient.pk, can_edit=can_edit)
+    timeline = patient_timeline(detail.scales, detail.trials, detail.assessment_date)
+    score_lines = _score_lines(
+        detail.scales, request.GET.get("score", ""), detail.patient.pk, can_edit=can_edit
+    )
     context = {
         "detail": detail,
         "patient": detail.patient,
         "episode": detail.episode,
         "trial_lines": trial_lines,
         "trial_rows": trial_rows_html(trial_lines, can_edit=can_edit),
-        "score_lines": _score_lines(detail.scales, request.GET.get("score", "")),
-        "timeline": patient_timeline(detail.scales, detail.trials, detail.assessment_date),
+        "score_lines": score_lines,
+        "score_rows": score_rows_html(score_lines, can_edit=can_edit),
+        "timeline": timeline,
+        "timeline_rows": timeline_rows_html(timeline.entries),
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),

@@ -315,11 +315,11 @@ AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine
 # Session, user, the device that verified the session's second factor, membership (4);
 # patient_detail: patient, episodes, trials, scores (4); the record-access audit row (1); the
 # pseudo-resistance panel, from the selector's rows: checklist review, its answers or the current
-# version, cases, reviews (4), the status's latest confirmation (1); for the patient's
-# psychiatrist, their latest signed-off review for the sign-off notice (1; two more once a review
-# is signed off). The staging panel stages the selector's history without a query; the session
-# is saved at most once a minute (3 more).
-PATIENT_PAGE_MAX_QUERIES = 15
+# version, cases (3; the latest signed review one more once a case exists), the status's latest
+# confirmation (1); for the patient's psychiatrist, their latest signed-off review for the
+# sign-off notice (1; two more once a review is signed off). The staging panel stages the
+# selector's history without a query; the session is saved at most once a minute (3 more).
+PATIENT_PAGE_MAX_QUERIES = 14
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:
