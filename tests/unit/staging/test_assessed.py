@@ -84,3 +84,28 @@ def test_two_trials_with_one_id_are_each_assessed_on_their_own():
     hist = history(low, high)
     params = Params()
     assert stage_all(hist, params, assessed(hist, params)) == stage_all(hist, params)
+
+
+def test_an_augmentation_whose_target_lost_another_strengthener_is_made_again():
+    base = trial("T1", dose_mg_per_day=150, weeks=8)
+    first, second = (
+        trial(
+            trial_id,
+            kind=TrialKind.AUGMENTATION,
+            agent=agent,
+            dose_mg_per_day=dose,
+            weeks=6,
+            augments_trial="T1",
+            start_date=date(2024, 3, 1),
+            adherence=Adherence.GOOD,
+        )
+        for trial_id, agent, dose in (("T2", "aripiprazole", 5), ("T3", "lithium", 600))
+    )
+    hist = history(base, first, second)
+    params = Params()
+    made = assessed(hist, params)
+    without_second = replace(hist, trials=(base, first))
+    index = index_history(without_second)
+    assert index.strengtheners.get("T2") == made.index.strengtheners.get("T2")
+    assert made.verdict(first, index, params) is None
+    assert stage_all(without_second, params, made) == stage_all(without_second, params)
