@@ -116,19 +116,25 @@ def _audit(
     )
 
 
+def _episode_for_scores(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
+    """Return the user allowed to record scores in the episode, and the episode (patient locked)."""
+    episode = found(
+        Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+    )
+    user = authorise(
+        acting_user,
+        episode.patient.clinic_id,
+        Permission.EDIT_CLINICAL_DATA,
+        not_found=EPISODE_NOT_FOUND,
+    ).user
+    lock_patient(episode.patient_id)
+    return user, episode
+
+
 def scale_record(*, acting_user: "Actor", episode_id: int, data: ScaleInput) -> ScaleAdministration:
     """Record a rating-scale score in the episode."""
     with transaction.atomic():
-        episode = found(
-            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
-        )
-        user = authorise(
-            acting_user,
-            episode.patient.clinic_id,
-            Permission.EDIT_CLINICAL_DATA,
-            not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(episode.patient_id)
+        user, episode = _episode_for_scores(acting_user, episode_id)
         administration = ScaleAdministration(episode=episode, created_by=user, updated_by=user)
         _apply(administration, data)
         _validated(administration)
@@ -150,16 +156,7 @@ def scales_record(
     # Each score is validated and audited as scale_record does, but the episode is restaged,
     # snapshotted and flagged once, after the last (records.services.changes).
     with transaction.atomic():
-        episode = found(
-            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
-        )
-        user = authorise(
-            acting_user,
-            episode.patient.clinic_id,
-            Permission.EDIT_CLINICAL_DATA,
-            not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(episode.patient_id)
+        user, episode = _episode_for_scores(acting_user, episode_id)
         administrations: list[ScaleAdministration] = []
         errors: Errors = {}
         for index, entry in enumerate(data):
