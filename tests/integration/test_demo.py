@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
+from pseudoresistance.demo import DEMO_REVIEW_VIGNETTE
 from pseudoresistance.models import ImpasseReview
 from pseudoresistance.services import IMPASSE_REVIEW_OBJECT
 from pseudoresistance.states import CaseState
@@ -12,6 +13,7 @@ from records.demo import (
     DEMO_CLINIC_NAME,
     DEMO_USERS,
     demo_clinic_create,
+    vignette_record_number,
 )
 from records.models import AuditEvent, Clinic, Membership, Patient, Role
 
@@ -63,6 +65,9 @@ def test_demo_has_one_review_signed_off_by_the_supervisor_and_audited_once():
         name for name, *_, role in DEMO_USERS if role == Role.SUPERVISOR
     )
     assert review.case.state == CaseState.REVIEWED
+    # Its words describe the record of the patient it reviews.
+    assert review.case.patient.record_number == vignette_record_number(DEMO_REVIEW_VIGNETTE)
+    assert "citalopram" in review.findings
     events = AuditEvent.objects.filter(object_type=IMPASSE_REVIEW_OBJECT, object_id=review.pk)
     assert set(events.values_list("actor_id", flat=True)) == {review.reviewer_id}
     assert events.count() == 2
