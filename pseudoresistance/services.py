@@ -81,6 +81,7 @@ from records.services.common import (
     Errors,
     add_error,
     authorise,
+    episode_for_change,
     lock_patient,
     non_field,
     validate,
@@ -191,17 +192,6 @@ class ReviewInput:
     next_steps: str = ""
     follow_up_date: datetime.date | None = None
     safety_note: str = ""
-
-
-def _episode(episode_id: int) -> Episode:
-    episode = (
-        Episode.objects.select_related("patient__clinic", "patient__psychiatrist")
-        .filter(pk=episode_id)
-        .first()
-    )
-    if episode is None:
-        raise Http404(EPISODE_NOT_FOUND)
-    return episode
 
 
 def _event(
@@ -369,15 +359,10 @@ def checklist_answers_record(
     nothing was answered yet).
     """
     with transaction.atomic():
-        episode = _episode(episode_id)
+        user, episode = episode_for_change(
+            acting_user, episode_id, Permission.EDIT_CLINICAL_DATA, not_found=EPISODE_NOT_FOUND
+        )
         patient = episode.patient
-        user = authorise(
-            acting_user,
-            patient.clinic_id,
-            Permission.EDIT_CLINICAL_DATA,
-            not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(patient.pk)
         assessment = episode_assessment(episode)
         rows: dict[tuple[str, int | None], ItemRow] = {}
         for section in assessment.trial_sections:
@@ -633,15 +618,13 @@ def impasse_flags_refresh(*, episode: Episode, acting_user: "Actor") -> ImpasseC
     change path, so the staging snapshots follow too. Returns the episode's case in progress.
     """
     with transaction.atomic():
-        episode = _episode(episode.pk)
-        user = authorise(
+        user, episode = episode_for_change(
             acting_user,
-            episode.patient.clinic_id,
+            episode.pk,
             Permission.EDIT_CLINICAL_DATA,
             Permission.REVIEW_IMPASSE,
             not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(episode.patient_id)
+        )
         episode_changed(episode_ids=[episode.pk], acting_user=user)
         return _active_case(episode)
 
@@ -689,16 +672,14 @@ def checklist_status_confirm(
     status that changed under them is never confirmed in their name.
     """
     with transaction.atomic():
-        episode = _episode(episode_id)
-        patient = episode.patient
-        user = authorise(
+        user, episode = episode_for_change(
             acting_user,
-            patient.clinic_id,
+            episode_id,
             Permission.EDIT_CLINICAL_DATA,
             Permission.REVIEW_IMPASSE,
             not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(patient.pk)
+        )
+        patient = episode.patient
         report = episode_assessment(episode).status
         if status_text != report.text:
             raise non_field(STATUS_CHANGED, "status_changed")
@@ -727,16 +708,13 @@ def checklist_status_confirm(
 def impasse_case_flag(*, acting_user: "Actor", episode_id: int, reason: str) -> ImpasseCase:
     """Flag an episode as an impasse case by hand, with the reason."""
     with transaction.atomic():
-        episode = _episode(episode_id)
-        patient = episode.patient
-        user = authorise(
+        user, episode = episode_for_change(
             acting_user,
-            patient.clinic_id,
+            episode_id,
             Permission.EDIT_CLINICAL_DATA,
             Permission.REVIEW_IMPASSE,
             not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(patient.pk)
+        )
         reason = reason.strip()
         if not reason:
             raise ValidationError({"reason": ValidationError(FLAG_NEEDS_REASON, code="reason")})
@@ -1145,16 +1123,14 @@ SCREEN_FIELDS = (
 def cssrs_screen_record(*, acting_user: "Actor", episode_id: int, data: ScreenInput) -> CssrsScreen:
     """Record a C-SSRS screen of an episode with the risk level its answers imply; audited."""
     with transaction.atomic():
-        episode = _episode(episode_id)
-        patient = episode.patient
-        user = authorise(
+        user, episode = episode_for_change(
             acting_user,
-            patient.clinic_id,
+            episode_id,
             Permission.EDIT_CLINICAL_DATA,
             Permission.REVIEW_IMPASSE,
             not_found=EPISODE_NOT_FOUND,
-        ).user
-        lock_patient(patient.pk)
+        )
+        patient = episode.patient
         errors: Errors = {}
         for name, message in answer_errors(data.answers).items():
             add_error(errors, name, message, "not_asked")

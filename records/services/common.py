@@ -87,6 +87,24 @@ def lock_patient(patient_id: int) -> None:
     list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
 
 
+def episode_for_change(
+    acting_user: "Actor", episode_id: int, *permissions: Permission, not_found: str
+) -> tuple["User", Episode]:
+    """Return the user allowed (any of `permissions`) to change the episode, and the episode.
+
+    The episode comes with its patient, clinic and psychiatrist; the patient is locked, so the
+    changes to one patient's records are made one after another.
+    """
+    episode = found(
+        Episode.objects.select_related("patient__clinic", "patient__psychiatrist"),
+        episode_id,
+        not_found=not_found,
+    )
+    user = authorise(acting_user, episode.patient.clinic_id, *permissions, not_found=not_found).user
+    lock_patient(episode.patient_id)
+    return user, episode
+
+
 def when(moment: datetime.datetime) -> str:
     """Return a moment as the clinic reads it in messages (local time, to the minute)."""
     return timezone.localtime(moment).strftime("%d %b %Y %H:%M")

@@ -24,7 +24,7 @@ from records.audit import (
     field_changes,
     snapshot,
 )
-from records.models import AuditAction, Episode, ScaleAdministration
+from records.models import AuditAction, ScaleAdministration
 
 from .changes import episode_changed
 from .common import (
@@ -32,6 +32,7 @@ from .common import (
     ObjectType,
     authorise,
     check_version,
+    episode_for_change,
     found,
     future_date_errors,
     lock_patient,
@@ -116,25 +117,12 @@ def _audit(
     )
 
 
-def _episode_for_scores(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
-    """Return the user allowed to record scores in the episode, and the episode (patient locked)."""
-    episode = found(
-        Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
-    )
-    user = authorise(
-        acting_user,
-        episode.patient.clinic_id,
-        Permission.EDIT_CLINICAL_DATA,
-        not_found=EPISODE_NOT_FOUND,
-    ).user
-    lock_patient(episode.patient_id)
-    return user, episode
-
-
 def scale_record(*, acting_user: "Actor", episode_id: int, data: ScaleInput) -> ScaleAdministration:
     """Record a rating-scale score in the episode."""
     with transaction.atomic():
-        user, episode = _episode_for_scores(acting_user, episode_id)
+        user, episode = episode_for_change(
+            acting_user, episode_id, Permission.EDIT_CLINICAL_DATA, not_found=EPISODE_NOT_FOUND
+        )
         administration = ScaleAdministration(episode=episode, created_by=user, updated_by=user)
         _apply(administration, data)
         _validated(administration)
@@ -156,7 +144,9 @@ def scales_record(
     # Each score is validated and audited as scale_record does, but the episode is restaged,
     # snapshotted and flagged once, after the last (records.services.changes).
     with transaction.atomic():
-        user, episode = _episode_for_scores(acting_user, episode_id)
+        user, episode = episode_for_change(
+            acting_user, episode_id, Permission.EDIT_CLINICAL_DATA, not_found=EPISODE_NOT_FOUND
+        )
         administrations: list[ScaleAdministration] = []
         errors: Errors = {}
         for index, entry in enumerate(data):
