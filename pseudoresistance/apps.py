@@ -15,6 +15,7 @@ class PseudoresistanceConfig(AppConfig):
         extensions.on_patient_erasure(services.patient_impasse_records_erase)
         extensions.provide(extensions.Slot.IMPASSE_PANEL, selectors.impasse_panel_for)
         extensions.provide(extensions.Slot.PATIENT_IMPASSE_PANEL, selectors.patient_impasse_panel)
+        extensions.provide(extensions.Slot.PATIENT_PAGE_PANEL, selectors.patient_page_panel)
         extensions.provide(
             extensions.Slot.FLAGGED_PATIENTS, selectors.patients_with_active_impasse_case
         )

@@ -11,9 +11,10 @@ import datetime
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -730,14 +731,17 @@ def panel_case_summary(episode: Episode) -> CaseSummary:
     if case is None:
         # A review belongs to a case of the episode: none without one.
         return CaseSummary(None, None, None, ())
-    latest = (
+    return CaseSummary(case, _latest_signed_review(episode), None, ())
+
+
+def _latest_signed_review(episode: Episode) -> ImpasseReview | None:
+    return (
         ImpasseReview.objects.filter(case__episode=episode, signed_off_at__isnull=False)
         .select_related("reviewer", "cssrs_screen__recorded_by")
         .prefetch_related("factors")
         .order_by("-started_at", "-pk")
         .first()
     )
-    return CaseSummary(case, latest, None, ())
 
 
 @dataclass(frozen=True)
@@ -768,6 +772,20 @@ class PatientPanel:
     assessment: EpisodeAssessment | None
     cases: CaseSummary | None
     confirmation: Confirmation | None = None
+
+    # The template reads these names, as it reads the patient page's panel (PatientPagePanel).
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmation is not None and self.confirmation.current
+
+    @property
+    def case_state(self) -> str:
+        case = self.cases.case if self.cases is not None else None
+        return case.get_state_display() if case is not None else ""
+
+    @property
+    def latest_review(self) -> ImpasseReview | None:
+        return self.cases.latest_review if self.cases is not None else None
 
 
 def patient_impasse_panel(*, access: ClinicAccess, patient_id: int) -> PatientPanel:
@@ -804,6 +822,139 @@ def impasse_panel_for(detail: records_selectors.PatientDetail) -> PatientPanel:
     confirmation = status_confirmation(episode.pk, assessment.status)
     return PatientPanel(
         detail.patient, episode, assessment, panel_case_summary(episode), confirmation
+    )
+
+
+class PanelRow(NamedTuple):
+    version_id: int
+    version_label: str
+    review_id: int | None
+    # [item code, trial pk or None, answer, escalated] of each of the review's answers.
+    answers: list[list[Any]] | None
+    # [status, wording] of the latest confirmation.
+    confirmation: list[str] | None
+    case_state: str | None
+
+
+@dataclass(frozen=True)
+class PatientPagePanel:
+    """The impasse panel as the patient page shows it: the status, the case's state, whether the
+    status is confirmed and the latest signed review (patient_page_panel)."""
+
+    template_name: ClassVar[str] = PatientPanel.template_name
+
+    patient: Patient
+    episode: Episode | None
+    assessment: EpisodeAssessment | None
+    confirmed: bool = False
+    # The state of the episode's case in progress (else its latest), in words; "" without one.
+    case_state: str = ""
+    latest_review: ImpasseReview | None = None
+
+
+# What the panel reads beside the page's own records, in one statement: the latest checklist
+# review's version and answers (the current version without a review), the latest confirmation's
+# status and wording, and the state of the case the panel names (_episode_case's choice: the
+# case in progress, else the latest). Written out: the ORM took ~2 ms of CPU to build and compile
+# the same statement from its subqueries, more than the four queries it replaces (issue 18).
+PAGE_PANEL_SQL = """
+WITH review AS (
+    SELECT id, version_id FROM pseudoresistance_checklistreview
+    WHERE episode_id = %(episode)s ORDER BY created_at DESC, id DESC LIMIT 1
+)
+SELECT
+    version.id,
+    version.label,
+    (SELECT id FROM review),
+    (
+        SELECT json_agg(json_build_array(item.code, answer.trial_id, answer.answer,
+                                         answer.escalated))
+        FROM pseudoresistance_checklistanswer answer
+        JOIN pseudoresistance_checklistitem item ON item.id = answer.item_id
+        WHERE answer.review_id = (SELECT id FROM review)
+    ),
+    (
+        SELECT json_build_array(status, status_text) FROM pseudoresistance_statusconfirmation
+        WHERE episode_id = %(episode)s ORDER BY confirmed_at DESC, id DESC LIMIT 1
+    ),
+    (
+        SELECT state FROM pseudoresistance_impassecase
+        WHERE episode_id = %(episode)s
+        ORDER BY state = ANY(%(active)s) DESC, flagged_at DESC, id DESC LIMIT 1
+    )
+FROM pseudoresistance_checklistversion version
+WHERE version.id = COALESCE(
+    (SELECT version_id FROM review),
+    (SELECT id FROM pseudoresistance_checklistversion WHERE label = %(current)s)
+)
+"""
+ACTIVE_STATE_VALUES = sorted(state.value for state in ACTIVE_STATES)
+
+
+def _page_panel_row(episode_id: int) -> PanelRow | None:
+    """Return PAGE_PANEL_SQL's row; None when the episode has no review and the current
+    checklist version is not loaded."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            PAGE_PANEL_SQL,
+            {
+                "episode": episode_id,
+                "active": ACTIVE_STATE_VALUES,
+                "current": data.CHECKLIST_VERSION,
+            },
+        )
+        row = cursor.fetchone()
+    return None if row is None else PanelRow(*row)
+
+
+def patient_page_panel(detail: records_selectors.PatientDetail) -> PatientPagePanel:
+    """Return the impasse panel of the patient page from its loaded detail: one query, two with
+    a case (its latest signed review). The report reads the whole assessment (impasse_panel_for).
+    """
+    episode = detail.episode
+    if episode is None:
+        return PatientPagePanel(detail.patient, None, None)
+    episode.patient = detail.patient
+    row = _page_panel_row(episode.pk)
+    if row is None:
+        raise LookupError(CHECKLIST_NOT_LOADED.format(version=data.CHECKLIST_VERSION))
+    version = ChecklistVersion(pk=row.version_id, label=row.version_label)
+    review = (
+        None
+        if row.review_id is None
+        else ChecklistReview(pk=row.review_id, episode=episode, version=version)
+    )
+    # The status reads an answer and whether it was escalated, no more.
+    stored = {
+        (code, trial_id): ChecklistAnswer(
+            review=review, trial_id=trial_id, answer=answer, escalated=escalated
+        )
+        for code, trial_id, answer, escalated in row.answers or ()
+    }
+    assessment = episode_assessment(
+        episode,
+        assessment_date=detail.assessment_date,
+        trials=[trial_row.trial for trial_row in detail.trials],
+        params=detail.params,
+        checklist=EpisodeChecklist(review, version, stored),
+        history=detail.history,
+        trial_assessments={
+            trial_row.trial.code: trial_row.assessment for trial_row in detail.trials
+        },
+    )
+    status = assessment.status
+    confirmed = row.confirmation == [status.status.value, status.text]
+    state = row.case_state
+    if state is None:
+        # A review belongs to a case of the episode: none without one.
+        return PatientPagePanel(detail.patient, episode, assessment, confirmed)
+    return PatientPagePanel(
+        detail.patient,
+        episode,
+        assessment,
+        confirmed,
+        CaseState(state).label,
+        _latest_signed_review(episode),
     )
 
 

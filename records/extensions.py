@@ -57,6 +57,8 @@ class Slot(StrEnum):
 
     # The impasse panel of the patient page, from the page's loaded detail.
     IMPASSE_PANEL = "impasse_panel"
+    # The impasse panel as the patient page shows it (less than the report reads), from its detail.
+    PATIENT_PAGE_PANEL = "patient_page_panel"
     # The impasse panel of a patient, for the report (access, patient id).
     PATIENT_IMPASSE_PANEL = "patient_impasse_panel"
     # Which patients have an impasse case in progress, as a filter on patients.
@@ -164,6 +166,12 @@ def provide(slot: Slot, function: Callable[..., Any]) -> None:
 def impasse_panel_for(detail: "PatientDetail") -> Any:
     """Return the impasse panel of the patient page, or None when no app provides one."""
     provider = _providers.get(Slot.IMPASSE_PANEL)
+    return None if provider is None else provider(detail)
+
+
+def patient_page_panel(detail: "PatientDetail") -> Any:
+    """Return the impasse panel as the patient page shows it, or None when no app provides one."""
+    provider = _providers.get(Slot.PATIENT_PAGE_PANEL)
     return None if provider is None else provider(detail)
 
 

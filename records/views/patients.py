@@ -24,7 +24,7 @@ from records.caseload import (
     signed_off_notice,
 )
 from records.charts import patient_timeline
-from records.extensions import impasse_panel_for
+from records.extensions import patient_page_panel
 from records.forms import PatientFilterForm, PatientForm
 from records.models import Patient, Role
 from records.selectors import ScaleRow, TrialRow, patient_detail
@@ -371,7 +371,7 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),
         "own_parameters": own_parameter_rows(detail, access.clinic),
-        "impasse_panel": impasse_panel_for(detail),
+        "impasse_panel": patient_page_panel(detail),
         "signed_off": signed_off,
     }
     return render(request, "records/patient_detail.html", context)
