@@ -834,6 +834,25 @@ class PanelRow(NamedTuple):
     # [status, wording] of the latest confirmation.
     confirmation: list[str] | None
     case_state: str | None
+    reviewer_id: int | None
+    reviewer_first_name: str | None
+    reviewer_last_name: str | None
+    reviewer_username: str | None
+    signed_off_at: datetime.datetime | None
+    next_steps: str | None
+
+    def signed_review(self, patient_id: int) -> extensions.SignedReview | None:
+        """Return the patient's latest signed-off review as signed_reviews words it."""
+        if self.reviewer_id is None or self.signed_off_at is None:
+            return None
+        full_name = f"{self.reviewer_first_name} {self.reviewer_last_name}".strip()
+        return extensions.SignedReview(
+            patient_id=patient_id,
+            reviewer_id=self.reviewer_id,
+            reviewer=full_name or self.reviewer_username or "",
+            signed_off_at=self.signed_off_at,
+            next_steps=self.next_steps or "",
+        )
 
 
 @dataclass(frozen=True)
@@ -850,13 +869,16 @@ class PatientPagePanel:
     # The state of the episode's case in progress (else its latest), in words; "" without one.
     case_state: str = ""
     latest_review: ImpasseReview | None = None
+    # The patient's latest signed-off review in any episode, for the page's sign-off notice.
+    signed_review: extensions.SignedReview | None = None
 
 
 # What the panel reads beside the page's own records, in one statement: the latest checklist
 # review's version and answers (the current version without a review), the latest confirmation's
-# status and wording, and the state of the case the panel names (_episode_case's choice: the
-# case in progress, else the latest). Written out: the ORM took ~2 ms of CPU to build and compile
-# the same statement from its subqueries, more than the four queries it replaces (issue 18).
+# status and wording, the state of the case the panel names (_episode_case's choice: the case in
+# progress, else the latest), and the patient's latest signed-off review in any episode (the
+# page's sign-off notice, as signed_reviews reads it). Written out: the ORM took ~2 ms of CPU to
+# build and compile the same statement from its subqueries, more than the queries it replaces.
 PAGE_PANEL_SQL = """
 WITH review AS (
     SELECT id, version_id FROM pseudoresistance_checklistreview
@@ -881,8 +903,24 @@ SELECT
         SELECT state FROM pseudoresistance_impassecase
         WHERE episode_id = %(episode)s
         ORDER BY state = ANY(%(active)s) DESC, flagged_at DESC, id DESC LIMIT 1
-    )
+    ),
+    signed.reviewer_id,
+    signed.first_name,
+    signed.last_name,
+    signed.username,
+    signed.signed_off_at,
+    signed.next_steps
 FROM pseudoresistance_checklistversion version
+LEFT JOIN LATERAL (
+    SELECT impasse.reviewer_id, reviewer.first_name, reviewer.last_name, reviewer.username,
+           impasse.signed_off_at, impasse.next_steps
+    FROM pseudoresistance_impassereview impasse
+    JOIN pseudoresistance_impassecase ON pseudoresistance_impassecase.id = impasse.case_id
+    JOIN auth_user reviewer ON reviewer.id = impasse.reviewer_id
+    WHERE pseudoresistance_impassecase.patient_id = %(patient)s
+        AND impasse.signed_off_at IS NOT NULL
+    ORDER BY impasse.signed_off_at DESC, impasse.id DESC LIMIT 1
+) signed ON true
 WHERE version.id = COALESCE(
     (SELECT version_id FROM review),
     (SELECT id FROM pseudoresistance_checklistversion WHERE label = %(current)s)
@@ -891,7 +929,7 @@ WHERE version.id = COALESCE(
 ACTIVE_STATE_VALUES = sorted(state.value for state in ACTIVE_STATES)
 
 
-def _page_panel_row(episode_id: int) -> PanelRow | None:
+def _page_panel_row(episode_id: int, patient_id: int) -> PanelRow | None:
     """Return PAGE_PANEL_SQL's row; None when the episode has no review and the current
     checklist version is not loaded."""
     with connection.cursor() as cursor:
@@ -899,6 +937,7 @@ def _page_panel_row(episode_id: int) -> PanelRow | None:
             PAGE_PANEL_SQL,
             {
                 "episode": episode_id,
+                "patient": patient_id,
                 "active": ACTIVE_STATE_VALUES,
                 "current": data.CHECKLIST_VERSION,
             },
@@ -915,7 +954,7 @@ def patient_page_panel(detail: records_selectors.PatientDetail) -> PatientPagePa
     if episode is None:
         return PatientPagePanel(detail.patient, None, None)
     episode.patient = detail.patient
-    row = _page_panel_row(episode.pk)
+    row = _page_panel_row(episode.pk, detail.patient.pk)
     if row is None:
         raise LookupError(CHECKLIST_NOT_LOADED.format(version=data.CHECKLIST_VERSION))
     version = ChecklistVersion(pk=row.version_id, label=row.version_label)
@@ -945,9 +984,12 @@ def patient_page_panel(detail: records_selectors.PatientDetail) -> PatientPagePa
     status = assessment.status
     confirmed = row.confirmation == [status.status.value, status.text]
     state = row.case_state
+    signed = row.signed_review(detail.patient.pk)
     if state is None:
         # A review belongs to a case of the episode: none without one.
-        return PatientPagePanel(detail.patient, episode, assessment, confirmed)
+        return PatientPagePanel(
+            detail.patient, episode, assessment, confirmed, signed_review=signed
+        )
     return PatientPagePanel(
         detail.patient,
         episode,
@@ -955,6 +997,7 @@ def patient_page_panel(detail: records_selectors.PatientDetail) -> PatientPagePa
         confirmed,
         CaseState(state).label,
         _latest_signed_review(episode),
+        signed,
     )
 
 

@@ -375,13 +375,13 @@ def review_is_new(
 
 
 def signed_off_notice(
-    *, access: ClinicAccess, patient: Patient
+    *, access: ClinicAccess, patient: Patient, review: SignedReview | None
 ) -> tuple[SignedReview | None, bool]:
     """Return the patient's sign-off the user (their psychiatrist) has not seen yet, if any,
-    and whether the patient has a signed-off review at all (one query, two with one)."""
+    and whether the patient has a signed-off review at all, given the patient's latest
+    signed-off review (the patient page reads it with its impasse panel); one query with one."""
     if patient.psychiatrist_id != access.user.pk:
         return None, False
-    review = extensions.signed_reviews([patient.pk]).get(patient.pk)
     if review is None:
         return None, False
     seen = PatientSeen.objects.filter(user=access.user, patient=patient).first()

@@ -195,12 +195,20 @@ def patient_detail(
 
     `with_scores=False` leaves the scores out (one query fewer) for pages that stage only.
     """
-    # Four queries whatever the number of trials or scores; each trial row has its agent, the
-    # trial it was added to and the override's author loaded. The assessment
-    # date defaults to today, or to the end of the episode shown when it has ended. Scores and
-    # safety alerts are those of the episode shown.
-    patient = _patient(access, patient_id)
-    episodes = tuple(Episode.objects.filter(patient=patient).order_by("-onset_date"))
+    # Three queries whatever the number of trials or scores (four before the first episode);
+    # each trial row has its agent, the trial it was added to and the override's author loaded.
+    # The assessment date defaults to today, or to the end of the episode shown when it has
+    # ended. Scores and safety alerts are those of the episode shown.
+    # The episodes come with their patient (issue 18: a query is ~0.5 ms of ORM CPU); the patient
+    # is read alone only before an episode is recorded.
+    episodes = tuple(
+        Episode.objects.filter(patient__in=access.patients(), patient_id=patient_id)
+        .select_related("patient__psychiatrist")
+        .order_by("-onset_date")
+    )
+    patient = episodes[0].patient if episodes else _patient(access, patient_id)
+    for other in episodes:
+        other.patient = patient
     episode = next((e for e in episodes if e.end_date is None), episodes[0] if episodes else None)
     params = default_params(access.clinic)
     day = assessment_date or timezone.localdate()

@@ -347,8 +347,13 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     access = clinic_access(request, Permission.VIEW_PATIENTS)
     detail = patient_detail(access=access, patient_id=patient_id)
     patient_record_opened(access=access, patient=detail.patient)
+    impasse_panel = patient_page_panel(detail)
     # Shown once: opening the page is seeing the sign-off (the time matters only once one exists).
-    signed_off, has_review = signed_off_notice(access=access, patient=detail.patient)
+    signed_off, has_review = signed_off_notice(
+        access=access,
+        patient=detail.patient,
+        review=impasse_panel.signed_review if impasse_panel is not None else None,
+    )
     if has_review:
         patient_seen_record(access=access, patient_id=detail.patient.pk)
     can_edit = access.can(Permission.EDIT_CLINICAL_DATA)
@@ -371,7 +376,7 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),
         "own_parameters": own_parameter_rows(detail, access.clinic),
-        "impasse_panel": patient_page_panel(detail),
+        "impasse_panel": impasse_panel,
         "signed_off": signed_off,
     }
     return render(request, "records/patient_detail.html", context)
