@@ -42,7 +42,7 @@ from records.wording import percent_text
 from staging.adequacy import OutcomeCategory
 
 from .common import NOTHING_SAVED, patient_url, record_opened
-from .trial_rows import score_rows_html, timeline_rows_html, trial_rows_html
+from .trial_rows import json_script_html, score_rows_html, timeline_rows_html, trial_rows_html
 
 PATIENTS_PER_PAGE = 25
 # The caseload's query string kept across a dismissal: its filters, order and page, no more.
@@ -372,6 +372,9 @@ def patient_detail_page(request: HttpRequest, patient_id: int) -> HttpResponse:
         "score_rows": score_rows_html(score_lines, can_edit=can_edit),
         "timeline": timeline,
         "timeline_rows": timeline_rows_html(timeline.entries),
+        "timeline_script": (
+            json_script_html(timeline.figure, "score-timeline-data") if timeline.figure else ""
+        ),
         "scale_choices": [(code.value, scale.name) for code, scale in scales.SCALES.items()],
         "can_edit": can_edit,
         "staging_panel": staging_panel_for(detail),

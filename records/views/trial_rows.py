@@ -10,10 +10,12 @@ test_score_rows.py do the same for the timeline's dated lines and the score tabl
 
 import datetime
 import html
+import json
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -155,6 +157,23 @@ def timeline_rows_html(entries: Iterable["TimelineEntry"]) -> SafeString:
             f"<td>{escape(entry.text)}</td></tr>"
             for entry in entries
         )
+    )
+
+
+def json_script_html(value: Any, element_id: str) -> SafeString:
+    """Return the <script type="application/json"> that |json_script writes, the same bytes.
+
+    Its escapes made by str.replace: the filter's str.translate walked the timeline's figure
+    (~16 kB at 40 trials) a character at a time, 1 ms of the page's CPU (issue 18).
+    """
+    text = (
+        json.dumps(value, cls=DjangoJSONEncoder)
+        .replace("&", "\\u0026")
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+    )
+    return mark_safe(  # noqa: S308  # nosec B308, B703
+        f'<script id="{escape(element_id)}" type="application/json">{text}</script>'
     )
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.template import Context, Template
+from django.utils.html import json_script
 
 from bench.clinic import load_clinic, plan_clinic
 from records.access import ClinicAccess
 from records.charts import Timeline, patient_timeline
 from records.models import Clinic, Patient
 from records.selectors import patient_detail
-from records.views.trial_rows import timeline_rows_html
+from records.views.trial_rows import json_script_html, timeline_rows_html
 from tests.factories import EpisodeFactory, PatientFactory, ScaleAdministrationFactory, TrialFactory
 
 OLD_ROWS = (Path(__file__).parent / "old_timeline_rows.html").read_text()
@@ -31,6 +32,10 @@ def _timeline(access: ClinicAccess, patient: Patient) -> Timeline:
 def _assert_same_rows(timeline: Timeline) -> None:
     old = Template(OLD_ROWS).render(Context({"timeline": timeline}))
     assert str(timeline_rows_html(timeline.entries)) == old
+    # The figure's script as |json_script wrote it (templates/records/_timeline.html did).
+    assert str(json_script_html(timeline.figure, "score-timeline-data")) == json_script(
+        timeline.figure, "score-timeline-data"
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -67,4 +72,8 @@ def test_hostile_trial_names_render_the_same_and_escaped(
     html = str(timeline_rows_html(timeline.entries))
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+    script = str(json_script_html(timeline.figure, "score-timeline-data"))
+    assert script.count("<script") == 1
+    assert script.count("</script>") == 1
+    assert "\\u003Cscript\\u003E" in script
     assert "29 Feb 2024" in html
