@@ -9,10 +9,13 @@ strict non-response rule of staging-models.md 1.3.3) and turns results into disp
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from staging.compare import compare
 from staging.history import History, NonresponseRule, Params, Trial, history_as_of, is_current
@@ -30,6 +33,7 @@ from .models.staging_defaults import (
 )
 from .report_models import model_line
 from .selectors import PatientDetail, patient_detail
+from .templatetags.clinician_words import reason_html
 
 NOT_APPLICABLE = "not applicable"
 MET = "definition met"
@@ -103,7 +107,8 @@ class ModelRow:
     details: tuple[str, ...]
     items: tuple[tuple[str, int], ...]
     counted_trials: tuple[str, ...]
-    explanation: tuple[str, ...]
+    # The engine's lines, written when first read: the patient page's panel never reads them.
+    explanation: Sequence[str]
     # The model's own warnings; those every model carries are shown once for the page.
     warnings: tuple[str, ...]
 
@@ -259,7 +264,7 @@ def staging_results(
                     for name, points in (result.items or {}).items()
                 ),
                 counted_trials=tuple(names.get(code, code) for code in result.counted_trials),
-                explanation=tuple(result.explanation),
+                explanation=result.explanation,
                 warnings=tuple(w for w in result.warnings if w not in shared),
             )
         )
@@ -462,6 +467,34 @@ class StagingPanel:
     rows: tuple[ModelRow, ...]
     disagreements: int
     message: str = ""
+
+    def rows_html(self) -> SafeString:
+        """Return the panel table's rows as its template's loop wrote them, every value escaped.
+
+        Written in Python (issue 18): an include per model for its meaning was most of the
+        panel's rendering. tests/integration/records/test_staging_panel_rows.py holds them the
+        same bytes as the loop (old_staging_panel_rows.html). Edit the markup here.
+        """
+        parts = []
+        for row in self.rows:
+            muted = "" if row.applicable else ' class="text-muted"'
+            # The newline the included _partials/reason.html ended with.
+            meaning = (
+                f'<span class="small text-muted">: {reason_html(row.meaning)}\n</span>'
+                if row.meaning
+                else ""
+            )
+            details = "".join(
+                f'<span class="small text-muted"> · {escape(detail)}</span>'
+                for detail in row.details
+            )
+            parts.append(
+                f"\n        <tr{muted}>\n"
+                f'          <th scope="row" class="fw-normal">{escape(row.name)}</th>\n'
+                f"          <td>{escape(row.result_text)}{meaning}{details}</td>\n"
+                "        </tr>\n        "
+            )
+        return mark_safe("".join(parts))  # noqa: S308  # nosec B308, B703
 
 
 def staging_panel_for(detail: PatientDetail) -> StagingPanel:
