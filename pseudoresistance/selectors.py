@@ -947,8 +947,9 @@ def _page_panel_row(episode_id: int, patient_id: int) -> PanelRow | None:
 
 
 def patient_page_panel(detail: records_selectors.PatientDetail) -> PatientPagePanel:
-    """Return the impasse panel of the patient page from its loaded detail: one query, two with
-    a case (its latest signed review). The report reads the whole assessment (impasse_panel_for).
+    """Return the impasse panel of the patient page from its loaded detail: one query; with a
+    case, its latest signed review and that review's factors too. The report reads the whole
+    assessment (impasse_panel_for).
     """
     episode = detail.episode
     if episode is None:
