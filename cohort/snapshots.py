@@ -88,11 +88,46 @@ def reaches_threshold(key: str, result: ModelResult) -> bool | None:
     return verdict(result)
 
 
+# What `category` and `reaches_threshold` read of a result, by model key: their values.
+_SUMMARIES: dict[tuple[Any, ...], tuple[str, bool | None]] = {}
+_SUMMARIES_KEPT = 4096
+
+
+def _summary(key: str, result: ModelResult) -> tuple[str, bool | None]:
+    """Return a result's category and whether it reaches the threshold, once per distinct reading.
+
+    Restage judges eleven results per episode, and most episodes share theirs (issue 18). The
+    types are in the key so that 1 and 1.0 (shown as "1" both, but apart in JSON) never meet.
+    """
+    stage, score = result.stage, result.score
+    reading = (
+        key,
+        result.applicable,
+        stage,
+        type(stage),
+        score,
+        type(score),
+        result.band,
+        result.met,
+        result.prd,
+        result.trd_minimal_improvement,
+        result.chronic,
+    )
+    found = _SUMMARIES.get(reading)
+    if found is None:
+        found = (category(key, result), reaches_threshold(key, result))
+        if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+            _SUMMARIES.clear()
+        _SUMMARIES[reading] = found
+    return found
+
+
 def result_json(key: str, result: ModelResult) -> dict[str, Any]:
     """Return what the cohort page and export keep of one model's result."""
+    category_of, reaches = _summary(key, result)
     return {
-        "category": category(key, result),
-        "reaches": reaches_threshold(key, result),
+        "category": category_of,
+        "reaches": reaches,
         "applicable": result.applicable,
         "stage": None if result.stage is None else str(result.stage),
         "score": result.score,
@@ -175,7 +210,7 @@ def snapshot_values(
         "computed_at": now,
         "stale": False,
         "results": {key: result_json(key, r) for key, r in assessment.results.items()},
-        "results_after_checklist": {key: category(key, r) for key, r in after.items()},
+        "results_after_checklist": {key: _summary(key, r)[0] for key, r in after.items()},
         "status": status.status.value,
         "status_text": status.text,
         "criteria": list(assessment.criteria),

@@ -278,13 +278,14 @@ def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAsses
     checklists = _latest_answers(wanted)
     current: ChecklistVersion | None = None
     rules = clinics_flag_rules(clinic_ids=rows.clinics.keys())
+    # Each clinic's defaults made into parameters once: most episodes have none of their own.
+    defaults = {pk: default_params(clinic) for pk, clinic in rows.clinics.items()}
     today = timezone.localdate()
     assessed = {}
     for pk, episode in rows.episodes.items():
         if pk not in wanted:
             continue
         patient = rows.patients[episode.patient_id]
-        clinic = rows.clinics[patient.clinic_id]
         checklist = checklists.get(pk)
         if checklist is None:
             current = current or current_checklist_version()
@@ -295,7 +296,7 @@ def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAsses
             episode,
             patient,
             rows.trials[episode.patient_id],
-            params=with_own_parameters(default_params(clinic), episode.staging_parameters),
+            params=with_own_parameters(defaults[patient.clinic_id], episode.staging_parameters),
             version=version,
             answers=answers,
             flag_rules=rules[patient.clinic_id],
