@@ -43,6 +43,9 @@ def engine_versions() -> dict[str, str]:
 # JSON values of the parameters met so far, by their repr (which tells 6 from 6.0, as JSON does).
 _PARAMS_JSON: dict[str, tuple[tuple[str, Any], ...]] = {}
 _PARAMS_KEPT = 256
+# The last parameters read and their values: a restage hands the same object to most episodes
+# (a clinic's defaults), and the repr of twenty fields costs more than the rest of this.
+_LAST_PARAMS: list[tuple[Params, tuple[tuple[str, Any], ...]]] = []
 
 
 def params_json(params: Params) -> dict[str, Any]:
@@ -50,6 +53,8 @@ def params_json(params: Params) -> dict[str, Any]:
 
     Made once per distinct parameters: a restage meets the same ones thousands of times.
     """
+    if _LAST_PARAMS and _LAST_PARAMS[0][0] is params:
+        return dict(_LAST_PARAMS[0][1])
     key = repr(params)
     found = _PARAMS_JSON.get(key)
     if found is None:
@@ -60,6 +65,7 @@ def params_json(params: Params) -> dict[str, Any]:
         if len(_PARAMS_JSON) >= _PARAMS_KEPT:
             _PARAMS_JSON.clear()
         _PARAMS_JSON[key] = found
+    _LAST_PARAMS[:] = [(params, found)]
     return dict(found)
 
 
@@ -172,20 +178,36 @@ def score_outcomes(administrations: Iterable[Score]) -> list[list[Any]]:
         )
         if total is None:
             continue
-        response = None
-        base_total = baseline.total_value
-        if baseline is not administration and base_total is not None:
-            category = scales.outcome_category(administration.code, base_total, total).category
-            response = None if category is None else category is OutcomeCategory.RESPONSE
+        base_total = baseline.total_value if baseline is not administration else None
+        response, remission = _judged(administration, base_total, total)
         outcomes.append(
-            [
-                administration.administered_on.isoformat(),
-                administration.scale,
-                response,
-                administration.in_remission,
-            ]
+            [administration.administered_on.isoformat(), administration.scale, response, remission]
         )
     return outcomes
+
+
+# A score's response and remission by scale, baseline total (None: none to judge against) and
+# total: pure functions of those, judged once each (restage reads every score, issue 18).
+_JUDGED: dict[tuple[str, float | None, float], tuple[bool | None, bool | None]] = {}
+_JUDGED_KEPT = 4096
+
+
+def _judged(
+    administration: Score, base_total: float | None, total: float
+) -> tuple[bool | None, bool | None]:
+    """Return a score's response (None: a baseline, or not judged) and remission."""
+    key = (administration.scale, base_total, total)
+    found = _JUDGED.get(key)
+    if found is None:
+        response = None
+        if base_total is not None:
+            category = scales.outcome_category(administration.code, base_total, total).category
+            response = None if category is None else category is OutcomeCategory.RESPONSE
+        found = (response, administration.in_remission)
+        if len(_JUDGED) >= _JUDGED_KEPT:
+            _JUDGED.clear()
+        _JUDGED[key] = found
+    return found
 
 
 def _codes(findings: Iterable[Any]) -> list[str]:
