@@ -149,11 +149,12 @@ def _json_value(value: Any) -> Any:
 def _save(snapshots: Sequence[tuple[int, dict[str, Any]]]) -> None:
     """Insert or replace snapshots (episode id, field values), one statement per batch."""
     meta = EpisodeSnapshot._meta
+    fields = {field.name: field for field in meta.concrete_fields}
     columns = [
-        (str(meta.get_field(name).column), "clinic_id" if name == "clinic" else name)
+        (str(fields[name].column), "clinic_id" if name == "clinic" else name)
         for name in SNAPSHOT_FIELDS
     ]
-    episode_column = str(meta.get_field("episode").column)
+    episode_column = str(fields["episode"].column)
     sql = _upsert_sql()
     for start in range(0, len(snapshots), RESTAGE_BATCH):
         rows = [
