@@ -6,11 +6,14 @@ BIN := $(VENV)/bin
 # the runtime ones; the other targets install both.
 RUNTIME_INSTALLED := $(VENV)/.installed-runtime
 INSTALLED := $(VENV)/.installed
-# The staging engines compiled with mypyc (trdclinic/compiled_engines.py), stamped with a hash of
-# their sources: a stale build is never used, and this target rebuilds it. make run does not wait
-# for it (the interpreted engines give the same results); make test, make bench and a production
-# install build it. The compiler's output goes to ENGINES_LOG.
+# The staging engines compiled with mypyc (trdclinic/compiled_engines.py), with the checklist's
+# pure modules, stamped with a hash of their sources: a stale build is never used, and this
+# target rebuilds it. make run does not wait for it (the interpreted engines give the same
+# results); make test, make bench and a production install build it. The compiler's output
+# goes to ENGINES_LOG.
 ENGINES := .engines/source-hash
+# The checklist's pure modules compiled with them (and what they read), issue 18.
+CHECKLIST_SOURCES := $(addprefix pseudoresistance/,__init__.py checklist_data.py derived.py status.py)
 ENGINES_LOG := .engines.log
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
@@ -79,7 +82,7 @@ install-production: $(RUNTIME_INSTALLED)
 	.build-venv/bin/python -c "from trdclinic import compiled_engines; compiled_engines.main()"
 	rm -rf .build-venv
 
-$(ENGINES): $(wildcard staging/*.py staging/*.json) | $(BIN)/python
+$(ENGINES): $(wildcard staging/*.py staging/*.json) $(CHECKLIST_SOURCES) | $(BIN)/python
 	@echo "trdclinic: compiling the staging engines with mypyc (a minute or two; output in $(ENGINES_LOG))"
 	@$(BIN)/python -c "from trdclinic import compiled_engines; compiled_engines.main()" \
 		> $(ENGINES_LOG) 2>&1 || { tail -n 30 $(ENGINES_LOG); exit 1; }

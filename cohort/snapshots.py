@@ -43,6 +43,9 @@ def engine_versions() -> dict[str, str]:
 # JSON values of the parameters met so far, by their repr (which tells 6 from 6.0, as JSON does).
 _PARAMS_JSON: dict[str, tuple[tuple[str, Any], ...]] = {}
 _PARAMS_KEPT = 256
+# The last parameters read and their values: a restage hands the same object to most episodes
+# (a clinic's defaults), and the repr of twenty fields costs more than the rest of this.
+_LAST_PARAMS: list[tuple[Params, tuple[tuple[str, Any], ...]]] = []
 
 
 def params_json(params: Params) -> dict[str, Any]:
@@ -50,6 +53,8 @@ def params_json(params: Params) -> dict[str, Any]:
 
     Made once per distinct parameters: a restage meets the same ones thousands of times.
     """
+    if _LAST_PARAMS and _LAST_PARAMS[0][0] is params:
+        return dict(_LAST_PARAMS[0][1])
     key = repr(params)
     found = _PARAMS_JSON.get(key)
     if found is None:
@@ -60,6 +65,7 @@ def params_json(params: Params) -> dict[str, Any]:
         if len(_PARAMS_JSON) >= _PARAMS_KEPT:
             _PARAMS_JSON.clear()
         _PARAMS_JSON[key] = found
+    _LAST_PARAMS[:] = [(params, found)]
     return dict(found)
 
 
@@ -88,11 +94,46 @@ def reaches_threshold(key: str, result: ModelResult) -> bool | None:
     return verdict(result)
 
 
+# What `category` and `reaches_threshold` read of a result, by model key: their values.
+_SUMMARIES: dict[tuple[Any, ...], tuple[str, bool | None]] = {}
+_SUMMARIES_KEPT = 4096
+
+
+def _summary(key: str, result: ModelResult) -> tuple[str, bool | None]:
+    """Return a result's category and whether it reaches the threshold, once per distinct reading.
+
+    Restage judges eleven results per episode, and most episodes share theirs (issue 18). The
+    types are in the key so that 1 and 1.0 (shown as "1" both, but apart in JSON) never meet.
+    """
+    stage, score = result.stage, result.score
+    reading = (
+        key,
+        result.applicable,
+        stage,
+        type(stage),
+        score,
+        type(score),
+        result.band,
+        result.met,
+        result.prd,
+        result.trd_minimal_improvement,
+        result.chronic,
+    )
+    found = _SUMMARIES.get(reading)
+    if found is None:
+        found = (category(key, result), reaches_threshold(key, result))
+        if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+            _SUMMARIES.clear()
+        _SUMMARIES[reading] = found
+    return found
+
+
 def result_json(key: str, result: ModelResult) -> dict[str, Any]:
     """Return what the cohort page and export keep of one model's result."""
+    category_of, reaches = _summary(key, result)
     return {
-        "category": category(key, result),
-        "reaches": reaches_threshold(key, result),
+        "category": category_of,
+        "reaches": reaches,
         "applicable": result.applicable,
         "stage": None if result.stage is None else str(result.stage),
         "score": result.score,
@@ -137,20 +178,36 @@ def score_outcomes(administrations: Iterable[Score]) -> list[list[Any]]:
         )
         if total is None:
             continue
-        response = None
-        base_total = baseline.total_value
-        if baseline is not administration and base_total is not None:
-            category = scales.outcome_category(administration.code, base_total, total).category
-            response = None if category is None else category is OutcomeCategory.RESPONSE
+        base_total = baseline.total_value if baseline is not administration else None
+        response, remission = _judged(administration, base_total, total)
         outcomes.append(
-            [
-                administration.administered_on.isoformat(),
-                administration.scale,
-                response,
-                administration.in_remission,
-            ]
+            [administration.administered_on.isoformat(), administration.scale, response, remission]
         )
     return outcomes
+
+
+# A score's response and remission by scale, baseline total (None: none to judge against) and
+# total: pure functions of those, judged once each (restage reads every score, issue 18).
+_JUDGED: dict[tuple[str, float | None, float], tuple[bool | None, bool | None]] = {}
+_JUDGED_KEPT = 4096
+
+
+def _judged(
+    administration: Score, base_total: float | None, total: float
+) -> tuple[bool | None, bool | None]:
+    """Return a score's response (None: a baseline, or not judged) and remission."""
+    key = (administration.scale, base_total, total)
+    found = _JUDGED.get(key)
+    if found is None:
+        response = None
+        if base_total is not None:
+            category = scales.outcome_category(administration.code, base_total, total).category
+            response = None if category is None else category is OutcomeCategory.RESPONSE
+        found = (response, administration.in_remission)
+        if len(_JUDGED) >= _JUDGED_KEPT:
+            _JUDGED.clear()
+        _JUDGED[key] = found
+    return found
 
 
 def _codes(findings: Iterable[Any]) -> list[str]:
@@ -175,7 +232,7 @@ def snapshot_values(
         "computed_at": now,
         "stale": False,
         "results": {key: result_json(key, r) for key, r in assessment.results.items()},
-        "results_after_checklist": {key: category(key, r) for key, r in after.items()},
+        "results_after_checklist": {key: _summary(key, r)[0] for key, r in after.items()},
         "status": status.status.value,
         "status_text": status.text,
         "criteria": list(assessment.criteria),

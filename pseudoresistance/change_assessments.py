@@ -41,7 +41,7 @@ from pseudoresistance.status import (
 )
 from records.extensions import EpisodeChange
 from records.history import build_history, default_params, stage, verdicts
-from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow
+from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow, any_of
 from records.models import Episode
 from records.models.staging_defaults import with_own_parameters
 from staging.adequacy import Assessed, OutcomeCategory
@@ -113,7 +113,7 @@ def _latest_answers(
     """Return the latest review's version and answers of the episodes that have one (3 queries)."""
     latest: dict[int, tuple[int, int]] = {}
     for episode_id, review_id, version_id in (
-        ChecklistReview.objects.filter(episode_id__in=list(episode_ids))
+        ChecklistReview.objects.filter(any_of("episode_id", episode_ids))
         .order_by("episode_id", "-created_at", "-pk")
         .values_list("episode_id", "pk", "version_id")
     ):
@@ -125,7 +125,7 @@ def _latest_answers(
         review: {} for review, _ in latest.values()
     }
     for review_id, code, trial_id, answer, escalated in ChecklistAnswer.objects.filter(
-        review_id__in=list(answers)
+        any_of("review_id", answers)
     ).values_list("review_id", "item__code", "trial_id", "answer", "escalated"):
         answers[review_id][(code, trial_id)] = (answer, escalated)
     return {
@@ -272,19 +272,20 @@ def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAsses
     if not wanted:
         return {}
     patient_ids = set(
-        Episode.objects.filter(pk__in=list(wanted)).values_list("patient_id", flat=True)
+        Episode.objects.filter(any_of("pk", wanted)).values_list("patient_id", flat=True)
     )
     rows = HistoryRows(patient_ids)
     checklists = _latest_answers(wanted)
     current: ChecklistVersion | None = None
     rules = clinics_flag_rules(clinic_ids=rows.clinics.keys())
+    # Each clinic's defaults made into parameters once: most episodes have none of their own.
+    defaults = {pk: default_params(clinic) for pk, clinic in rows.clinics.items()}
     today = timezone.localdate()
     assessed = {}
     for pk, episode in rows.episodes.items():
         if pk not in wanted:
             continue
         patient = rows.patients[episode.patient_id]
-        clinic = rows.clinics[patient.clinic_id]
         checklist = checklists.get(pk)
         if checklist is None:
             current = current or current_checklist_version()
@@ -295,7 +296,7 @@ def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAsses
             episode,
             patient,
             rows.trials[episode.patient_id],
-            params=with_own_parameters(default_params(clinic), episode.staging_parameters),
+            params=with_own_parameters(defaults[patient.clinic_id], episode.staging_parameters),
             version=version,
             answers=answers,
             flag_rules=rules[patient.clinic_id],

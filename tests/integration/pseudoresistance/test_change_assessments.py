@@ -54,6 +54,20 @@ def _clinic_histories(clinic: Clinic, user: User, seed: int) -> list[Episode]:
                 weeks=Decimal(3),
                 in_previous_episode=rng.random() < 0.5,
             )
+            # A titrated course: its steps are the one JSON the compact rows decode themselves.
+            TrialFactory(
+                episode=later,
+                code="T3",
+                seq=3,
+                start_date=later.onset_date + datetime.timedelta(days=14),
+                end_date=later.onset_date + datetime.timedelta(days=14 + 7 * 12),
+                dose_mg_per_day=None,
+                weeks=None,
+                dose_steps=[
+                    {"dose_mg_per_day": "50"},
+                    {"dose_mg_per_day": "150", "weeks": "8"},
+                ],
+            )
     episodes = list(Episode.objects.filter(patient__clinic=clinic).order_by("pk"))
     for episode in episodes:
         if rng.random() < 0.7:
