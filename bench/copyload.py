@@ -337,6 +337,9 @@ def copy_group(
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL maintenance_work_mem = %s", [MAINTENANCE_WORK_MEM])
         if bulk:
+            # Foreign-key checks the transaction deferred are made now: a table with pending
+            # trigger events cannot be altered.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL session_replication_role = replica")
     deferred = report.timed("drop indexes", lambda: _defer_indexes(tables)) if bulk else None
     first_ids = _first_ids(tables)
@@ -458,6 +461,10 @@ def copy_group(
                 report.timed(f"indexes built: {name}", lambda s=sql: cursor.execute(s))
         keys = _foreign_keys(tables)
         report.timed("foreign keys checked", lambda: _check_foreign_keys(keys, first_ids))
+        with connection.cursor() as cursor:
+            # Django's foreign keys are all DEFERRABLE INITIALLY DEFERRED: as they were.
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     return report
 
 
