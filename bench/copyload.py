@@ -135,10 +135,23 @@ class Member:
     plans: list[PatientPlan]
 
 
-def server_cpu_seconds() -> float | None:
-    """Return the CPU seconds this connection's PostgreSQL backend has used, where it is local.
+def _cpu_of(pid: int, *, children: bool = False) -> float:
+    """Return a process's CPU seconds (with its reaped children's), from /proc (stat(5))."""
+    import os
 
-    Read from /proc (Linux, the embedded server on this machine); None for a remote server.
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # After the command: utime, stime, cutime, cstime are the 12th to 15th fields, in ticks.
+    ticks = sum(int(tick) for tick in fields[11 : 15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(*, every_process: bool = True) -> float | None:
+    """Return the CPU seconds PostgreSQL has used, where the server runs on this machine.
+
+    This connection's backend and the server's exited processes (parallel index builds); with
+    `every_process`, its other live processes too: other backends, the checkpointer, the WAL
+    writer, autovacuum (a scan of /proc, a few ms). None for a remote server.
     """
     import os
 
@@ -146,14 +159,24 @@ def server_cpu_seconds() -> float | None:
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
+        (backend,) = cursor.fetchone()
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{backend}/stat") as stat:
+            postmaster = int(stat.read().rsplit(")", 1)[1].split()[1])
+        used = _cpu_of(postmaster, children=True) + _cpu_of(backend)
+        for entry in os.scandir("/proc") if every_process else ():
+            if not entry.name.isdigit() or int(entry.name) == backend:
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                if parent == postmaster:
+                    used += _cpu_of(int(entry.name))
+            except OSError:  # the process ended meanwhile
+                continue
     except OSError:
         return None
-    # utime and stime, the 14th and 15th fields of stat(5), in clock ticks.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 @dataclass
@@ -162,7 +185,7 @@ class Step:
     rows: int
     seconds: float
     cpu_seconds: float  # this process (the rows written)
-    server_cpu_seconds: float | None  # the PostgreSQL backend
+    server_cpu_seconds: float | None  # this connection's PostgreSQL backend and parallel workers
 
 
 @dataclass
@@ -172,11 +195,11 @@ class LoadReport:
     steps: list[Step] = field(default_factory=list)
 
     def timed(self, name: str, action: Any) -> Any:
-        server = server_cpu_seconds()
+        server = server_cpu_seconds(every_process=False)
         started, started_cpu = time.perf_counter(), time.process_time()
         result = action()
         seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        server_after = server_cpu_seconds()
+        server_after = server_cpu_seconds(every_process=False)
         rows = result if isinstance(result, int) else 0
         server_used = None if server is None or server_after is None else server_after - server
         self.steps.append(Step(name, rows, seconds, cpu, server_used))
