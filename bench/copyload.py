@@ -81,8 +81,6 @@ class _Stream:
         self.count += len(chunk)
         return "".join(chunk)
 
-    readline = read
-
 
 class _Table:
     """The columns of one model's table: the varying ones, then those every loaded row shares."""
@@ -235,16 +233,8 @@ def _tables() -> list[type[Model]]:
     return [Patient, Episode, TreatmentTrial, ScaleAdministration, ImpasseCase]
 
 
-@dataclass(frozen=True)
-class _Deferred:
-    """A table's secondary indexes and unique constraints, as their own SQL re-creates them."""
-
-    drop: list[str]
-    create: list[tuple[str, str]]
-
-
-def _defer_indexes(tables: Sequence[type[Model]]) -> _Deferred:
-    """Drop the tables' indexes but their primary keys; return how to build them again."""
+def _defer_indexes(tables: Sequence[type[Model]]) -> list[tuple[str, str]]:
+    """Drop the tables' indexes but their primary keys; return each name and its own SQL."""
     from django.db import connection
 
     names = [model._meta.db_table for model in tables]
@@ -274,7 +264,7 @@ def _defer_indexes(tables: Sequence[type[Model]]) -> _Deferred:
                 )
         for sql in drop:
             cursor.execute(sql)
-    return _Deferred(drop, create)
+    return create
 
 
 def _foreign_keys(tables: Sequence[type[Model]]) -> list[tuple[str, str, str, str]]:
@@ -480,7 +470,7 @@ def copy_group(
         report.timed(f"COPY {name}", lambda t=table, ls=lines: t.copy(ls()))
     if deferred is not None:
         with connection.cursor() as cursor:
-            for name, sql in deferred.create:
+            for name, sql in deferred:
                 report.timed(f"indexes built: {name}", lambda s=sql: cursor.execute(s))
         keys = _foreign_keys(tables)
         report.timed("foreign keys checked", lambda: _check_foreign_keys(keys, first_ids))
