@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure only the hot pages (patient, staging, queue, cohort) of the synthetic clinic",
     )
+    parser.add_argument(
+        "--group-only",
+        action="store_true",
+        help="with --clinics: only the hot pages of the synthetic clinic, the clinic group's load "
+        "and the same pages again (the rows of the 100,000-patient run, without the hour)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser
 
@@ -89,6 +95,8 @@ def main(argv: Sequence[str]) -> int:
 
     if args.pages_only:
         return pages_only(args)
+    if args.group_only:
+        return group_only(args)
     began = time.perf_counter()
     rows: list[Row] = []
     rows += engine.engine_rows(args.histories, args.seed, args.repeat)
@@ -157,6 +165,31 @@ def pages_only(args: argparse.Namespace) -> int:
         clinic, user, _ = web.build_clinic(args.patients, args.seed)
         queue = pages.queue_clinic(args.seed)
         rows = pages.page_rows(pages.hot_pages(clinic, user, queue, args.repeat))
+    print_table(rows)
+    return 0
+
+
+def group_only(args: argparse.Namespace) -> int:
+    """Measure the hot pages, load the clinic group around their clinic, measure them again."""
+    from bench import pages, web
+
+    if args.clinics < 2:
+        print("--group-only needs --clinics 2 or more", file=sys.stderr)
+        return 2
+    began = time.perf_counter()
+    rows: list[Row] = []
+    with web.bench_database():
+        clinic, user, _ = web.build_clinic(args.patients, args.seed)
+        _step(rows, "synthetic clinic", began)
+        queue = pages.queue_clinic(args.seed)
+        one_clinic = pages.hot_pages(clinic, user, queue, args.repeat)
+        rows += pages.page_rows(one_clinic)
+        _step(rows, "hot pages", began)
+        rows.append(pages.load_group(args.clinics, args.patients, args.seed))
+        _step(rows, "clinic group load", began)
+        group = pages.hot_pages(clinic, user, queue, args.repeat)
+        rows += pages.group_rows(one_clinic, group, args.clinics, args.patients)
+        _step(rows, "hot pages in the clinic group", began)
     print_table(rows)
     return 0
 
