@@ -123,13 +123,26 @@ def snapshot_columns(access: ClinicAccess, filters: CohortFilters) -> Columns:
     Columns: `PAGE_COLUMNS`, `category__<model>` for every model and `reaches__<model>`
     ("true", "false" or None) for the models with a TRD threshold.
     """
+    snapshots = clinic_snapshots(access, filters).values(*PAGE_COLUMNS, "results")
+    inner, params = snapshots.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # Issue 18: each result read by a key of its own decompressed the stored JSON again (17
+    # times a row); jsonb_to_record reads it once into one value per model.
+    models = ", ".join(f"{quote(engine.key)} jsonb" for engine in ENGINES)
     extracted = {
-        CATEGORY.format(key=engine.key): KT(f"results__{engine.key}__category")
-        for engine in ENGINES
-    } | {REACHES.format(key=key): KT(f"results__{key}__reaches") for key in VERDICT_KEYS}
-    snapshots = clinic_snapshots(access, filters).annotate(**extracted)
+        CATEGORY.format(key=engine.key): f"r.{quote(engine.key)}->>'category'" for engine in ENGINES
+    } | {REACHES.format(key=key): f"r.{quote(key)}->>'reaches'" for key in VERDICT_KEYS}
+    # The inner query is the ORM's own SQL, its parameters passed separately; the model keys
+    # are the registry's. No input is formatted into the text.
+    sql = (
+        f"SELECT {', '.join(f's.{quote(column)}' for column in PAGE_COLUMNS)}, "  # noqa: S608  # nosec B608
+        f"{', '.join(extracted.values())} FROM ({inner}) AS s "
+        f"CROSS JOIN LATERAL jsonb_to_record(s.results) AS r({models})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     names = [*PAGE_COLUMNS, *extracted]
-    rows = list(snapshots.values_list(*names))
     values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return {name: list(column) for name, column in zip(names, values, strict=True)}
 
