@@ -10,7 +10,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain, combinations
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -184,9 +185,8 @@ def stage_distributions(columns: Columns) -> tuple[Distribution, ...]:
     """Return, per model, how many episodes have each stage, score band or verdict."""
     distributions = []
     for engine in ENGINES:
-        counts = Counter(
-            value for value in columns[CATEGORY.format(key=engine.key)] if value is not None
-        )
+        counts = Counter(columns[CATEGORY.format(key=engine.key)])
+        counts.pop(None, None)
         ordered = sorted(counts.items(), key=lambda item: _category_order(str(item[0])))
         distributions.append(
             Distribution(engine.key, engine.info.label, tuple((str(k), int(v)) for k, v in ordered))
@@ -210,15 +210,12 @@ def concordance(columns: Columns) -> Concordance:
     """Return how often each pair of models agrees that their TRD threshold is met."""
     # Episodes by their verdicts under every model: a few distinct combinations, however many
     # episodes, so each pair is counted over those.
-    combinations_seen = Counter(
-        zip(
-            *(
-                [VERDICT_CODES.get(value, NO_VERDICT) for value in columns[REACHES.format(key=key)]]
-                for key in VERDICT_KEYS
-            ),
-            strict=True,
+    combinations_seen: Counter[tuple[int, ...]] = Counter()
+    stored = zip(*(columns[REACHES.format(key=key)] for key in VERDICT_KEYS), strict=True)
+    for values, episodes in Counter(stored).items():
+        combinations_seen[tuple(VERDICT_CODES.get(value, NO_VERDICT) for value in values)] += (
+            episodes
         )
-    )
     size = len(VERDICT_KEYS)
     agreement: list[list[float | None]] = [[None] * size for _ in range(size)]
     disagreements = [[0] * size for _ in range(size)]
@@ -260,7 +257,7 @@ _PROVENANCE_MARKS = re.compile("\\s*[\u2705\U0001f536\u26a0]\ufe0f?")
 
 def _top_items(lists: Iterable[list[str]], top: int = TOP_ITEMS) -> tuple[ItemCount, ...]:
     """Return the checklist items most often present, with how many episodes have them."""
-    counts = Counter(code for codes in lists for code in codes).most_common(top)
+    counts = Counter(chain.from_iterable(lists)).most_common(top)
     return tuple(
         ItemCount(
             str(code),
@@ -287,15 +284,10 @@ def _quarter(day: str) -> tuple[int, int]:
     return int(day[:4]), (int(day[5:7]) - 1) // 3 + 1
 
 
-def _latest_shares(
-    scores: list[ScoreRow], quarters: list[tuple[int, int]], column: int
+def _shares(
+    latest: dict[tuple[tuple[int, int], int], bool],
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """Return per quarter how many episodes have a latest value there, and how many are true."""
-    latest: dict[tuple[tuple[int, int], int], bool] = {}
-    for (episode_id, _day, *outcomes), quarter in zip(scores, quarters, strict=True):
-        value = outcomes[column]
-        if value is not None:
-            latest[(quarter, episode_id)] = value
     shares: dict[tuple[int, int], tuple[int, int]] = {}
     for (quarter, _episode_id), value in latest.items():
         judged, true = shares.get(quarter, (0, 0))
@@ -312,12 +304,20 @@ def outcome_rates(scores: list[ScoreRow]) -> tuple[RatePoint, ...]:
     """
     if not scores:
         return ()
-    scores = sorted(scores, key=lambda score: (score[1], score[0]))
-    quarters = [_quarter(score[1]) for score in scores]
-    response = _latest_shares(scores, quarters, 0)
-    remission = _latest_shares(scores, quarters, 1)
+    scores = sorted(scores, key=itemgetter(1, 0))
+    quarters: dict[str, tuple[int, int]] = {}
+    latest_response: dict[tuple[tuple[int, int], int], bool] = {}
+    latest_remission: dict[tuple[tuple[int, int], int], bool] = {}
+    for episode_id, day, response, remission in scores:
+        month = day[:7]
+        quarter = quarters.get(month) or quarters.setdefault(month, _quarter(day))
+        if response is not None:
+            latest_response[(quarter, episode_id)] = response
+        if remission is not None:
+            latest_remission[(quarter, episode_id)] = remission
+    response_shares, remission_shares = _shares(latest_response), _shares(latest_remission)
     # Every quarter from the first score to the last, the empty ones too (issue 17).
-    (first_year, first), (last_year, last) = quarters[0], quarters[-1]
+    (first_year, first), (last_year, last) = _quarter(scores[0][1]), _quarter(scores[-1][1])
     every = [
         (year, quarter)
         for year in range(first_year, last_year + 1)
@@ -327,10 +327,10 @@ def outcome_rates(scores: list[ScoreRow]) -> tuple[RatePoint, ...]:
     return tuple(
         RatePoint(
             f"{year}Q{quarter}",
-            _percent(response, (year, quarter)),
-            response.get((year, quarter), (0, 0))[0],
-            _percent(remission, (year, quarter)),
-            remission.get((year, quarter), (0, 0))[0],
+            _percent(response_shares, (year, quarter)),
+            response_shares.get((year, quarter), (0, 0))[0],
+            _percent(remission_shares, (year, quarter)),
+            remission_shares.get((year, quarter), (0, 0))[0],
         )
         for year, quarter in every
     )

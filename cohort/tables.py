@@ -7,12 +7,14 @@ template loops (old_cohort_tables.html) and compares them with these. Edit the m
 """
 
 import datetime
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.template.defaultfilters import date, floatformat
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from cohort.selectors import ItemCount, RatePoint
 
@@ -26,8 +28,15 @@ def _safe(html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308  # nosec B308, B703
 
 
-def _percent(value: float | None) -> str:
+@functools.lru_cache(maxsize=2048)
+def _percent_in(value: float | None, language: str) -> str:
     return _e(floatformat(value, "-1"))
+
+
+def _percent(value: float | None) -> str:
+    # The |floatformat:"-1" filter (Decimal arithmetic and localisation) once per value and
+    # language: percentages to one decimal repeat from row to row and page to page.
+    return _percent_in(value, get_language())
 
 
 def count_rows(counts: Iterable[tuple[str, int]], empty: str, colspan: int = 2) -> SafeString:
