@@ -377,13 +377,12 @@ def case_figures(access: ClinicAccess, filters: CohortFilters) -> CaseFigures:
     by_state = tuple((str(labels[state]), counts[state]) for state in CaseState.values)
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
-    waiting = []
-    for state in (s for s in CaseState if s in ACTIVE_STATES):
-        bins = dict.fromkeys((label for _limit, label in WAITING_BINS), 0)
-        for _pk, case_state, since in cases:
-            if case_state == state:
-                bins[_waiting_bin((today - since.astimezone(zone).date()).days)] += 1
-        waiting.append((str(state.label), tuple(bins.items())))
+    active = [state for state in CaseState if state in ACTIVE_STATES]
+    bins = {state: dict.fromkeys((label for _limit, label in WAITING_BINS), 0) for state in active}
+    for _pk, case_state, since in cases:
+        if case_state in bins:
+            bins[case_state][_waiting_bin((today - since.astimezone(zone).date()).days)] += 1
+    waiting = [(str(state.label), tuple(bins[state].items())) for state in active]
     return CaseFigures(by_state, tuple(waiting), _backlog(events, today))
 
 
