@@ -163,7 +163,8 @@ def score_rows(access: ClinicAccess, filters: CohortFilters) -> list[ScoreRow]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[ScoreRow] = cursor.fetchall()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -378,11 +379,13 @@ def case_figures(access: ClinicAccess, filters: CohortFilters) -> CaseFigures:
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
     active = [state for state in CaseState if state in ACTIVE_STATES]
-    bins = {state: dict.fromkeys((label for _limit, label in WAITING_BINS), 0) for state in active}
+    bins = {
+        state.value: dict.fromkeys((label for _limit, label in WAITING_BINS), 0) for state in active
+    }
     for _pk, case_state, since in cases:
         if case_state in bins:
             bins[case_state][_waiting_bin((today - since.astimezone(zone).date()).days)] += 1
-    waiting = [(str(state.label), tuple(bins[state].items())) for state in active]
+    waiting = [(str(state.label), tuple(bins[state.value].items())) for state in active]
     return CaseFigures(by_state, tuple(waiting), _backlog(events, today))
 
 

@@ -20,7 +20,7 @@ from cohort.selectors import ItemCount, RatePoint
 
 
 def _e(value: object) -> str:
-    return str(conditional_escape(value))
+    return str(conditional_escape(str(value)))
 
 
 def _safe(html: str) -> SafeString:

@@ -1079,7 +1079,9 @@ def _ordered(cases: QuerySet[ImpasseCase]) -> QuerySet[ImpasseCase]:
 def _queue_rows(cases: Iterable[ImpasseCase]) -> list[QueueRow]:
     """Return the rows of these cases (in `_ordered`'s order), with their open alerts' messages."""
     cases = list(cases)
-    alerts = _open_safety_alerts(case.episode_id for case in cases if case.open_alert)
+    alerts = _open_safety_alerts(
+        case.episode_id for case in cases if getattr(case, "open_alert", False)
+    )
     today = timezone.localdate()
     return [
         QueueRow(
@@ -1140,8 +1142,9 @@ def impasse_queue_page(
     )
     counts = {each: counted[f"kind_{each}"] for each in CriterionKind}
     chosen = Paginator(range(counted["matching"]), QUEUE_PAGE_SIZE).get_page(page)
-    shown = chosen.object_list
-    rows = _queue_rows(_ordered(cases.filter(kind))[shown.start : shown.stop]) if len(shown) else []
+    first = (chosen.number - 1) * QUEUE_PAGE_SIZE
+    ordered = _ordered(cases.filter(kind))
+    rows = _queue_rows(ordered[first : first + QUEUE_PAGE_SIZE]) if counted["matching"] else []
     return QueuePage(rows, chosen, counts)
 
 
