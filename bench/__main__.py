@@ -160,9 +160,12 @@ def main(argv: Sequence[str]) -> int:
 def pages_only(args: argparse.Namespace) -> int:
     """Measure the hot pages alone: minutes instead of the whole bench's hour at 10,000."""
     from bench import pages, web
+    from cohort.services import snapshots_restage
 
     with web.bench_database():
         clinic, user, _ = web.build_clinic(args.patients, args.seed)
+        # The cohort page reads the snapshots: restaged first, as in the whole bench.
+        snapshots_restage(clinic=clinic)
         queue = pages.queue_clinic(args.seed)
         rows = pages.page_rows(pages.hot_pages(clinic, user, queue, args.repeat))
     print_table(rows)

@@ -1,19 +1,19 @@
-"""Selectors read: the clinic's snapshots as pandas DataFrames, in a fixed number of queries.
+"""Selectors read: the clinic's snapshots as plain columns, in a fixed number of queries.
 
 The cohort page never stages: it reads `EpisodeSnapshot` rows (one query), the impasse cases and
 their transitions (two), and the count of episodes whose snapshot is missing or stale (one).
 """
 
+import bisect
 import datetime
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain, combinations
+from operator import itemgetter
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from django.db import connection
 from django.db.models import F, Func, JSONField, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
@@ -38,9 +38,10 @@ BACKLOG_WEEKS = 26
 TOP_ITEMS = 10
 BACKLOG_STATES = (CaseState.OPEN.value, CaseState.UNDER_REVIEW.value)
 # The page reads these columns, and each model's category and verdict as text (KT): PostgreSQL
-# extracts them, so 10,000 rows cost no JSON decoding in Python.
+# extracts them, so 10,000 rows cost no JSON decoding in Python. Issue 18: the page counts them
+# in plain Python; pandas cost more per call (its option lookups, a Period object per score) than
+# the counting itself.
 PAGE_COLUMNS = ("episode_id", "status", "concerns", "data_gaps")
-SCORE_COLUMNS = ("episode_id", "day", "response", "remission")
 VERDICT_CODES = {"true": 1, "false": 0}
 NO_VERDICT = -1
 CATEGORY = "category__{key}"
@@ -111,25 +112,46 @@ def stale_episodes(clinic: Clinic) -> QuerySet[Episode]:
     )
 
 
-def snapshot_frame(access: ClinicAccess, filters: CohortFilters) -> pd.DataFrame:
-    """Return one row per snapshot of the filtered cohort (one query).
+# One list per column, each with a value per snapshot, in the query's order.
+Columns = dict[str, list[Any]]
+# (episode id, ISO day, response or None, remission or None): one rating-scale score.
+ScoreRow = tuple[int, str, bool | None, bool | None]
+
+
+def snapshot_columns(access: ClinicAccess, filters: CohortFilters) -> Columns:
+    """Return the filtered cohort's snapshots column by column (one query).
 
     Columns: `PAGE_COLUMNS`, `category__<model>` for every model and `reaches__<model>`
     ("true", "false" or None) for the models with a TRD threshold.
     """
+    snapshots = clinic_snapshots(access, filters).values(*PAGE_COLUMNS, "results")
+    inner, params = snapshots.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # Issue 18: each result read by a key of its own decompressed the stored JSON again (17
+    # times a row); jsonb_to_record reads it once into one value per model.
+    models = ", ".join(f"{quote(engine.key)} jsonb" for engine in ENGINES)
     extracted = {
-        CATEGORY.format(key=engine.key): KT(f"results__{engine.key}__category")
-        for engine in ENGINES
-    } | {REACHES.format(key=key): KT(f"results__{key}__reaches") for key in VERDICT_KEYS}
-    snapshots = clinic_snapshots(access, filters).annotate(**extracted)
-    rows = snapshots.values_list(*PAGE_COLUMNS, *extracted)
-    return pd.DataFrame.from_records(list(rows), columns=[*PAGE_COLUMNS, *extracted])
+        CATEGORY.format(key=engine.key): f"r.{quote(engine.key)}->>'category'" for engine in ENGINES
+    } | {REACHES.format(key=key): f"r.{quote(key)}->>'reaches'" for key in VERDICT_KEYS}
+    # The inner query is the ORM's own SQL, its parameters passed separately; the model keys
+    # are the registry's. No input is formatted into the text.
+    sql = (
+        f"SELECT {', '.join(f's.{quote(column)}' for column in PAGE_COLUMNS)}, "  # noqa: S608  # nosec B608
+        f"{', '.join(extracted.values())} FROM ({inner}) AS s "
+        f"CROSS JOIN LATERAL jsonb_to_record(s.results) AS r({models})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [*PAGE_COLUMNS, *extracted]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {name: list(column) for name, column in zip(names, values, strict=True)}
 
 
-def score_frame(access: ClinicAccess, filters: CohortFilters) -> pd.DataFrame:
+def score_rows(access: ClinicAccess, filters: CohortFilters) -> list[ScoreRow]:
     """Return one row per rating-scale score of the filtered cohort (one query).
 
-    Columns: `SCORE_COLUMNS`; PostgreSQL unnests the snapshots' score outcomes.
+    PostgreSQL unnests the snapshots' score outcomes.
     """
     snapshots = clinic_snapshots(access, filters).values("episode_id", "score_outcomes")
     inner, params = snapshots.query.sql_with_params()
@@ -141,8 +163,8 @@ def score_frame(access: ClinicAccess, filters: CohortFilters) -> pd.DataFrame:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS))
+        rows: list[ScoreRow] = cursor.fetchall()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -160,11 +182,12 @@ def _category_order(category: str) -> tuple[int, float, str]:
         return (1, 0.0, category)
 
 
-def stage_distributions(frame: pd.DataFrame) -> tuple[Distribution, ...]:
+def stage_distributions(columns: Columns) -> tuple[Distribution, ...]:
     """Return, per model, how many episodes have each stage, score band or verdict."""
     distributions = []
     for engine in ENGINES:
-        counts = Counter(frame[CATEGORY.format(key=engine.key)].dropna())
+        counts = Counter(columns[CATEGORY.format(key=engine.key)])
+        counts.pop(None, None)
         ordered = sorted(counts.items(), key=lambda item: _category_order(str(item[0])))
         distributions.append(
             Distribution(engine.key, engine.info.label, tuple((str(k), int(v)) for k, v in ordered))
@@ -184,25 +207,27 @@ class Concordance:
     judged: tuple[tuple[int, ...], ...]
 
 
-def concordance(frame: pd.DataFrame) -> Concordance:
+def concordance(columns: Columns) -> Concordance:
     """Return how often each pair of models agrees that their TRD threshold is met."""
-    verdicts = {
-        key: frame[REACHES.format(key=key)]
-        .map(VERDICT_CODES)
-        .fillna(NO_VERDICT)
-        .to_numpy(dtype=np.int8)
-        for key in VERDICT_KEYS
-    }
-    judged_by = {key: values != NO_VERDICT for key, values in verdicts.items()}
+    # Episodes by their verdicts under every model: a few distinct combinations, however many
+    # episodes, so each pair is counted over those.
+    combinations_seen: Counter[tuple[int, ...]] = Counter()
+    stored = zip(*(columns[REACHES.format(key=key)] for key in VERDICT_KEYS), strict=True)
+    for values, episodes in Counter(stored).items():
+        combinations_seen[tuple(VERDICT_CODES.get(value, NO_VERDICT) for value in values)] += (
+            episodes
+        )
     size = len(VERDICT_KEYS)
     agreement: list[list[float | None]] = [[None] * size for _ in range(size)]
     disagreements = [[0] * size for _ in range(size)]
     judged = [[0] * size for _ in range(size)]
-    for i, a in enumerate(VERDICT_KEYS):
-        for j, b in enumerate(VERDICT_KEYS):
-            both = judged_by[a] & judged_by[b]
-            n = int(both.sum())
-            differ = int((both & (verdicts[a] != verdicts[b])).sum())
+    for i in range(size):
+        for j in range(size):
+            n = differ = 0
+            for verdicts, episodes in combinations_seen.items():
+                if verdicts[i] != NO_VERDICT and verdicts[j] != NO_VERDICT:
+                    n += episodes
+                    differ += episodes if verdicts[i] != verdicts[j] else 0
             judged[i][j] = n
             disagreements[i][j] = differ
             agreement[i][j] = round(100 * (n - differ) / n, 1) if n else None
@@ -233,7 +258,7 @@ _PROVENANCE_MARKS = re.compile("\\s*[\u2705\U0001f536\u26a0]\ufe0f?")
 
 def _top_items(lists: Iterable[list[str]], top: int = TOP_ITEMS) -> tuple[ItemCount, ...]:
     """Return the checklist items most often present, with how many episodes have them."""
-    counts = Counter(code for codes in lists for code in codes).most_common(top)
+    counts = Counter(chain.from_iterable(lists)).most_common(top)
     return tuple(
         ItemCount(
             str(code),
@@ -255,47 +280,70 @@ class RatePoint:
     remission_judged: int
 
 
-def _latest_share(scores: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Return per quarter the share (percent) and number of episodes whose latest value is true."""
-    known = scores.dropna(subset=[column])
-    latest = known.groupby(["quarter", "episode_id"], sort=False)[column].last().astype(bool)
-    return latest.groupby(level="quarter").agg(["mean", "size"])
+def _quarter(day: str) -> tuple[int, int]:
+    """Return the calendar quarter of an ISO day, as (year, quarter 1-4)."""
+    return int(day[:4]), (int(day[5:7]) - 1) // 3 + 1
 
 
-def outcome_rates(scores: pd.DataFrame) -> tuple[RatePoint, ...]:
+def _shares(
+    latest: dict[tuple[tuple[int, int], int], bool],
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Return per quarter how many episodes have a latest value there, and how many are true."""
+    shares: dict[tuple[int, int], tuple[int, int]] = {}
+    for (quarter, _episode_id), value in latest.items():
+        judged, true = shares.get(quarter, (0, 0))
+        shares[quarter] = (judged + 1, true + bool(value))
+    return shares
+
+
+def outcome_rates(scores: list[ScoreRow]) -> tuple[RatePoint, ...]:
     """Return, per quarter, the share of episodes whose latest score then is a response/remission.
 
-    `scores` is `score_frame`'s. An episode counts in a quarter when it has a score then; its
+    `scores` are `score_rows`'. An episode counts in a quarter when it has a score then; its
     latest score of the quarter decides (response: records.scales' ≥ 50 % reduction from the
     scale's first score).
     """
-    if scores.empty:
+    if not scores:
         return ()
-    scores = scores.sort_values(["day", "episode_id"], kind="stable")
-    scores = scores.assign(
-        quarter=pd.PeriodIndex(pd.to_datetime(scores["day"]), freq="Q").astype(str)
-    )
-    response = _latest_share(scores, "response")
-    remission = _latest_share(scores, "remission")
+    scores = sorted(scores, key=itemgetter(1, 0))
+    quarters: dict[str, tuple[int, int]] = {}
+    latest_response: dict[tuple[tuple[int, int], int], bool] = {}
+    latest_remission: dict[tuple[tuple[int, int], int], bool] = {}
+    for episode_id, day, response, remission in scores:
+        month = day[:7]
+        quarter = quarters.get(month) or quarters.setdefault(month, _quarter(day))
+        if response is not None:
+            latest_response[(quarter, episode_id)] = response
+        if remission is not None:
+            latest_remission[(quarter, episode_id)] = remission
+    response_shares, remission_shares = _shares(latest_response), _shares(latest_remission)
     # Every quarter from the first score to the last, the empty ones too (issue 17).
-    periods = pd.PeriodIndex(scores["quarter"], freq="Q")
-    quarters = [str(q) for q in pd.period_range(periods.min(), periods.max(), freq="Q")]
+    (first_year, first), (last_year, last) = _quarter(scores[0][1]), _quarter(scores[-1][1])
+    every = [
+        (year, quarter)
+        for year in range(first_year, last_year + 1)
+        for quarter in range(1, 5)
+        if (first_year, first) <= (year, quarter) <= (last_year, last)
+    ]
     return tuple(
         RatePoint(
-            quarter,
-            _percent(response, quarter),
-            int(response["size"].get(quarter, 0)),
-            _percent(remission, quarter),
-            int(remission["size"].get(quarter, 0)),
+            f"{year}Q{quarter}",
+            _percent(response_shares, (year, quarter)),
+            response_shares.get((year, quarter), (0, 0))[0],
+            _percent(remission_shares, (year, quarter)),
+            remission_shares.get((year, quarter), (0, 0))[0],
         )
-        for quarter in quarters
+        for year, quarter in every
     )
 
 
-def _percent(shares: pd.DataFrame, quarter: str) -> float | None:
-    if quarter not in shares.index:
+def _percent(
+    shares: dict[tuple[int, int], tuple[int, int]], quarter: tuple[int, int]
+) -> float | None:
+    if quarter not in shares:
         return None
-    return round(100 * float(shares.at[quarter, "mean"]), 1)
+    judged, true = shares[quarter]
+    return round(100 * (true / judged), 1)
 
 
 @dataclass(frozen=True)
@@ -326,16 +374,18 @@ def case_figures(access: ClinicAccess, filters: CohortFilters) -> CaseFigures:
         .values_list("case_id", "to_state", "at")
     )
     labels = dict(CaseState.choices)
-    counts = pd.Series([state for _pk, state, _since in cases], dtype=object).value_counts()
-    by_state = tuple((str(labels[state]), int(counts.get(state, 0))) for state in CaseState.values)
+    counts = Counter(state for _pk, state, _since in cases)
+    by_state = tuple((str(labels[state]), counts[state]) for state in CaseState.values)
     today = timezone.localdate()
-    waiting = []
-    for state in (s for s in CaseState if s in ACTIVE_STATES):
-        bins = dict.fromkeys((label for _limit, label in WAITING_BINS), 0)
-        for _pk, case_state, since in cases:
-            if case_state == state:
-                bins[_waiting_bin((today - timezone.localdate(since)).days)] += 1
-        waiting.append((str(state.label), tuple(bins.items())))
+    zone = timezone.get_current_timezone()
+    active = [state for state in CaseState if state in ACTIVE_STATES]
+    bins = {
+        state.value: dict.fromkeys((label for _limit, label in WAITING_BINS), 0) for state in active
+    }
+    for _pk, case_state, since in cases:
+        if case_state in bins:
+            bins[case_state][_waiting_bin((today - since.astimezone(zone).date()).days)] += 1
+    waiting = [(str(state.label), tuple(bins[state.value].items())) for state in active]
     return CaseFigures(by_state, tuple(waiting), _backlog(events, today))
 
 
@@ -343,18 +393,25 @@ def _backlog(
     events: list[tuple[int, str, datetime.datetime]], today: datetime.date
 ) -> tuple[tuple[datetime.date, int], ...]:
     """Return, at the end of each of the last weeks, how many cases were open or under review."""
-    spans: list[tuple[datetime.date, datetime.date | None]] = []
+    zone = timezone.get_current_timezone()
+    begins: list[datetime.date] = []
+    ends: list[datetime.date] = []
     start: dict[int, datetime.date] = {}
     for case_id, to_state, at in events:
-        day = timezone.localdate(at)
+        day = at.astimezone(zone).date()
         if to_state in BACKLOG_STATES:
             start.setdefault(case_id, day)
         elif case_id in start:
-            spans.append((start.pop(case_id), day))
-    spans.extend((day, None) for day in start.values())
+            begins.append(start.pop(case_id))
+            ends.append(day)
+    begins.extend(start.values())
+    begins.sort()
+    ends.sort()
     weeks = [today - datetime.timedelta(weeks=n) for n in range(BACKLOG_WEEKS - 1, -1, -1)]
+    # A case's events are in time order, so a span never ends before it begins: the cases open
+    # at a week's end are those begun by then less those ended by then.
     return tuple(
-        (week, sum(1 for begin, end in spans if begin <= week and (end is None or end > week)))
+        (week, bisect.bisect_right(begins, week) - bisect.bisect_right(ends, week))
         for week in weeks
     )
 
@@ -374,18 +431,18 @@ class CohortPage:
 
 def cohort_page(*, access: ClinicAccess, filters: CohortFilters) -> CohortPage:
     """Return everything the cohort page shows, from snapshots: five queries whatever the size."""
-    frame = snapshot_frame(access, filters)
+    columns = snapshot_columns(access, filters)
     stale = stale_episodes(access.clinic).filter(filters.episode_q()).count()
-    statuses = frame["status"].value_counts()
+    statuses = Counter(columns["status"])
     return CohortPage(
-        episodes=len(frame),
+        episodes=len(columns["status"]),
         stale=stale,
-        distributions=stage_distributions(frame),
-        concordance=concordance(frame),
+        distributions=stage_distributions(columns),
+        concordance=concordance(columns),
         cases=case_figures(access, filters),
-        concerns=_top_items(frame["concerns"]),
-        data_gaps=_top_items(frame["data_gaps"]),
-        rates=outcome_rates(score_frame(access, filters)),
+        concerns=_top_items(columns["concerns"]),
+        data_gaps=_top_items(columns["data_gaps"]),
+        rates=outcome_rates(score_rows(access, filters)),
         statuses=tuple(
             (case_status_text(CaseStatus(status)), int(statuses.get(status, 0)))
             for status in CaseStatus

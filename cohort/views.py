@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cohort import tables
 from cohort.charts import cohort_figures
 from cohort.forms import CohortExportForm, CohortFilterForm
 from cohort.selectors import LABELS, CohortFilters, cohort_page, disagreements
@@ -36,38 +37,58 @@ def cohort(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     page = cohort_page(access=access, filters=filters)
     query = _query(filters)
+    # Each pair's link once: the chart and the table both link every pair.
+    links = {
+        (first, second): reverse("cohort:disagreements", args=[first, second]) + query
+        for first in page.concordance.keys
+        for second in page.concordance.keys
+        if first != second
+    }
 
     def link(first: str, second: str) -> str:
-        return reverse("cohort:disagreements", args=[first, second]) + query
+        return links[(first, second)]
 
     figures = cohort_figures(page, link)
+    pairs = [
+        {
+            "label": page.concordance.labels[i],
+            "cells": [
+                {
+                    "label": page.concordance.labels[j],
+                    "agreement": page.concordance.agreement[i][j],
+                    "disagreements": page.concordance.disagreements[i][j],
+                    "url": link(a, b) if i != j else "",
+                }
+                for j, b in enumerate(page.concordance.keys)
+            ],
+        }
+        for i, a in enumerate(page.concordance.keys)
+    ]
     context = {
         "form": form,
         "page": page,
         "figures": figures,
         # Each distribution's chart beside its table; the chart is drawn from its index.
-        "distributions": list(zip(page.distributions, figures["distributions"], strict=True)),
-        "pairs": [
-            {
-                "label": page.concordance.labels[i],
-                "cells": [
-                    {
-                        "label": page.concordance.labels[j],
-                        "agreement": page.concordance.agreement[i][j],
-                        "disagreements": page.concordance.disagreements[i][j],
-                        "url": link(a, b) if i != j else "",
-                    }
-                    for j, b in enumerate(page.concordance.keys)
-                ],
-            }
-            for i, a in enumerate(page.concordance.keys)
+        "distributions": [
+            (distribution, figure, tables.count_rows(distribution.counts, "No episode staged."))
+            for distribution, figure in zip(
+                page.distributions, figures["distributions"], strict=True
+            )
         ],
+        "pairs": pairs,
+        "concordance_rows": tables.concordance_rows(pairs),
+        "backlog_rows": tables.backlog_rows(page.cases.backlog),
+        "rate_rows": tables.rate_rows(page.rates),
         "can_export": access.can(Permission.EXPORT_COHORT),
         "export_url": reverse("cohort:export") + query,
         "response_percent": scales.RESPONSE.percent,
         "item_tables": [
-            ("Most frequent pseudo-resistance concerns", page.concerns, "concerns-table"),
-            ("Most frequent data gaps", page.data_gaps, "gaps-table"),
+            (
+                "Most frequent pseudo-resistance concerns",
+                tables.item_rows(page.concerns),
+                "concerns-table",
+            ),
+            ("Most frequent data gaps", tables.item_rows(page.data_gaps), "gaps-table"),
         ],
     }
     return render(request, "cohort/cohort.html", context)

@@ -8,6 +8,7 @@ read the same assessment made from compact rows (change_assessments.py; a test h
 
 import dataclasses
 import datetime
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,8 +20,8 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -30,8 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,7 +39,10 @@ from pseudoresistance import checklist_data as data
 from pseudoresistance.confirmation import Confirmation, status_confirmation
 from pseudoresistance.criteria import (
     DEFAULT_FLAG_RULES,
+    LONG_EPISODE_12_MONTHS,
+    MSM_CODE_PREFIX,
     CriteriaFacts,
+    Criterion,
     CriterionKind,
     FlagRules,
     automatic_criteria,
@@ -1176,47 +1179,69 @@ def episode_cssrs_screens(*, episode_id: int) -> tuple[CssrsScreen, ...]:
 QUEUE_PAGE_SIZE = 50
 
 
-def _json_text(column: str, key: str) -> Func:
-    return Func(F(column), Value(key), function="jsonb_extract_path_text", output_field=CharField())
+def _open_alert_sql() -> tuple[str, tuple[Any, ...]]:
+    # No input reaches the text: each scale's item, code and threshold are parameters.
+    latest_item = (
+        "(SELECT (jsonb_extract_path_text(s.items, %s))::double precision"
+        " FROM records_scaleadministration s"
+        " WHERE s.episode_id = pseudoresistance_impassecase.episode_id AND s.scale = %s"
+        " ORDER BY s.administered_on DESC, s.id DESC LIMIT 1) >= %s"
+    )
+    alerting: list[str] = []
+    params: list[Any] = []
+    for code, scale in scales.SCALES.items():
+        rule = scale.safety
+        if rule is not None:
+            # By key: the items' keys are numbers, which a JSON path would read as indexes.
+            alerting.append(latest_item)
+            params += [rule.item, code, float(rule.alert_at)]
+    return "CASE WHEN " + " OR ".join(alerting) + " THEN true ELSE false END", tuple(params)
 
 
-def _open_alert_in_sql() -> Case:
+_OPEN_ALERT_SQL, _OPEN_ALERT_PARAMS = _open_alert_sql()
+
+
+def _open_alert_in_sql() -> RawSQL:
     """Return, per case, whether its episode has an open suicide-item alert, as SQL.
 
     The same rule as `_open_alerting_scores`: a scale's latest score (by date, then entry)
     alerts when its suicide item reaches the scale's threshold (records/scales.py SafetyRule).
-    Each scale's latest score is read through scale_admin_latest_idx.
+    Each scale's latest score is read through scale_admin_latest_idx. Written once as SQL
+    (issue 18: the ORM built and compiled its five subqueries on every queue page, a third of
+    the selector's time); it names the case table as a query of the cases themselves does.
     """
-    alerting = Q()
-    for code, scale in scales.SCALES.items():
-        rule = scale.safety
-        if rule is None:
-            continue
-        latest = (
-            ScaleAdministration.objects.filter(episode_id=OuterRef("episode_id"), scale=code)
-            .order_by("-administered_on", "-id")
-            # By key: the items' keys are numbers, which Django's key lookup reads as indexes.
-            .annotate(item=Cast(_json_text("items", rule.item), FloatField()))
-            .values("item")[:1]
-        )
-        alerting |= Q(GreaterThanOrEqual(Subquery(latest), float(rule.alert_at)))
-    return Case(When(alerting, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return RawSQL(_OPEN_ALERT_SQL, _OPEN_ALERT_PARAMS, output_field=BooleanField())  # noqa: S611  # nosec B611
 
 
-@dataclass(frozen=True)
-class _QueueEntry:
-    """What ordering and filtering a queue row needs, without loading the case."""
+def _kind_in_sql(kind: CriterionKind) -> Q:
+    """Return, as SQL, "the case is in the queue for this kind" (`case_kinds` in Python).
 
-    case_id: int
-    episode_id: int
-    open_alert: bool
-    kinds: frozenset[CriterionKind]
+    The criteria are a JSON list of codes, matched by a JSON path (`criterion_kind`'s rules);
+    tests/integration/pseudoresistance/test_queue_pages.py checks both agree on every code.
+    """
+    if kind == CriterionKind.MANUAL:
+        return Q(origin=CaseOrigin.MANUAL)
+    if kind == CriterionKind.MSM:
+        test = f"@ starts with {json.dumps(MSM_CODE_PREFIX)}"
+    else:
+        codes = {
+            CriterionKind.LONG_EPISODE: (Criterion.LONG_EPISODE.value, LONG_EPISODE_12_MONTHS),
+        }.get(kind, (kind.value,))
+        test = " || ".join(f"@ == {json.dumps(code)}" for code in codes)
+    path = Func(
+        F("criteria"),
+        Value(f"$[*] ? ({test})"),
+        arg_joiner=" @? ",
+        template="(%(expressions)s::jsonpath)",
+        output_field=BooleanField(),
+    )
+    return Q(path)
 
 
-def _queue_entries(
+def _queue_cases(
     access: ClinicAccess, psychiatrist_id: int | None, state: str
-) -> list[_QueueEntry]:
-    """Return every matching case of the clinic in the queue's order, from one light query."""
+) -> QuerySet[ImpasseCase]:
+    """Return the clinic's cases the queue's filters (but the criterion kind) keep."""
     access.require(Permission.REVIEW_IMPASSE)
     cases = ImpasseCase.objects.filter(patient__in=access.patients())
     if state in CaseState.values:
@@ -1225,26 +1250,33 @@ def _queue_entries(
         cases = cases.filter(state__in=[CaseState.OPEN, CaseState.UNDER_REVIEW])
     if psychiatrist_id is not None:
         cases = cases.filter(patient__psychiatrist_id=psychiatrist_id)
-    found = cases.annotate(open_alert=_open_alert_in_sql()).values_list(
-        "pk", "episode_id", "open_alert", "msm_score", "flagged_at", "criteria", "origin"
-    )
-    # Safety alert first, then the highest Maudsley score, then the longest wait.
-    ordered = sorted(
-        found,
-        key=lambda case: (not case[2], -(case[3] if case[3] is not None else -1), case[4], case[0]),
-    )
-    return [
-        _QueueEntry(pk, episode_id, open_alert, case_kinds(criteria, origin))
-        for pk, episode_id, open_alert, _score, _flagged, criteria, origin in ordered
-    ]
+    return cases
 
 
-def _queue_rows(access: ClinicAccess, entries: Sequence[_QueueEntry]) -> list[QueueRow]:
-    """Load the cases of these entries, in their order, with their open alerts' messages."""
-    by_pk = {
-        case.pk: case for case in scoped_cases(access).filter(pk__in=[e.case_id for e in entries])
-    }
-    alerts = _open_safety_alerts(entry.episode_id for entry in entries if entry.open_alert)
+def _kind_filter(criterion: str) -> Q:
+    return _kind_in_sql(CriterionKind(criterion)) if criterion in CriterionKind.values else Q()
+
+
+def _ordered(cases: QuerySet[ImpasseCase]) -> QuerySet[ImpasseCase]:
+    """Order cases as the queue does, in SQL: open safety alert, highest Maudsley score, wait."""
+    return (
+        cases.annotate(open_alert=_open_alert_in_sql())
+        .select_related("patient__psychiatrist", "flagged_by")
+        .order_by(
+            F("open_alert").desc(),
+            F("msm_score").desc(nulls_last=True),
+            "flagged_at",
+            "pk",
+        )
+    )
+
+
+def _queue_rows(cases: Iterable[ImpasseCase]) -> list[QueueRow]:
+    """Return the rows of these cases (in `_ordered`'s order), with their open alerts' messages."""
+    cases = list(cases)
+    alerts = _open_safety_alerts(
+        case.episode_id for case in cases if getattr(case, "open_alert", False)
+    )
     today = timezone.localdate()
     return [
         QueueRow(
@@ -1253,15 +1285,8 @@ def _queue_rows(access: ClinicAccess, entries: Sequence[_QueueEntry]) -> list[Qu
             # Issue 17: from when the case opened, not from its last return to the queue.
             (today - timezone.localdate(case.flagged_at)).days,
         )
-        for entry in entries
-        if (case := by_pk.get(entry.case_id)) is not None
+        for case in cases
     ]
-
-
-def _with_kind(entries: list[_QueueEntry], kind: str) -> list[_QueueEntry]:
-    if kind not in CriterionKind.values:
-        return entries
-    return [entry for entry in entries if CriterionKind(kind) in entry.kinds]
 
 
 def impasse_queue(
@@ -1274,10 +1299,10 @@ def impasse_queue(
     """Return the clinic's impasse cases by urgency: safety alert, severity, days waiting.
 
     Without a state, the cases waiting for or under review; with a criterion kind, only the
-    cases flagged for it (`CriterionKind`; any other value filters nothing); three queries.
+    cases flagged for it (`CriterionKind`; any other value filters nothing); two queries.
     """
-    entries = _with_kind(_queue_entries(access, psychiatrist_id, state), criterion)
-    return _queue_rows(access, entries)
+    cases = _queue_cases(access, psychiatrist_id, state).filter(_kind_filter(criterion))
+    return _queue_rows(_ordered(cases))
 
 
 @dataclass(frozen=True)
@@ -1285,7 +1310,8 @@ class QueuePage:
     """One page of the impasse queue, and how many cases each reason for flagging would leave."""
 
     rows: list[QueueRow]
-    page: Page[_QueueEntry]
+    # A page of the positions of the matching cases (its numbers and links).
+    page: Page[int]
     criterion_counts: dict[CriterionKind, int]
 
 
@@ -1299,16 +1325,22 @@ def impasse_queue_page(
 ) -> QueuePage:
     """Return one page of `impasse_queue`'s rows (the first or last for an unusable number).
 
-    The order and the counts come from one light query of every matching case; only the page's
-    cases are loaded with their patients and alerts: four queries whatever the queue's length.
+    Issue 18: PostgreSQL counts the cases of each reason and orders and cuts the page; only the
+    page's cases are loaded, with their patients and alerts: two or three queries whatever the
+    queue's length.
     """
-    entries = _queue_entries(access, psychiatrist_id, state)
-    counts = dict.fromkeys(CriterionKind, 0)
-    for entry in entries:
-        for kind in entry.kinds:
-            counts[kind] += 1
-    chosen = Paginator(_with_kind(entries, criterion), QUEUE_PAGE_SIZE).get_page(page)
-    return QueuePage(_queue_rows(access, list(chosen.object_list)), chosen, counts)
+    cases = _queue_cases(access, psychiatrist_id, state)
+    kind = _kind_filter(criterion)
+    counted = cases.aggregate(
+        matching=Count("pk", filter=kind) if kind else Count("pk"),
+        **{f"kind_{each}": Count("pk", filter=_kind_in_sql(each)) for each in CriterionKind},
+    )
+    counts = {each: counted[f"kind_{each}"] for each in CriterionKind}
+    chosen = Paginator(range(counted["matching"]), QUEUE_PAGE_SIZE).get_page(page)
+    first = (chosen.number - 1) * QUEUE_PAGE_SIZE
+    ordered = _ordered(cases.filter(kind))
+    rows = _queue_rows(ordered[first : first + QUEUE_PAGE_SIZE]) if counted["matching"] else []
+    return QueuePage(rows, chosen, counts)
 
 
 def impasse_queue_count(*, access: ClinicAccess) -> int:

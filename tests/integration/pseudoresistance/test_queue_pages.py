@@ -12,12 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pseudoresistance.models import ImpasseCase
+from pseudoresistance.criteria import CriterionKind, criterion_labels
+from pseudoresistance.models import CaseOrigin, ImpasseCase
 from pseudoresistance.selectors import (
     QUEUE_PAGE_SIZE,
+    _kind_in_sql,
     _open_safety_alerts,
-    _queue_entries,
+    _ordered,
+    _queue_cases,
+    case_kinds,
     impasse_queue,
+    impasse_queue_page,
 )
 from records.access import ClinicAccess, access_for_user
 from records.models import AuditAction, AuditEvent, Clinic
@@ -132,12 +137,64 @@ def test_the_sql_alert_scan_finds_the_alerts_the_python_scan_finds(
     scored(cases[7], "BDI_II", {"9": 1}, 3)
     scored(cases[7], "HAMD17", {"1": 4}, 4)  # no suicide item rated
 
-    entries = _queue_entries(access(supervisor, clinic), None, "")
+    entries = list(_ordered(_queue_cases(access(supervisor, clinic), None, "")))
     python = _open_safety_alerts(case.episode_id for case in cases)
     assert {e.episode_id for e in entries if e.open_alert} == set(python)
     assert {case.pk for case in (cases[0], cases[3], cases[4], cases[6], cases[7])} == {
-        e.case_id for e in entries if e.open_alert
+        e.pk for e in entries if e.open_alert
     }
+
+
+def test_the_sql_reasons_for_flagging_are_the_python_ones_for_every_code(
+    clinic: Clinic, supervisor: User
+) -> None:
+    codes = [*criterion_labels(), "msm_at_least_99", "retired_code"]
+    cases = [queued(clinic, n, days=n) for n, _code in enumerate(codes)]
+    for case, code in zip(cases, codes, strict=True):
+        case.criteria = [code]
+        case.origin = CaseOrigin.AUTOMATIC
+        case.save(update_fields=["criteria", "origin"])
+    by_hand = queued(clinic, len(codes), days=1)
+    by_hand.criteria, by_hand.origin = ["fda_ema_met", "msm_at_least_3"], CaseOrigin.MANUAL
+    by_hand.save(update_fields=["criteria", "origin"])
+    for kind in CriterionKind:
+        in_sql = set(ImpasseCase.objects.filter(_kind_in_sql(kind)).values_list("pk", flat=True))
+        in_python = {
+            case.pk
+            for case in ImpasseCase.objects.all()
+            if kind in case_kinds(case.criteria, case.origin)
+        }
+        assert in_sql == in_python, kind
+        assert in_sql, kind
+
+
+def test_the_sql_order_and_counts_are_the_python_rule(clinic: Clinic, supervisor: User) -> None:
+    cases = [queued(clinic, n, days=n % 4, msm=(None, 0, 7)[n % 3]) for n in range(12)]
+    cases[5].criteria = ["red_concern"]
+    cases[5].save(update_fields=["criteria"])
+    ScaleAdministrationFactory(episode=cases[10].episode, scale="PHQ9", items={"9": 3})
+    # Alert first, the highest Maudsley score (none counts below 0), the longest wait, the id.
+    expected = sorted(
+        cases,
+        key=lambda case: (
+            case.pk != cases[10].pk,
+            -(case.msm_score if case.msm_score is not None else -1),
+            case.flagged_at,
+            case.pk,
+        ),
+    )
+    found = impasse_queue_page(access=access(supervisor, clinic), page=1)
+    assert [row.case.pk for row in found.rows] == [case.pk for case in expected]
+    assert found.criterion_counts == {
+        CriterionKind.FDA_EMA_MET: 0,
+        CriterionKind.MSM: 0,
+        CriterionKind.RED_CONCERN: 1,
+        CriterionKind.LONG_EPISODE: 0,
+        CriterionKind.MANUAL: sum(1 for case in cases if case.origin == CaseOrigin.MANUAL),
+    }
+    red = impasse_queue_page(access=access(supervisor, clinic), criterion="red_concern")
+    assert [row.case.pk for row in red.rows] == [cases[5].pk]
+    assert red.page.paginator.count == 1
 
 
 def test_another_clinics_cases_never_reach_a_page(

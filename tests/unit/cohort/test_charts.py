@@ -1,8 +1,7 @@
-"""The cohort selectors' pandas arithmetic and every chart, checked against plotly's schema."""
+"""The cohort selectors' counting and every chart, checked against plotly's schema."""
 
 import datetime
 
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -11,10 +10,10 @@ from cohort.selectors import (
     CATEGORY,
     PAGE_COLUMNS,
     REACHES,
-    SCORE_COLUMNS,
     CaseFigures,
     CohortFilters,
     CohortPage,
+    Columns,
     _backlog,
     _top_items,
     concordance,
@@ -25,13 +24,13 @@ from cohort.snapshots import VERDICT_KEYS
 from staging.registry import ENGINES
 
 
-def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+def frame(rows: list[dict[str, object]]) -> Columns:
     columns = [
         *PAGE_COLUMNS,
         *(CATEGORY.format(key=engine.key) for engine in ENGINES),
         *(REACHES.format(key=key) for key in VERDICT_KEYS),
     ]
-    return pd.DataFrame.from_records(rows, columns=columns)
+    return {column: [row.get(column) for row in rows] for column in columns}
 
 
 def row(episode_id: int, fda: str | None, thase_rush: str | None, **extra: object):
@@ -79,21 +78,18 @@ def test_most_frequent_items_come_first_with_their_question():
 
 
 def test_outcome_rates_take_each_episodes_latest_score_of_the_quarter():
-    scores = pd.DataFrame.from_records(
-        [
-            (1, "2025-01-05", None, False),
-            (2, "2025-01-10", False, False),
-            (2, "2025-02-10", True, True),
-            (2, "2025-04-10", False, False),
-            (3, "2025-03-01", False, None),
-        ],
-        columns=list(SCORE_COLUMNS),
-    )
+    scores = [
+        (1, "2025-01-05", None, False),
+        (2, "2025-02-10", True, True),
+        (2, "2025-01-10", False, False),
+        (2, "2025-04-10", False, False),
+        (3, "2025-03-01", False, None),
+    ]
     first, second = outcome_rates(scores)
     assert (first.period, first.response_rate, first.responders_judged) == ("2025Q1", 50.0, 2)
     assert (first.remission_rate, first.remission_judged) == (50.0, 2)
     assert (second.period, second.response_rate, second.remission_rate) == ("2025Q2", 0.0, 0.0)
-    assert outcome_rates(pd.DataFrame(columns=list(SCORE_COLUMNS))) == ()
+    assert outcome_rates([]) == ()
 
 
 def test_backlog_counts_cases_open_or_under_review_at_each_week_end():
@@ -145,17 +141,14 @@ def test_filters_keep_to_ids_and_dates():
 
 
 def test_every_quarter_between_the_first_and_last_score_is_on_the_axis():
-    scores = pd.DataFrame.from_records(
-        [(1, "2025-01-05", True, False), (1, "2025-10-05", False, False)],
-        columns=list(SCORE_COLUMNS),
-    )
+    scores = [(1, "2025-01-05", True, False), (1, "2025-10-05", False, False)]
     rates = outcome_rates(scores)
     assert [point.period for point in rates] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     assert (rates[1].response_rate, rates[1].responders_judged) == (None, 0)
 
 
 def test_concerns_read_in_words_with_their_denominator_and_labels_wrap():
-    page_items = _top_items(pd.Series([["E8", "A3"], ["E8"]]))
+    page_items = _top_items([["E8", "A3"], ["E8"]])
     figure = cohort_figures(
         CohortPage(
             episodes=2,
@@ -192,7 +185,7 @@ def test_a_short_text_is_the_first_clause_cut_at_a_word():
 
 
 def test_item_texts_carry_no_provenance_marks():
-    [item] = _top_items(pd.Series([["A5"]]))
+    [item] = _top_items([["A5"]])
     assert "🔶" not in item.text
     assert item.text.endswith("<80 %)?")
 
@@ -210,9 +203,7 @@ def test_rates_and_cases_differ_by_more_than_colour():
         ),
         concerns=(),
         data_gaps=(),
-        rates=outcome_rates(
-            pd.DataFrame.from_records([(1, "2025-01-05", True, False)], columns=list(SCORE_COLUMNS))
-        ),
+        rates=outcome_rates([(1, "2025-01-05", True, False)]),
         statuses=(),
     )
     figures = cohort_figures(page, lambda a, b: "")
