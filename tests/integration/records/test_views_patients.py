@@ -312,14 +312,14 @@ def test_user_without_a_membership_is_refused_the_patient_page(client, patient):
 
 
 AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine")
-# Session, user, the device that verified the session's second factor, membership (4);
+# Session, and the user with their memberships and devices (2, records/signed_in.py);
 # patient_detail: patient, episodes, trials, scores (4); the record-access audit row (1); the
 # pseudo-resistance panel, from the selector's rows: checklist review, its answers or the current
 # version, cases (3; the latest signed review one more once a case exists), the status's latest
 # confirmation (1); for the patient's psychiatrist, their latest signed-off review for the
 # sign-off notice (1; two more once a review is signed off). The staging panel stages the
 # selector's history without a query; the session is saved at most once a minute (3 more).
-PATIENT_PAGE_MAX_QUERIES = 14
+PATIENT_PAGE_MAX_QUERIES = 12
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:
