@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from records.models import Clinic
 
 WORKERS = 2
+GUNICORN_CONFIG = "trdclinic.gunicorn_conf"
 CONNECTIONS = 16
 SECONDS = 30
 # One signed-in session per connection, as 16 clinicians would be; wrk's script rotates them.
@@ -217,6 +218,8 @@ def load_rows(clinic: Clinic, user: User, patient_id: int, seconds: int = SECOND
         "-m",
         "gunicorn",
         "trdclinic.wsgi",
+        # The production settings (README), with the two workers.
+        f"--config=python:{GUNICORN_CONFIG}",
         f"--workers={WORKERS}",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
