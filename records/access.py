@@ -5,6 +5,7 @@ a patient outside the active clinic is a 404 (its existence is not revealed), an
 user's roles do not allow is a 403.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from .models import Clinic, Membership, Patient, Role
+from .signed_in import signed_in
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -83,14 +85,20 @@ class ClinicAccess:
 
 
 def access_for_user(
-    user: "User | AnonymousUser", active_clinic_id: int | None
+    user: "User | AnonymousUser",
+    active_clinic_id: int | None,
+    memberships: Sequence[Membership] | None = None,
 ) -> ClinicAccess | None:
-    """Return the user's access in the chosen clinic (or their first), None without a membership."""
+    """Return the user's access in the chosen clinic (or their first), None without a membership.
+
+    `memberships`, when given, are the user's as read with them in this request.
+    """
     if not user.is_authenticated:
         return None
-    memberships = list(
-        Membership.objects.filter(user=user).select_related("clinic__staging_defaults")
-    )
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user).select_related("clinic__staging_defaults")
+        )
     if not memberships:
         return None
     clinics = tuple({m.clinic_id: m.clinic for m in memberships}.values())
@@ -103,7 +111,10 @@ def request_access(request: HttpRequest) -> ClinicAccess | None:
     """Return the request user's access in their active clinic, loaded once per request."""
     if not hasattr(request, "_clinic_access"):
         active_clinic_id = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
-        request._clinic_access = access_for_user(request.user, active_clinic_id)  # type: ignore[attr-defined]
+        loaded = signed_in(request.user)
+        request._clinic_access = access_for_user(  # type: ignore[attr-defined]
+            request.user, active_clinic_id, loaded.memberships if loaded is not None else None
+        )
     return request._clinic_access  # type: ignore[attr-defined, no-any-return]
 
 

@@ -1,18 +1,49 @@
-"""Two-factor confinement: after the password, a user who owes a code sees nothing else."""
+"""The second factor on every request: whether the session passed it, and confinement until it has.
+
+After the password, a user who owes a code sees nothing else.
+"""
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
+from records.signed_in import confirmed_device, signed_in
 from records.two_factor import two_factor_enrolled, two_factor_required_for
 
 VERIFY_VIEW = "records:two-factor-verify"
 ENROL_VIEW = "records:two-factor-enrol"
 # Open to every signed-in user whatever they owe: leaving, and the load balancer's probe.
 ALWAYS_OPEN_VIEWS = frozenset({"logout", "healthz"})
+
+
+class SignedInOTPMiddleware(OTPMiddleware):  # type: ignore[misc]  # django-otp is untyped
+    """django-otp's OTPMiddleware, checking the session's device against the devices read with
+    the user (records/signed_in.py) rather than with a query of its own.
+
+    The same rule as django-otp's: the session is verified only while the device that accepted
+    its code exists, belongs to the user and is confirmed. A user read another way (another
+    backend) is checked by django-otp's own query.
+    """
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        loaded = signed_in(user)
+        if loaded is None:
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        device = (
+            confirmed_device(self._normalize_persistent_id(persistent_id), user, loaded)
+            if persistent_id
+            else None
+        )
+        user.otp_device = self._finalize_device(request, user, device)
+        return user
 
 
 class TwoFactorMiddleware:

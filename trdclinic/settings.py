@@ -70,8 +70,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Marks the user verified once a two-factor code was accepted in this session.
-    "django_otp.middleware.OTPMiddleware",
+    # Marks the user verified once a two-factor code was accepted in this session (django-otp's
+    # OTPMiddleware, with the devices read along with the user).
+    "records.middleware.SignedInOTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After authentication, so it knows whether the response is a signed-in user's.
     "trdclinic.middleware.NoStoreMiddleware",
@@ -89,7 +90,8 @@ MIDDLEWARE = [
 # password (axes's backend needs the request, which the sign-in form always passes).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with their memberships and devices in one query.
+    "records.signed_in.SignedInUserBackend",
 ]
 
 ROOT_URLCONF = "trdclinic.urls"
@@ -163,6 +165,8 @@ LOGOUT_REDIRECT_URL = "login"
 # however active.
 SESSION_COOKIE_AGE = env_int("TRDCLINIC_SESSION_IDLE_MINUTES", 30, minimum=5) * 60
 SESSION_MAX_AGE_SECONDS = env_int("TRDCLINIC_SESSION_MAX_HOURS", 12, minimum=1) * 60 * 60
+# Database sessions (signing out ends them for every worker), read without the ORM's overhead.
+SESSION_ENGINE = "trdclinic.sessions"
 # Renewed at most once a minute by trdclinic.middleware rather than saved on every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

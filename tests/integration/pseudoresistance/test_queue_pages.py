@@ -97,8 +97,9 @@ def test_the_queue_takes_the_same_queries_for_few_and_many_cases(
             assert client.get(QUEUE).status_code == 200
         counts.append(len(queries))
     # Pinned: the cases' order, the page's cases, their alerts and one access-log INSERT, beside
-    # the session, membership, psychiatrists and the navigation badge, for 2 cases as for 150.
-    assert counts == [9, 9]
+    # the session, the user with their memberships and devices (records/signed_in.py),
+    # psychiatrists and the navigation badge, for 2 cases as for 150.
+    assert counts == [7, 7]
 
 
 def test_a_page_logs_only_the_patients_it_shows(

@@ -312,7 +312,7 @@ def test_user_without_a_membership_is_refused_the_patient_page(client, patient):
 
 
 AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine")
-# Session, user, the device that verified the session's second factor, membership (4);
+# Session, and the user with their memberships and devices (2, records/signed_in.py);
 # patient_detail: episodes with their patient, trials, scores (3); the record-access audit row (1);
 # the pseudo-resistance panel's one statement: checklist version and answers, the status's latest
 # confirmation, the case's state and the patient's latest signed-off review for the sign-off
@@ -320,7 +320,7 @@ AGENTS = ("sertraline", "escitalopram", "venlafaxine", "bupropion", "mirtazapine
 # the psychiatrist's last sight of the patient one more once a review is signed off). The staging
 # panel stages the selector's history without a query; the session is saved at most once a
 # minute (3 more).
-PATIENT_PAGE_MAX_QUERIES = 9
+PATIENT_PAGE_MAX_QUERIES = 7
 
 
 def add_trials_and_scores(episode, psychiatrist, numbers: range) -> None:

@@ -1,10 +1,14 @@
 """ASVS 3.3.1, 3.3.2 (NIST SP 800-63B 4.2.3): idle timeout, absolute lifetime, sign-out."""
 
 import time
+from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseSessionStore
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,3 +116,21 @@ def test_sign_out_deletes_the_stored_session(client, psychiatrist):
     key = client.session.session_key
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_sessions_live_in_the_database_not_in_a_cookie_or_a_process():
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, DatabaseSessionStore)
+    assert not issubclass(store, CachedDatabaseSessionStore)
+
+
+def test_sign_out_ends_the_session_for_a_copy_of_its_cookie(client, psychiatrist):
+    signed_in_by_form(client, psychiatrist)
+    page = reverse("records:patient-list")
+    copy = Client()
+    copy.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert copy.get(page).status_code == 200
+    client.post(reverse("logout"))
+    response = copy.get(page)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
