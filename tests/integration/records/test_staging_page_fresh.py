@@ -31,10 +31,10 @@ def test_staging_page_queries_are_pinned(
     client.get(staging_url(many))  # the session and user are loaded once warm
     with CaptureQueriesContext(connection) as queries:
         assert client.get(staging_url(many)).status_code == 200
-    # Patient, episodes, trials (no scores: the page stages only) and the access log's INSERT,
-    # beside the session and the user with their memberships and devices (records/signed_in.py);
-    # the same for 2 trials (test_staging_page).
-    assert len(queries) == 6
+    # Episodes with their patient, trials (no scores: the page stages only) and the access log's
+    # INSERT, beside the session and the user with their memberships and devices
+    # (records/signed_in.py); the same for 2 trials (test_staging_page).
+    assert len(queries) == 5
 
 
 def test_a_deleted_trial_leaves_the_staging_page_at_once(
