@@ -2,12 +2,16 @@ import os
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.backends.signals import connection_created
 from django.test import Client
 from pytest_django import DjangoDbBlocker
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from records.access import ClinicAccess, access_for_user
 from records.demo import DemoAccount, demo_clinic_create
@@ -21,6 +25,52 @@ from tests.two_factor import verified_login
 def pytest_configure(config: pytest.Config) -> None:
     if folder := os.environ.get("TRDCLINIC_CPU_DURATIONS"):
         cpu_durations.register(config, Path(folder))
+    connection_created.connect(_commit_without_waiting_for_the_disk)
+
+
+def _commit_without_waiting_for_the_disk(sender: object, connection: Any, **kwargs: object) -> None:
+    """Let the test databases' commits return before their WAL reaches the disk.
+
+    Only this process's connections (test databases, thrown away after the run) are affected: a
+    crash could lose their last commits, never make them inconsistent (PostgreSQL's
+    synchronous_commit). The app's own database and make run keep the server's defaults.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+
+
+# WhiteNoise's scan of the static files, by the settings the scan depends on.
+_static_files: dict[tuple[object, ...], dict[str, Any]] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_scanned_once() -> Iterator[None]:
+    """Scan the static files once per process, not once per test client.
+
+    Each `Client` builds the middleware afresh, and WhiteNoise's middleware lists and stats every
+    static file as it starts (about 11 ms of CPU, with the finders the test settings use): the
+    same files each time, as a server scans them once at its start.
+    """
+    scan = WhiteNoiseMiddleware.add_files_from_finders
+
+    def add_files_from_finders(self: WhiteNoiseMiddleware) -> None:
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.add_headers_function,
+            tuple(map(str, settings.STATICFILES_DIRS)),
+        )
+        if key not in _static_files:
+            scan(self)
+            _static_files[key] = dict(self.files)
+        self.files.update(_static_files[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
+        yield
 
 
 @pytest.fixture
