@@ -181,13 +181,8 @@ def _chart_exporter_closed_at_end() -> Iterator[None]:
     default_exporter_close()
 
 
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
-
-    A transactional test of another module without serialized rollback flushes every table,
-    the agent catalogue and the checklist versions included.
-    """
+def _reference_data_load() -> None:
+    """Load the rows the data migrations load, where a flush emptied them."""
     from django.apps import apps
 
     from pseudoresistance.checklist_data import CHECKLIST_VERSION
@@ -198,3 +193,44 @@ def reference_data(transactional_db: None) -> None:
         import_module("records.migrations.0002_agent_catalogue").load_catalogue(apps, None)
     if not ChecklistVersion.objects.filter(label=CHECKLIST_VERSION).exists():
         import_module("pseudoresistance.migrations.0002_checklist_2026_11_1").load(apps, None)
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    """Whether the test is transactional: pytest-django empties every table after it."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Reload the reference rows as soon as a transactional test's flush has emptied them.
+
+    pytest-django runs the database tests before the transactional ones, but an xdist worker
+    that runs out of tests takes the last ones queued on another worker (worksteal), which can
+    be database tests after its own transactional tests: they found no agent catalogue and no
+    checklist (83 errors in one run of the suite). After each flush the worker's database holds
+    what the migrations left again, whatever runs next.
+    """
+    result = yield
+    if _flushes_the_database(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reference_data_load()
+    return result
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
+
+    A transactional test of another module without serialized rollback flushes every table,
+    the agent catalogue and the checklist versions included (reloaded after each such test, see
+    pytest_runtest_teardown; this covers a test run on its own after a failed teardown).
+    """
+    _reference_data_load()
