@@ -213,11 +213,13 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     pytest-django runs the database tests before the transactional ones, but an xdist worker
     that runs out of tests takes the last ones queued on another worker (worksteal), which can
     be database tests after its own transactional tests: they found no agent catalogue and no
-    checklist (83 errors in one run of the suite). After each flush the worker's database holds
-    what the migrations left again, whatever runs next.
+    checklist (83 errors in one run of the suite). Only before a test that is not transactional:
+    a transactional one reloads the rows itself (`reference_data`) or restores the serialized
+    ones with their own keys, which rows loaded here would collide with; and never after the
+    last test, whose teardown has already pointed the connection back at the app's database.
     """
     result = yield
-    if _flushes_the_database(item):
+    if nextitem is not None and _flushes_the_database(item) and not _flushes_the_database(nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
