@@ -2,12 +2,16 @@ import os
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.backends.signals import connection_created
 from django.test import Client
 from pytest_django import DjangoDbBlocker
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from records.access import ClinicAccess, access_for_user
 from records.demo import DemoAccount, demo_clinic_create
@@ -21,6 +25,52 @@ from tests.two_factor import verified_login
 def pytest_configure(config: pytest.Config) -> None:
     if folder := os.environ.get("TRDCLINIC_CPU_DURATIONS"):
         cpu_durations.register(config, Path(folder))
+    connection_created.connect(_commit_without_waiting_for_the_disk)
+
+
+def _commit_without_waiting_for_the_disk(sender: object, connection: Any, **kwargs: object) -> None:
+    """Let the test databases' commits return before their WAL reaches the disk.
+
+    Only this process's connections (test databases, thrown away after the run) are affected: a
+    crash could lose their last commits, never make them inconsistent (PostgreSQL's
+    synchronous_commit). The app's own database and make run keep the server's defaults.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+
+
+# WhiteNoise's scan of the static files, by the settings the scan depends on.
+_static_files: dict[tuple[object, ...], dict[str, Any]] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_scanned_once() -> Iterator[None]:
+    """Scan the static files once per process, not once per test client.
+
+    Each `Client` builds the middleware afresh, and WhiteNoise's middleware lists and stats every
+    static file as it starts (about 11 ms of CPU, with the finders the test settings use): the
+    same files each time, as a server scans them once at its start.
+    """
+    scan = WhiteNoiseMiddleware.add_files_from_finders
+
+    def add_files_from_finders(self: WhiteNoiseMiddleware) -> None:
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.add_headers_function,
+            tuple(map(str, settings.STATICFILES_DIRS)),
+        )
+        if key not in _static_files:
+            scan(self)
+            _static_files[key] = dict(self.files)
+        self.files.update(_static_files[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
+        yield
 
 
 @pytest.fixture
@@ -131,13 +181,8 @@ def _chart_exporter_closed_at_end() -> Iterator[None]:
     default_exporter_close()
 
 
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
-
-    A transactional test of another module without serialized rollback flushes every table,
-    the agent catalogue and the checklist versions included.
-    """
+def _reference_data_load() -> None:
+    """Load the rows the data migrations load, where a flush emptied them."""
     from django.apps import apps
 
     from pseudoresistance.checklist_data import CHECKLIST_VERSION
@@ -148,3 +193,46 @@ def reference_data(transactional_db: None) -> None:
         import_module("records.migrations.0002_agent_catalogue").load_catalogue(apps, None)
     if not ChecklistVersion.objects.filter(label=CHECKLIST_VERSION).exists():
         import_module("pseudoresistance.migrations.0002_checklist_2026_11_1").load(apps, None)
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    """Whether the test is transactional: pytest-django empties every table after it."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Reload the reference rows as soon as a transactional test's flush has emptied them.
+
+    pytest-django runs the database tests before the transactional ones, but an xdist worker
+    that runs out of tests takes the last ones queued on another worker (worksteal), which can
+    be database tests after its own transactional tests: they found no agent catalogue and no
+    checklist (83 errors in one run of the suite). Only before a test that is not transactional:
+    a transactional one reloads the rows itself (`reference_data`) or restores the serialized
+    ones with their own keys, which rows loaded here would collide with; and never after the
+    last test, whose teardown has already pointed the connection back at the app's database.
+    """
+    result = yield
+    if nextitem is not None and _flushes_the_database(item) and not _flushes_the_database(nextitem):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reference_data_load()
+    return result
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """Reload the rows the data migrations load, when an earlier transactional test emptied them.
+
+    A transactional test of another module without serialized rollback flushes every table,
+    the agent catalogue and the checklist versions included (reloaded after each such test, see
+    pytest_runtest_teardown; this covers a test run on its own after a failed teardown).
+    """
+    _reference_data_load()
