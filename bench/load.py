@@ -262,6 +262,7 @@ def load_rows(clinic: Clinic, user: User, patient_id: int, seconds: int = SECOND
             f"{name}: requests/s",
             figures["requests"] / figures["seconds"],
             "req/s",
+            target="≥ 150 req/s, 0 errors",
             note=f"wrk, {seconds} s; {errors} errors (socket errors, timeouts, non-2xx/3xx)",
             extra={"errors": errors, "requests": requests},
         ),
@@ -269,6 +270,7 @@ def load_rows(clinic: Clinic, user: User, patient_id: int, seconds: int = SECOND
             f"{name}: p95 latency",
             figures["p95_us"] / 1000,
             "ms",
+            target="≤ 150 ms",
             note=f"p50 {figures['p50_us'] / 1000:.0f} ms, p99 {figures['p99_us'] / 1000:.0f} ms",
         ),
         Row(
