@@ -175,6 +175,7 @@ def pages_only(args: argparse.Namespace) -> int:
 def group_only(args: argparse.Namespace) -> int:
     """Measure the hot pages, load the clinic group around their clinic, measure them again."""
     from bench import pages, web
+    from cohort.services import snapshots_restage
 
     if args.clinics < 2:
         print("--group-only needs --clinics 2 or more", file=sys.stderr)
@@ -183,6 +184,8 @@ def group_only(args: argparse.Namespace) -> int:
     rows: list[Row] = []
     with web.bench_database():
         clinic, user, _ = web.build_clinic(args.patients, args.seed)
+        # The cohort page reads the snapshots: without them it would measure an empty cohort.
+        snapshots_restage(clinic=clinic)
         _step(rows, "synthetic clinic", began)
         queue = pages.queue_clinic(args.seed)
         one_clinic = pages.hot_pages(clinic, user, queue, args.repeat)
