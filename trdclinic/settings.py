@@ -138,6 +138,14 @@ else:
         "CONN_MAX_AGE": 60,
     }
 _default_db["CONN_HEALTH_CHECKS"] = True
+# The planner's cost of a random page read: PostgreSQL's default (4) models spinning disks; its
+# manual suggests 1.1 for solid-state storage or a database that fits in memory, as a clinic's
+# does. With the default, a clinic's cases in a group of clinics were found by scanning every
+# clinic's (issue 18, bench/README.md "Session 6: the planner's page cost").
+_connection_options = _default_db.setdefault("OPTIONS", {})
+_connection_options["options"] = " ".join(
+    part for part in (_connection_options.get("options", ""), "-c random_page_cost=1.1") if part
+)
 # Parallel test runs on one server (several checkouts, benchmarks) each name their own database.
 _default_db["TEST"] = {"NAME": env_str("TRDCLINIC_TEST_DB", "test_trdclinic")}
 DATABASES = {"default": _default_db}

@@ -84,3 +84,26 @@ def test_debug_is_off_unless_asked_for():
 
     assert os.environ.get("DJANGO_DEBUG") is None
     assert settings.DEBUG is False
+
+
+@pytest.mark.django_db
+def test_connections_plan_for_pages_read_from_memory_or_ssd():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
+
+
+def test_a_database_urls_own_connection_options_are_kept():
+    url = "postgresql://trd:secret@db.invalid:5432/trdclinic?sslmode=require"
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        TRDCLINIC_MODE="local",
+        DATABASE_URL=url,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "'sslmode': 'require'" in shown.stdout
+    assert "'options': '-c random_page_cost=1.1'" in shown.stdout
