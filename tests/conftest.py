@@ -219,12 +219,35 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     last test, whose teardown has already pointed the connection back at the app's database.
     """
     result = yield
-    if nextitem is not None and _flushes_the_database(item) and not _flushes_the_database(nextitem):
-        from pytest_django.plugin import blocking_manager_key
+    if nextitem is None:
+        return result
+    from pytest_django.plugin import blocking_manager_key
 
+    if _flushes_the_database(item) and not _flushes_the_database(nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             _reference_data_load()
+    elif _restores_serialized_rows(nextitem) and not _flushes_the_database(item):
+        # The rows a serialized-rollback test restores are the migrated ones with their own
+        # keys: after a database test the tables still hold rows (reloaded ones with other keys
+        # after a worker's transactional tests: 7 errors in one run), so empty them first, as
+        # such a test's own teardown does.
+        with item.config.stash[blocking_manager_key].unblock():
+            _database_emptied()
     return result
+
+
+def _restores_serialized_rows(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("serialized_rollback"))
+
+
+def _database_emptied() -> None:
+    """Empty every table as a serialized-rollback test's teardown does (no post_migrate rows)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
 
 
 @pytest.fixture
