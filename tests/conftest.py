@@ -206,6 +206,57 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     )
 
 
+# The longest tests, by their wall seconds in a whole-suite run with -n 2 (the CPU recorder,
+# tests/cpu_durations.py, session 6 round 2), each test function with all its parameters.
+LONGEST = {
+    "tests/browser/test_accessibility_axe.py::test_every_page_of_the_role": 26,
+    "tests/integration/test_run_stops_database.py::test_a_killed_runs_server": 16,
+    "tests/browser/test_stored_payload_journey.py::": 15,
+    "tests/browser/test_records_journeys.py::test_psychiatrist_records_a_patient": 12,
+    "tests/browser/test_report_journey.py::": 11,
+    "tests/browser/test_keyboard_journey.py::": 10,
+    "tests/integration/test_results_identical.py::test_generated_histories": 9,
+    "tests/integration/test_one_change_path.py::test_generated_histories": 9,
+    "tests/browser/test_small_screen_layout.py::": 8,
+    "tests/browser/test_team_journey.py::": 8,
+    "tests/browser/test_trial_entry_journey.py::": 7,
+    "tests/browser/test_impasse_journeys.py::test_a_psychiatrist_completes": 7,
+    "tests/browser/test_two_factor_journey.py::": 7,
+    "tests/browser/test_dose_steps_journey.py::": 7,
+    "tests/integration/test_clinician_words.py::": 7,
+    "tests/browser/test_staging_journey.py::test_psychiatrist_opens": 6,
+    "tests/integration/records/test_report.py::test_pdf_download": 6,
+}
+
+
+def _known_seconds(item: pytest.Item) -> int:
+    return next((s for prefix, s in LONGEST.items() if item.nodeid.startswith(prefix)), 0)
+
+
+def _order_group(item: pytest.Item) -> tuple[bool, bool]:
+    fixtures = getattr(item, "fixturenames", ())
+    return _flushes_the_database(item), bool(item.get_closest_marker("django_db")) or (
+        "db" in fixtures
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest tests first within each of pytest-django's groups of tests.
+
+    pytest-django orders the database tests, then the transactional ones, then the rest; xdist's
+    worksteal gives each worker a contiguous share and a worker that runs out takes the end of
+    the other's queue, so the run ends with the tests at the ends of the groups: short ones here
+    rather than a 26 s accessibility walk on one worker while the other waits. Each test stays
+    in its group (only neighbours of the same group are reordered).
+    """
+    start = 0
+    for end in range(1, len(items) + 1):
+        if end == len(items) or _order_group(items[end]) != _order_group(items[start]):
+            items[start:end] = sorted(items[start:end], key=lambda item: -_known_seconds(item))
+            start = end
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """Reload the reference rows as soon as a transactional test's flush has emptied them.
@@ -219,12 +270,35 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     last test, whose teardown has already pointed the connection back at the app's database.
     """
     result = yield
-    if nextitem is not None and _flushes_the_database(item) and not _flushes_the_database(nextitem):
-        from pytest_django.plugin import blocking_manager_key
+    if nextitem is None:
+        return result
+    from pytest_django.plugin import blocking_manager_key
 
+    if _flushes_the_database(item) and not _flushes_the_database(nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             _reference_data_load()
+    elif _restores_serialized_rows(nextitem) and not _flushes_the_database(item):
+        # The rows a serialized-rollback test restores are the migrated ones with their own
+        # keys: after a database test the tables still hold rows (reloaded ones with other keys
+        # after a worker's transactional tests: 7 errors in one run), so empty them first, as
+        # such a test's own teardown does.
+        with item.config.stash[blocking_manager_key].unblock():
+            _database_emptied()
     return result
+
+
+def _restores_serialized_rows(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("serialized_rollback"))
+
+
+def _database_emptied() -> None:
+    """Empty every table as a serialized-rollback test's teardown does (no post_migrate rows)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
 
 
 @pytest.fixture

@@ -246,8 +246,9 @@ def upload(page: Page, name: str, text: str, button: str) -> None:
     page.locator("input[type=file]").set_input_files(
         {"name": name, "mimeType": "text/plain", "buffer": text.encode()}
     )
-    page.get_by_role("button", name=button).click()
-    page.wait_for_load_state("networkidle")
+    # A plain form post: the answer is a new page, checked once it has loaded.
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def send_a_broken_history(page: Page, findings: Findings) -> None:
@@ -305,10 +306,14 @@ def sign_in(page: Page, username: str, findings: Findings) -> None:
 
 
 def visit(page: Page, path: str, status: int) -> None:
-    response = page.goto(path)
+    """Open the page and wait for its load event: its scripts, styles and images are in.
+
+    No page fetches anything after its load (htmx only on a click or an input), so waiting for
+    the network to be idle as well only added its 500 ms of quiet to each of ~120 pages.
+    """
+    response = page.goto(path, wait_until="load")
     assert response is not None
     assert response.status == status, f"{path}: {response.status}"
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("role", list(ROLES))

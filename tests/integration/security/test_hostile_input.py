@@ -15,6 +15,7 @@ the records forms' own rules; this module covers every endpoint the URL configur
 """
 
 import datetime
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -197,9 +198,17 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def state() -> dict[str, Any]:
-    """Return every row of every app's tables, the record-access log aside."""
-    tables: dict[str, Any] = {}
+@functools.cache
+def tables_query() -> tuple[str, tuple[Any, ...]]:
+    """Return one statement reading every row of every app's table, the record-access log aside.
+
+    Each table's rows come back as one array of their text forms (the primary key among them),
+    so a comparison sees any changed, added or removed row as the rows themselves would; one
+    statement rather than a query per model (28), which cost half of this module's CPU, compiled
+    once (the ORM's compiling of the 28 querysets cost as much again).
+    """
+    parts: list[str] = []
+    params: list[Any] = []
     for app in ("records", "pseudoresistance", "auth", "cohort"):
         if not apps.is_installed(app) and app != "auth":
             continue
@@ -208,8 +217,19 @@ def state() -> dict[str, Any]:
             if model is AuditEvent:
                 rows = rows.exclude(action__in=ACCESS_ACTIONS)
             fields = [f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
-            tables[model._meta.label] = list(rows.order_by("pk").values_list(*fields))
-    return tables
+            sql, values = rows.values_list(*fields).query.sql_with_params()
+            # The ORM's own SQL, its values passed apart as parameters.
+            parts.append(f"SELECT %s, (SELECT array_agg(row::text) FROM ({sql}) AS row)")  # noqa: S608
+            params += [model._meta.label, *values]
+    return " UNION ALL ".join(parts), tuple(params)
+
+
+def state() -> dict[str, Any]:
+    """Return every row of every app's tables, the record-access log aside, by table."""
+    sql, params = tables_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {label: sorted(rows or ()) for label, rows in cursor.fetchall()}
 
 
 def client_for(user: User | None) -> Client:
