@@ -40,11 +40,11 @@ from pseudoresistance.status import (
     kind_items,
 )
 from records.extensions import EpisodeChange
-from records.history import build_history, default_params, stage, verdicts
+from records.history import build_history, default_params, stage
 from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow, any_of
 from records.models import Episode
 from records.models.staging_defaults import with_own_parameters
-from staging.adequacy import Assessed, OutcomeCategory
+from staging.adequacy import Assessed, OutcomeCategory, assess_history
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.result import ModelResult
 
@@ -200,7 +200,7 @@ def change_assessment(
         params=params,
     )
     # The listeners read the verdicts, never the reasons.
-    assessed = verdicts(history, params)
+    assessed = assess_history(history, params)
     assessments = assessed.verdicts
     items = _version_items(version)
     staged = assessed.trials

@@ -298,17 +298,6 @@ def assess_trials(
     return assessments
 
 
-def verdicts(history: staging.History, params: staging.Params) -> Assessed:
-    """Return every trial's verdict without reasons, for staging to reuse (`stage`)."""
-    index = index_history(history)
-    return Assessed(
-        history,
-        index,
-        params,
-        {trial.id: assess_trial(trial, index, params, explain=False) for trial in history.trials},
-    )
-
-
 def stage(
     history: staging.History, params: staging.Params, assessed: Assessed | None = None
 ) -> dict[str, ModelResult]:

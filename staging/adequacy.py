@@ -273,6 +273,15 @@ def assess_trial(
     )
 
 
+def assess_history(history: History, params: Params) -> Assessed:
+    """Return every trial's default verdict (no reasons), for staging to reuse."""
+    index = index_history(history)
+    verdicts = {
+        trial.id: assess_trial(trial, index, params, explain=False) for trial in history.trials
+    }
+    return Assessed(history, index, params, verdicts)
+
+
 @dataclass(slots=True)
 class _Notes:
     reasons: list[str] = field(default_factory=list)

@@ -12,7 +12,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from staging.adequacy import Assessed, assess_trial, index_history
+from staging.adequacy import assess_history, index_history
 from staging.bench import generate_history
 from staging.history import Adherence, BaselineSeverity, History, Params, TrialKind
 from staging.registry import stage_all
@@ -22,22 +22,12 @@ from tests.unit.staging.test_properties import parameters
 histories = st.randoms(use_true_random=False).map(generate_history)
 
 
-def assessed(hist: History, params: Params) -> Assessed:
-    index = index_history(hist)
-    return Assessed(
-        hist,
-        index,
-        params,
-        {t.id: assess_trial(t, index, params, explain=False) for t in hist.trials},
-    )
-
-
 @settings(max_examples=150, deadline=None)
 @given(histories, parameters, st.randoms(use_true_random=False))
 def test_reused_verdicts_stage_as_fresh_ones_with_and_without_some_trials(
     hist: History, params: Params, rng: random.Random
 ):
-    made = assessed(hist, params)
+    made = assess_history(hist, params)
     assert stage_all(hist, params, made) == stage_all(hist, params)
     kept = tuple(t for t in hist.trials if rng.random() < 0.6)
     fewer = replace(hist, trials=kept)
@@ -58,7 +48,7 @@ def test_a_verdict_whose_augmentation_was_removed_is_made_again():
     )
     hist = history(base, added)
     params = Params()
-    made = assessed(hist, params)
+    made = assess_history(hist, params)
     assert made.verdicts["T1"].level == 5
     alone = replace(hist, trials=(base,))
     assert made.verdict(base, index_history(alone), params) is None
@@ -69,7 +59,7 @@ def test_verdicts_hold_only_for_their_own_parameters_trials_and_psychotic_featur
     base = trial("T1")
     hist = history(base)
     params = Params()
-    made = assessed(hist, params)
+    made = assess_history(hist, params)
     index = index_history(hist)
     assert made.verdict(base, index, params) is made.verdicts["T1"]
     assert made.verdict(base, index, Params()) is None
@@ -83,7 +73,7 @@ def test_two_trials_with_one_id_are_each_assessed_on_their_own():
     high = trial("T1", dose_mg_per_day=150, start_date=date(2024, 3, 1))
     hist = history(low, high)
     params = Params()
-    assert stage_all(hist, params, assessed(hist, params)) == stage_all(hist, params)
+    assert stage_all(hist, params, assess_history(hist, params)) == stage_all(hist, params)
 
 
 def test_an_augmentation_whose_target_lost_another_strengthener_is_made_again():
@@ -103,7 +93,7 @@ def test_an_augmentation_whose_target_lost_another_strengthener_is_made_again():
     )
     hist = history(base, first, second)
     params = Params()
-    made = assessed(hist, params)
+    made = assess_history(hist, params)
     without_second = replace(hist, trials=(base, first))
     index = index_history(without_second)
     assert index.strengtheners.get("T2") == made.index.strengtheners.get("T2")
