@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from records.models import Agent, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.models.constraints import violated_checks
 from tests.factories import (
     AgentFactory,
     EpisodeFactory,
@@ -27,7 +28,8 @@ HOSTILE: dict[str, list[Any]] = {
     "TextField": ["not-a-code", ""],
     "DecimalField": [Decimal(-1), Decimal(0), Decimal("9999.99")],
     "FloatField": [-1.0, 0.0, 1e6],
-    "IntegerField": [-1, 0, 100_000],
+    # 10**12 is beyond an integer column: the one-row check fails and Django's own checks run.
+    "IntegerField": [-1, 0, 100_000, 10**12],
     "PositiveIntegerField": [0, 100_000],
     "PositiveSmallIntegerField": [0, 30_000],
     "SmallIntegerField": [-1, 0, 30_000],
@@ -126,3 +128,15 @@ def test_a_records_check_constraints_cost_one_query(
     assert len([query for query in ours if '"_check_' in query["sql"]]) == 1
     # Django runs each check in its savepoint (three queries); the unique constraints are its own.
     assert len(ours) == len(djangos) - 3 * len(checks) + 3
+
+
+def test_a_value_beyond_its_column_type_falls_back_to_djangos_checks(
+    records: list[models.Model],
+) -> None:
+    trial = next(record for record in records if isinstance(record, TreatmentTrial))
+    trial.sessions = 10**12
+    checks = [c for c in TreatmentTrial._meta.constraints if isinstance(c, models.CheckConstraint)]
+    assert violated_checks(trial, TreatmentTrial, checks, exclude=None, using="default") is None
+    assert _outcome(TreatmentTrial.validate_constraints, trial, None) == _outcome(
+        models.Model.validate_constraints, trial, None
+    )
