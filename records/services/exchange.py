@@ -27,7 +27,7 @@ from records.history import default_params, episode_history, episode_params, sca
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.changes import episode_changed
-from records.services.common import Errors, ObjectType, authorise, lock_patient
+from records.services.common import CHANGED_BY, Errors, ObjectType, authorise, lock_patient
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
 from records.staging import OwnParameterRow, parameter_differences
@@ -376,7 +376,7 @@ def _trial_input(trial: StagingTrial, history: History, agent: Agent | None) -> 
 def _checked(instance: Episode | TreatmentTrial, rule_errors: Errors, exclude: list[str]) -> Errors:
     """Return the rule errors together with the model's own validation errors."""
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(exclude=[*exclude, *CHANGED_BY])
     except ValidationError as error:
         for field, messages in error.error_dict.items():
             rule_errors.setdefault(field, []).extend(messages)

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from records.models import AuditAction, AuditEvent, TreatmentTrial, TrialKind
@@ -58,6 +60,13 @@ def test_trial_record_saves_the_trial_and_audits_every_value(episode, psychiatri
     assert event.changes["dose_mg_per_day"] == [None, "100"]
     assert event.changes["adherence"] == [None, "Good (≥ 80 % of doses or sessions)"]
     assert event.object_version == 1
+
+
+def test_recording_a_trial_does_not_read_the_acting_user_again(episode, psychiatrist):
+    # The service sets who made the change from the user it was given (records.services.common).
+    with CaptureQueriesContext(connection) as queries:
+        trial_record(acting_user=psychiatrist, episode_id=episode.pk, data=sertraline())
+    assert not [query for query in queries if 'FROM "auth_user"' in query["sql"]]
 
 
 def test_trials_are_numbered_in_turn_with_ids_unique_to_the_patient(episode, psychiatrist):
