@@ -24,5 +24,6 @@ DROP FUNCTION IF EXISTS records_auditevent_refuse_change();
 class Migration(migrations.Migration):
     dependencies = [("records", "0002_agent_catalogue")]
 
-    # TRUNCATE is left alone: test databases are emptied with it between transactional tests.
+    # TRUNCATE is left alone: Django's flush empties a database with it (the tests empty theirs
+    # with DELETE, triggers off for that transaction: tests/conftest.py).
     operations = [migrations.RunSQL(APPEND_ONLY, REMOVE_APPEND_ONLY)]
