@@ -224,6 +224,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "trdclinic.views.locked_out"
+AXES_USERNAME_CALLABLE = "trdclinic.lockout.attempted_username"
 # Clinic admins unlock on the Team page, operators in the admin's user list (records/admin.py).
 AXES_ENABLE_ADMIN = False
 # Failed attempts are stored with the form's fields: a re-entry form's patient fields are masked.

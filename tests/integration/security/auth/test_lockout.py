@@ -210,3 +210,20 @@ def test_cohort_export_is_refused_while_the_account_is_locked(signed_in, supervi
     assert response.status_code == 429
     assert "attachment" not in response.get("Content-Disposition", "")
     assert "_auth_user_id" not in client.session
+
+
+# The lock-out records store a user name in 255 characters (django-axes' column).
+OVERLONG = "a" * 300
+
+
+@pytest.mark.parametrize("url", [reverse("login"), reverse("admin:login")])
+def test_an_overlong_user_name_is_refused_as_a_wrong_one_not_an_error(client, url):
+    response = client.post(url, {"username": OVERLONG, "password": "wrong password"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+
+
+def test_repeated_overlong_user_names_are_locked_out_like_any_other(client):
+    response = fail_to_sign_in(client, OVERLONG)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
