@@ -87,6 +87,28 @@ def _tables_emptied_by_delete() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """pytest-django's test databases, with every other session ended before they are dropped.
+
+    A browser test's ORM calls run on a second connection (Django hands the code running beside
+    Playwright's event loop its own), which no teardown closes: PostgreSQL then waited 5 s for
+    it before refusing to drop the database ("being accessed by other users"), at the end of
+    each worker that ran one, and left the database behind. Ended here, as DROP DATABASE ...
+    WITH (FORCE) would end it.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 # WhiteNoise's scan of the static files, by the settings the scan depends on.
 _static_files: dict[tuple[object, ...], dict[str, Any]] = {}
 
