@@ -1,9 +1,17 @@
-from io import StringIO
+"""The demo clinic's build itself (records/demo.py), on an empty database, built twice.
+
+The two builds are made once for the module, in a transaction rolled back after it
+(tests/integration/shared_world.py); each test reads them in its own savepoint. The demo command
+on an empty database: tests/integration/test_demo_command.py.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
 from django.test import RequestFactory
+from pytest_django import DjangoDbBlocker
 
 from pseudoresistance.demo import DEMO_REVIEW_VIGNETTE
 from pseudoresistance.models import ImpasseReview
@@ -12,10 +20,12 @@ from pseudoresistance.states import CaseState
 from records.demo import (
     DEMO_CLINIC_NAME,
     DEMO_USERS,
+    DemoAccount,
     demo_clinic_create,
     vignette_record_number,
 )
 from records.models import AuditEvent, Clinic, Membership, Patient, Role
+from tests.integration.shared_world import built_for_module
 
 
 def signs_in(username: str, password: str | None) -> bool:
@@ -24,9 +34,39 @@ def signs_in(username: str, password: str | None) -> bool:
     return authenticate(request, username=username, password=password) is not None
 
 
-@pytest.mark.django_db
-def test_demo_creates_one_user_per_role_with_working_passwords():
-    accounts = demo_clinic_create()
+def counts() -> tuple[int, int, int]:
+    return (Clinic.objects.count(), Membership.objects.count(), Patient.objects.count())
+
+
+@dataclass(frozen=True)
+class TwoBuilds:
+    """The accounts each build returned, and the rows counted between the builds."""
+
+    first: list[DemoAccount]
+    counts_after_first: tuple[int, int, int]
+    second: list[DemoAccount]
+
+
+def built_twice() -> TwoBuilds:
+    first = demo_clinic_create()
+    after_first = counts()
+    return TwoBuilds(first=first, counts_after_first=after_first, second=demo_clinic_create())
+
+
+@pytest.fixture(scope="module")
+def _builds_of_module(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[TwoBuilds]:
+    yield from built_for_module(django_db_blocker, built_twice)
+
+
+@pytest.fixture
+def builds(_builds_of_module: TwoBuilds, db: None) -> TwoBuilds:
+    return _builds_of_module
+
+
+def test_demo_creates_one_user_per_role_with_working_passwords(builds: TwoBuilds) -> None:
+    accounts = builds.first
     assert {a.role for a in accounts} == {role for *_, role in DEMO_USERS}
     for account in accounts:
         assert signs_in(account.username, account.password)
@@ -34,29 +74,15 @@ def test_demo_creates_one_user_per_role_with_working_passwords():
     assert Patient.objects.filter(clinic=clinic).count() >= 3
 
 
-@pytest.mark.django_db
-def test_demo_is_idempotent_and_keeps_passwords():
-    first = demo_clinic_create()
-    counts = (Clinic.objects.count(), Membership.objects.count(), Patient.objects.count())
-    second = demo_clinic_create()
-    assert (Clinic.objects.count(), Membership.objects.count(), Patient.objects.count()) == counts
-    assert all(account.password is None for account in second)
-    assert signs_in(first[0].username, first[0].password)
+def test_demo_is_idempotent_and_keeps_passwords(builds: TwoBuilds) -> None:
+    assert counts() == builds.counts_after_first
+    assert all(account.password is None for account in builds.second)
+    assert signs_in(builds.first[0].username, builds.first[0].password)
 
 
-@pytest.mark.django_db
-def test_demo_command_prints_each_password_once():
-    first, second = StringIO(), StringIO()
-    call_command("demo", stdout=first)
-    call_command("demo", stdout=second)
-    assert first.getvalue().count("(shown once)") == len(DEMO_USERS)
-    assert "(shown once)" not in second.getvalue()
-
-
-@pytest.mark.django_db
-def test_demo_has_one_review_signed_off_by_the_supervisor_and_audited_once():
-    demo_clinic_create()
-    demo_clinic_create()
+def test_demo_has_one_review_signed_off_by_the_supervisor_and_audited_once(
+    builds: TwoBuilds,
+) -> None:
     reviews = ImpasseReview.objects.filter(case__patient__clinic__name=DEMO_CLINIC_NAME)
     assert reviews.count() == 1
     review = reviews.get()

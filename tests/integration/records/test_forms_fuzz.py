@@ -1,9 +1,10 @@
 """Hostile input to every records form and the JSON import: never a 500, never a partial write.
 
 Each example runs in a savepoint that is rolled back, so examples do not see each other's rows;
-the client is built inside it. A rejected post (200) leaves every table of records and
-pseudoresistance (the impasse flags a change refreshes) as it was, the audit trail included; an
-accepted one (302) writes an audit row for each clinical row it adds or deletes.
+the client is built inside it, holding the psychiatrist's session made once per test. A rejected
+post (200) leaves every table of records and pseudoresistance (the impasse flags a change
+refreshes) as it was, the audit trail included; an accepted one (302) writes an audit row for
+each clinical row it adds or deletes.
 """
 
 import copy
@@ -20,7 +21,6 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
-from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +35,7 @@ from records.models import (
     TrialKind,
 )
 from tests.factories import PatientFactory, ScaleAdministrationFactory, TrialFactory
-from tests.two_factor import verified_login
+from tests.integration.shared_world import Sessions
 
 FUZZ = settings(
     max_examples=30,
@@ -131,6 +131,7 @@ class World:
     episode: Episode
     trial: TreatmentTrial
     score: ScaleAdministration
+    sessions: Sessions
 
 
 @pytest.fixture
@@ -142,6 +143,8 @@ def world(clinic, psychiatrist, patient, episode) -> World:
         episode=episode,
         trial=TrialFactory(episode=episode, code="T1", seq=1),
         score=ScaleAdministrationFactory(episode=episode, total=Decimal(20)),
+        # Signed in once, before the examples' savepoints (tests/integration/shared_world.py).
+        sessions=Sessions().sign_in(psychiatrist),
     )
 
 
@@ -181,17 +184,35 @@ def counts() -> dict[str, int]:
         return dict(zip(names, cursor.fetchone(), strict=True))
 
 
+VERSIONED: tuple[type[models.Model], ...] = (Patient, Episode, TreatmentTrial, ScaleAdministration)
+
+
+@functools.cache
+def versions_query() -> str:
+    """Return one statement reading the version of a patient, episode, trial and score by key."""
+    quote = connection.ops.quote_name
+    # Our own table and column names, quoted; the keys are parameters.
+    reads = [
+        f"(SELECT {quote('version')} FROM {quote(model._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(model._meta.pk.column)} = %s)"
+        for model in VERSIONED
+    ]
+    return "SELECT " + ", ".join(reads)
+
+
 def versions(w: World) -> tuple[int, ...]:
-    return tuple(
-        type(obj).objects.get(pk=obj.pk).version for obj in (w.patient, w.episode, w.trial, w.score)
-    )
+    """Return the stored versions of the world's patient, episode, trial and score."""
+    with connection.cursor() as cursor:
+        cursor.execute(versions_query(), [w.patient.pk, w.episode.pk, w.trial.pk, w.score.pk])
+        found = cursor.fetchone()
+    assert None not in found, "a record of the world is gone"
+    return tuple(found)
 
 
 def post_and_check(w: World, url: str, data: dict[str, Any], **extra: Any) -> None:
     """Post as the psychiatrist; assert no server error and an all-or-nothing write."""
     with rolled_back():
-        client = Client()
-        verified_login(client, w.psychiatrist)
+        client = w.sessions.client(w.psychiatrist)
         before, before_versions = counts(), versions(w)
         response = client.post(url, data, **extra)
         after = counts()
@@ -503,8 +524,7 @@ def test_json_import(world, content):
 )
 def test_patient_list_filters(world, query):
     with rolled_back():
-        client = Client()
-        verified_login(client, world.psychiatrist)
+        client = world.sessions.client(world.psychiatrist)
         assert client.get(reverse("records:patient-list"), query).status_code == 200
 
 
@@ -512,7 +532,6 @@ def test_patient_list_filters(world, query):
 @given(patient_id=st.integers(0, 10**30))
 def test_patient_ids_out_of_range_are_not_found(world, patient_id):
     with rolled_back():
-        client = Client()
-        verified_login(client, world.psychiatrist)
+        client = world.sessions.client(world.psychiatrist)
         response = client.get(f"/patients/{patient_id}/")
         assert response.status_code in (200, 404)

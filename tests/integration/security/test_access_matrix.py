@@ -12,39 +12,26 @@ Outcomes: "login" is a redirect to the sign-in page (the admin's own for admin p
 more: the admin is for superusers only and answers everyone else signed in 403), other numbers
 the status code. A refused POST leaves every table
 as it was. Each request runs in a savepoint that is rolled back, so requests do not see each
-other's writes.
+other's writes; clinic A and its visitors' sessions are made once per module
+(tests/integration/shared_world.py).
 """
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from pseudoresistance.models import ChecklistVersion
-from records.models import AuditEvent, Membership, Patient, Role
-from records.services.common import ObjectType
-from tests.factories import (
-    AgentFactory,
-    ClinicFactory,
-    EpisodeFactory,
-    ImpasseCaseFactory,
-    MembershipFactory,
-    PatientFactory,
-    ScaleAdministrationFactory,
-    TrialFactory,
-    UserFactory,
-)
-from tests.two_factor import verified_login
+from records.models import Patient
+from tests.integration.security.clinic_a import ClinicA
+from tests.integration.shared_world import Sessions
 
 VISITORS = ("anonymous", "other clinic", "psychiatrist", "supervisor", "clinic admin")
 LOGIN = "login"
@@ -274,82 +261,6 @@ def url_patterns(
             yield prefix + str(pattern.pattern)
 
 
-@dataclass
-class ClinicA:
-    """Clinic A's objects and staff, and the visitor of clinic B."""
-
-    visitors: dict[str, User | None]
-    values: dict[str, str]
-    missing: dict[str, str]
-
-
-@pytest.fixture
-def clinic_a(db: None) -> ClinicA:
-    clinic = ClinicFactory(name="Clinic A")
-    other = ClinicFactory(name="Clinic B")
-    staff = {role: UserFactory() for role in (Role.PSYCHIATRIST, Role.SUPERVISOR)}
-    staff[Role.CLINIC_ADMIN] = UserFactory()
-    for role, user in staff.items():
-        MembershipFactory(user=user, clinic=clinic, role=role)
-    stranger = UserFactory()
-    for role in Role.values:
-        MembershipFactory(user=stranger, clinic=other, role=role)
-    psychiatrist = staff[Role.PSYCHIATRIST]
-    patient = PatientFactory(clinic=clinic, psychiatrist=psychiatrist)
-    episode = EpisodeFactory(patient=patient)
-    trial = TrialFactory(episode=episode, code="T1", seq=1)
-    score = ScaleAdministrationFactory(episode=episode)
-    case = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)
-    agent = AgentFactory(clinic=clinic)
-    event = AuditEvent.objects.create(
-        clinic_id=clinic.pk, patient_id=patient.pk, object_type=ObjectType.PATIENT, action="view"
-    )
-    membership = Membership.objects.get(user=psychiatrist, clinic=clinic)
-    version = ChecklistVersion.objects.get()
-    admin_objects = {
-        "records/clinic": clinic.pk,
-        "records/membership": membership.pk,
-        "auth/user": psychiatrist.pk,
-        "records/agent": agent.pk,
-        "records/auditevent": event.pk,
-        "pseudoresistance/checklistversion": version.pk,
-    }
-    values = {
-        "patient_id": str(patient.pk),
-        "episode_id": str(episode.pk),
-        "trial_id": str(trial.pk),
-        "administration_id": str(score.pk),
-        "case_id": str(case.pk),
-        "domain": "B",
-        "prefix": "dB",
-        "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
-        "agent_id": str(agent.pk),
-        "token": "no-such-invitation",
-        "object_id": str(patient.pk),
-        "id": str(psychiatrist.pk),
-        "user_id": str(psychiatrist.pk),
-        "first": "thase_rush",
-        "second": "fda",
-        "app_label": "records",
-        "url": "records/nosuchmodel/",
-        **{f"admin:{model}": str(pk) for model, pk in admin_objects.items()},
-    }
-    unused = 10**9
-    missing = {name: str(unused) for name in values if name.endswith("_id") or name == "id"}
-    missing |= {f"admin:{model}": str(unused) for model in admin_objects}
-    return ClinicA(
-        visitors={
-            "anonymous": None,
-            "other clinic": stranger,
-            "psychiatrist": psychiatrist,
-            "supervisor": staff[Role.SUPERVISOR],
-            "clinic admin": staff[Role.CLINIC_ADMIN],
-        },
-        values=values,
-        missing=missing,
-    )
-
-
 def concrete(route: str, values: dict[str, str]) -> str:
     """Return the route with its parameters filled: a path converter or a regex group."""
     path = "/" + route.replace("^", "").replace("$", "")
@@ -384,12 +295,9 @@ def outcome(response: HttpResponse, path: str) -> Outcome:
 OTP_APPS = ("otp_totp", "otp_static")
 
 
-def fingerprint() -> str:
-    """Return a digest of every row of every table a request could change (sessions aside).
-
-    One query: PostgreSQL digests each table's rows as text in key order (a row per column list,
-    every concrete column but last_login), rather than a query and Python rows per model.
-    """
+@functools.cache
+def fingerprint_sql() -> str:
+    """Return the fingerprint's one statement (the models' tables and columns do not change)."""
     quote = connection.ops.quote_name
     digests = []
     for app in ("records", "pseudoresistance", "auth", "contenttypes", "admin", *OTP_APPS):
@@ -404,8 +312,17 @@ def fingerprint() -> str:
                 f"ORDER BY {quote(model._meta.pk.column)}), '')) "
                 f"FROM {quote(model._meta.db_table)})"
             )
+    return "SELECT " + " || ".join(digests)
+
+
+def fingerprint() -> str:
+    """Return a digest of every row of every table a request could change (sessions aside).
+
+    One query: PostgreSQL digests each table's rows as text in key order (a row per column list,
+    every concrete column but last_login), rather than a query and Python rows per model.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + " || ".join(digests))
+        cursor.execute(fingerprint_sql())
         return str(cursor.fetchone()[0])
 
 
@@ -416,15 +333,19 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def visit(user: User | None, method: str, path: str) -> tuple[Outcome, bool]:
-    """Request the path as the user; return the outcome and whether the database changed."""
+def visit(
+    sessions: Sessions, user: User | None, method: str, path: str, before: str | None = None
+) -> tuple[Outcome, bool]:
+    """Request the path as the user; return the outcome and whether a POST changed the database.
+
+    `before` is the fingerprint every visit starts from: each runs in a savepoint rolled back
+    afterwards and the visitors' sessions are already made (a session is no row the fingerprint
+    reads), so it is the test's own. Without it, whether the database changed is not looked at.
+    """
     with rolled_back():
-        client = Client()
-        if user is not None:
-            verified_login(client, user)
-        before = fingerprint() if method == "POST" else ""
+        client = sessions.client(user)
         response: Any = getattr(client, method.lower())(path)
-        changed = method == "POST" and fingerprint() != before
+        changed = method == "POST" and before is not None and fingerprint() != before
     return outcome(response, path), changed
 
 
@@ -446,14 +367,29 @@ def test_the_fingerprint_sees_any_changed_column_but_the_last_sign_in(clinic_a: 
     assert fingerprint() == changed
 
 
+def test_each_visit_starts_from_the_tests_own_rows(
+    clinic_a: ClinicA, clinic_a_sessions: Sessions
+) -> None:
+    """What the matrix's one fingerprint per test rests on: a visit's writes do not outlive it."""
+    before = fingerprint()
+    path = f"/patients/{clinic_a.values['patient_id']}/notice/dismiss/"
+    psychiatrist = clinic_a.visitors["psychiatrist"]
+    # Accepted, and it writes (the user saw the patient): the visit sees its change...
+    assert visit(clinic_a_sessions, psychiatrist, "POST", path, before) == (302, True)
+    # ...which is gone afterwards, and the session still signs the next visit in.
+    assert fingerprint() == before
+    assert visit(clinic_a_sessions, psychiatrist, "POST", path, before) == (302, True)
+
+
 @pytest.mark.parametrize("route", ROUTES)
-def test_access_matrix(clinic_a: ClinicA, route: str) -> None:
+def test_access_matrix(clinic_a: ClinicA, clinic_a_sessions: Sessions, route: str) -> None:
     path = concrete(route, clinic_a.values)
     observed: list[list[Outcome]] = [[], []]
     changed_by_refused = []
+    before = fingerprint()
     for index, method in enumerate(("GET", "POST")):
         for visitor, user in clinic_a.visitors.items():
-            got, changed = visit(user, method, path)
+            got, changed = visit(clinic_a_sessions, user, method, path, before)
             observed[index].append(got)
             if changed and (got in REFUSED or visitor in ("anonymous", "other clinic")):
                 changed_by_refused.append(f"{method} by {visitor}")
@@ -470,22 +406,28 @@ OBJECT_ROUTES = [
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES)
 def test_other_clinic_cannot_tell_clinic_a_objects_from_missing_ones(
-    clinic_a: ClinicA, route: str
+    clinic_a: ClinicA, clinic_a_sessions: Sessions, route: str
 ) -> None:
     """Clinic A's objects answer the other clinic exactly as ids that do not exist."""
     stranger = clinic_a.visitors["other clinic"]
     for method in ("GET", "POST"):
-        real, _ = visit(stranger, method, concrete(route, clinic_a.values))
-        missing, _ = visit(stranger, method, concrete(route, clinic_a.values | clinic_a.missing))
+        real, _ = visit(clinic_a_sessions, stranger, method, concrete(route, clinic_a.values))
+        missing, _ = visit(
+            clinic_a_sessions,
+            stranger,
+            method,
+            concrete(route, clinic_a.values | clinic_a.missing),
+        )
         assert real == missing, f"{method} {route}: {real} for clinic A's object, {missing} else"
         assert real != 200, f"{method} {route} shows clinic A's object"
         if not route.startswith("admin/"):
             assert real in (404, 405), f"{method} {route}: {real}"
 
 
-def test_other_clinic_cannot_switch_into_clinic_a(clinic_a: ClinicA) -> None:
-    client = Client()
-    verified_login(client, clinic_a.visitors["other clinic"])
+def test_other_clinic_cannot_switch_into_clinic_a(
+    clinic_a: ClinicA, clinic_a_sessions: Sessions
+) -> None:
+    client = clinic_a_sessions.client(clinic_a.visitors["other clinic"])
     clinic_a_id = clinic_a.values["admin:records/clinic"]
 
     assert client.post("/clinic/switch/", {"clinic": clinic_a_id}).status_code == 403

@@ -25,7 +25,7 @@ from django.apps import apps
 from django.contrib.admin.sites import site
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, models, transaction
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.utils import timezone
 
 from pseudoresistance import services as impasse
@@ -78,10 +78,8 @@ from records.services.report_preparation import (
 )
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory, builtin_agent
 from tests.integration.security import test_access_matrix as matrix
-from tests.two_factor import verified_login
-
-# The access matrix's clinic A: its objects, staff and the visitor of the other clinic.
-clinic_a = matrix.clinic_a
+from tests.integration.security.clinic_a import ClinicA
+from tests.integration.shared_world import Sessions
 
 # Models of records and pseudoresistance that hold no clinical data, and why.
 NOT_CLINICAL: dict[type[models.Model], str] = {
@@ -638,7 +636,7 @@ def test_the_admin_shows_no_patient_record() -> None:
 
 @pytest.mark.parametrize("route", walked_routes())
 def test_every_page_showing_a_patient_writes_an_access_event(
-    clinic_a: matrix.ClinicA, route: str
+    clinic_a: ClinicA, clinic_a_sessions: Sessions, route: str
 ) -> None:
     patient = Patient.objects.get(pk=clinic_a.values["patient_id"])
     patient.family_name = FAMILY_NAME
@@ -651,8 +649,7 @@ def test_every_page_showing_a_patient_writes_an_access_event(
         user = clinic_a.visitors[visitor]
         with matrix.rolled_back():
             last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            client = Client()
-            verified_login(client, user)
+            client = clinic_a_sessions.client(user)
             response = client.get(path)
             assert response.status_code == 200, f"{path} as {visitor}"
             body = b"".join(getattr(response, "streaming_content", [response.content]))

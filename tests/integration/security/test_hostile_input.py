@@ -8,10 +8,11 @@ NaN/Infinity, impossible dates), valid posts with a few fields spoiled, bodies o
 content type and oversized or garbled uploads, as a user the endpoint is meant for. GET
 endpoints get the same values as query parameters.
 
-Each example runs in a savepoint that is rolled back. Whatever the answer, it is below 500; when
-it is not a redirect (the post was refused), no table changed: only the record-access log may
-grow, as reading a page logs it. tests/integration/records/test_forms_fuzz.py goes deeper into
-the records forms' own rules; this module covers every endpoint the URL configuration has.
+Each example runs in a savepoint that is rolled back, inside the world and its users' sessions
+made once for the module (tests/integration/shared_world.py). Whatever the answer, it is below
+500; when it is not a redirect (the post was refused), no table changed: only the record-access
+log may grow, as reading a page logs it. tests/integration/records/test_forms_fuzz.py goes
+deeper into the records forms' own rules; this module covers every endpoint of the URLconf.
 """
 
 import datetime
@@ -34,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pytest_django import DjangoDbBlocker
 
 from pseudoresistance.models import ImpasseCase
 from pseudoresistance.services import impasse_review_start
@@ -42,13 +44,17 @@ from records.demo import vignettes
 from records.models import ACCESS_ACTIONS, AuditEvent, Episode, Patient, Role
 from records.services.csv_import import sign_upload
 from tests.factories import (
+    ClinicFactory,
     EpisodeFactory,
     ImpasseCaseFactory,
+    MembershipFactory,
     PatientFactory,
     ScaleAdministrationFactory,
     TrialFactory,
+    UserFactory,
 )
-from tests.two_factor import authenticator_for, verified_login
+from tests.integration.shared_world import Sessions, built_for_module
+from tests.two_factor import authenticator_for
 
 EXAMPLES = 12
 FUZZ = settings(
@@ -155,24 +161,31 @@ class World:
     bare_patient: Patient
     episode: Episode
     urls: dict[str, str]
-    csv_token: str
+    csv: bytes
+    sessions: Sessions
 
 
-@pytest.fixture
-def world(clinic, member) -> World:
-    psychiatrist = member(Role.PSYCHIATRIST)
-    supervisor = member(Role.SUPERVISOR)
-    admin = member(Role.CLINIC_ADMIN)
+def world_build() -> World:
+    """Make the clinic's staff, a patient with one of each record, and a patient without any."""
+    clinic = ClinicFactory(name="Riverside Clinic")
+    users = {}
+    for name, role in (
+        ("psychiatrist", Role.PSYCHIATRIST),
+        ("supervisor", Role.SUPERVISOR),
+        ("clinic admin", Role.CLINIC_ADMIN),
+    ):
+        users[name] = UserFactory()
+        MembershipFactory(user=users[name], clinic=clinic, role=role)
+    psychiatrist = users["psychiatrist"]
     patient = PatientFactory(clinic=clinic, psychiatrist=psychiatrist, record_number="RN-1")
     onset = timezone.localdate() - datetime.timedelta(days=150)
     episode = EpisodeFactory(patient=patient, onset_date=onset)
     trial = TrialFactory(episode=episode, code="T1", seq=1)
     score = ScaleAdministrationFactory(episode=episode, total=Decimal(20))
     case: ImpasseCase = ImpasseCaseFactory(episode=episode, flagged_by=psychiatrist)
-    impasse_review_start(acting_user=supervisor, case_id=case.pk)
+    impasse_review_start(acting_user=users["supervisor"], case_id=case.pk)
     p, e = patient.pk, episode.pk
     bare = PatientFactory(clinic=clinic, diagnosis="MDD")
-    csv = sample_csv(rows=4, patients=2, seed=5).encode()
     urls = {
         "patient": reverse("records:patient-detail", args=[p]),
         "episode_page": reverse("pseudoresistance:episode", args=[e]),
@@ -182,13 +195,25 @@ def world(clinic, member) -> World:
         "case_id": str(case.pk),
     }
     return World(
-        users={"psychiatrist": psychiatrist, "supervisor": supervisor, "clinic admin": admin},
+        users=users,
         patient=patient,
         bare_patient=bare,
         episode=episode,
         urls=urls,
-        csv_token=sign_upload(data=csv, clinic_id=clinic.pk, user_id=psychiatrist.pk),
+        csv=sample_csv(rows=4, patients=2, seed=5).encode(),
+        sessions=Sessions().sign_in(*users.values()),
     )
+
+
+@pytest.fixture(scope="module")
+def _world_of_module(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[World]:
+    yield from built_for_module(django_db_blocker, world_build)
+
+
+@pytest.fixture
+def world(_world_of_module: World, db: None) -> World:
+    """The world, built once for the module (tests/integration/shared_world.py)."""
+    return _world_of_module
 
 
 @contextmanager
@@ -230,13 +255,6 @@ def state() -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {label: sorted(rows or ()) for label, rows in cursor.fetchall()}
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        verified_login(client, user)
-    return client
 
 
 def check(
@@ -476,14 +494,16 @@ def test_forms_refuse_hostile_posts(world: World, name: str) -> None:
     endpoint = FORMS[name]
     with rolled_back():
         fields = form_fields(
-            client_for(world.users[endpoint.user]), endpoint.page(world), endpoint.action(world)
+            world.sessions.client(world.users[endpoint.user]),
+            endpoint.page(world),
+            endpoint.action(world),
         )
 
     @FUZZ
     @given(data=posts(fields), raw=st.none() | st.tuples(CONTENT_TYPES, st.binary(max_size=200)))
     def fuzz(data: dict[str, Any], raw: tuple[str, bytes] | None) -> None:
         with rolled_back():
-            client = client_for(world.users[endpoint.user])
+            client = world.sessions.client(world.users[endpoint.user])
             target = endpoint.action(world)
             if raw is None:
                 check(client, "post", target, ok=endpoint.ok, data=data)
@@ -497,13 +517,17 @@ def test_forms_refuse_hostile_posts(world: World, name: str) -> None:
 def test_forms_of_other_states_refuse_hostile_posts(world: World, name: str) -> None:
     endpoint, fields = HIDDEN_FORMS[name]
     if name == "import-csv-confirm":
-        fields = {"upload": [world.csv_token]}
+        psychiatrist = world.users["psychiatrist"]
+        token = sign_upload(
+            data=world.csv, clinic_id=world.patient.clinic_id, user_id=psychiatrist.pk
+        )
+        fields = {"upload": [token]}
 
     @FUZZ
     @given(data=posts(fields))
     def fuzz(data: dict[str, Any]) -> None:
         with rolled_back():
-            client = client_for(world.users[endpoint.user])
+            client = world.sessions.client(world.users[endpoint.user])
             check(client, "post", endpoint.action(world), data=data)
 
     fuzz()
@@ -534,7 +558,7 @@ def uploads(draw: Callable[[Any], Any], valid: bytes) -> tuple[str, bytes, str]:
 @given(upload=uploads(sample_csv(rows=6, patients=2, seed=9).encode()))
 def test_csv_upload_refuses_hostile_files(world: World, upload: tuple[str, bytes, str]) -> None:
     with rolled_back():
-        client = client_for(world.users["psychiatrist"])
+        client = world.sessions.client(world.users["psychiatrist"])
         file = SimpleUploadedFile(*upload)
         # A valid file is previewed (200), never written before the confirmation.
         check(client, "post", reverse("records:import-csv"), ok=(), data={"file": file})
@@ -547,7 +571,7 @@ VIGNETTE = json.dumps({"patient": vignettes()[0]["patient"], "trials": vignettes
 @given(upload=uploads(VIGNETTE.encode()))
 def test_json_import_refuses_hostile_files(world: World, upload: tuple[str, bytes, str]) -> None:
     with rolled_back():
-        client = client_for(world.users["psychiatrist"])
+        client = world.sessions.client(world.users["psychiatrist"])
         url = reverse("records:patient-json-import", args=[world.bare_patient.pk])
         check(client, "post", url, data={"file": SimpleUploadedFile(*upload)})
 
@@ -594,7 +618,7 @@ def test_json_import_names_the_field_of_a_value_no_history_may_hold(
 ) -> None:
     """A huge integer, a NUL or a lone surrogate anywhere: a field error, nothing saved."""
     with rolled_back():
-        client = client_for(world.users["psychiatrist"])
+        client = world.sessions.client(world.users["psychiatrist"])
         url = reverse("records:patient-json-import", args=[world.bare_patient.pk])
         upload = SimpleUploadedFile("history.json", with_hostile_value(path, HOSTILE_JSON[kind]))
         before = state()
@@ -646,7 +670,7 @@ def test_query_parameters_never_break_a_page(world: World, name: str) -> None:
     @given(query=st.dictionaries(st.sampled_from(keys) | TEXT, VALUE, max_size=4))
     def fuzz(query: dict[str, str]) -> None:
         with rolled_back():
-            client = client_for(world.users[user])
+            client = world.sessions.client(world.users[user])
             check(client, "get", build(world), ok=(200,), data=query)
 
     fuzz()
@@ -656,7 +680,7 @@ def test_query_parameters_never_break_a_page(world: World, name: str) -> None:
 @given(first=VALUE, second=VALUE)
 def test_cohort_disagreement_paths_never_break(world: World, first: str, second: str) -> None:
     with rolled_back():
-        client = client_for(world.users["supervisor"])
+        client = world.sessions.client(world.users["supervisor"])
         path = f"/cohort/disagreements/{first}/{second}/".replace("\x00", "")
         check(client, "get", path, ok=(200,))
 

@@ -11,12 +11,9 @@ import pytest
 from django.test import Client
 
 from tests.factories.clinic import DEFAULT_PASSWORD
-from tests.integration.security import test_access_matrix as matrix
-from tests.integration.security.test_access_matrix import ROUTES, ClinicA, concrete, rolled_back
-from tests.two_factor import verified_login
-
-# The access matrix's clinic A: its objects, staff and the visitor of the other clinic.
-clinic_a = matrix.clinic_a
+from tests.integration.security.clinic_a import ClinicA
+from tests.integration.security.test_access_matrix import ROUTES, concrete, rolled_back
+from tests.integration.shared_world import Sessions
 
 SIGNED_IN = ("other clinic", "psychiatrist", "supervisor", "clinic admin")
 
@@ -27,17 +24,18 @@ def assert_not_stored(response, where: str) -> None:
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_every_signed_in_response_is_no_store(clinic_a: ClinicA, route: str) -> None:
+def test_every_signed_in_response_is_no_store(
+    clinic_a: ClinicA, clinic_a_sessions: Sessions, route: str
+) -> None:
     path = concrete(route, clinic_a.values)
     for visitor in SIGNED_IN:
         with rolled_back():
-            client = Client()
-            verified_login(client, clinic_a.visitors[visitor])
+            client = clinic_a_sessions.client(clinic_a.visitors[visitor])
             response = client.get(path)
             assert_not_stored(response, f"GET {path} by {visitor}: {response.status_code}")
 
 
-def test_downloads_are_no_store(clinic_a: ClinicA) -> None:
+def test_downloads_are_no_store(clinic_a: ClinicA, clinic_a_sessions: Sessions) -> None:
     patient_id = clinic_a.values["patient_id"]
     downloads = {
         "psychiatrist": [
@@ -62,20 +60,22 @@ def test_downloads_are_no_store(clinic_a: ClinicA) -> None:
     }
     for visitor, requests in downloads.items():
         for path, data, content_type in requests:
-            client = Client()
-            verified_login(client, clinic_a.visitors[visitor])
-            response = client.get(path) if data is None else client.post(path, data)
+            # Each from the session as signed in, as a new sign-in would give it.
+            with rolled_back():
+                client = clinic_a_sessions.client(clinic_a.visitors[visitor])
+                response = client.get(path) if data is None else client.post(path, data)
             assert response.status_code == 200, path
             assert response["Content-Type"].startswith(content_type), path
             assert_not_stored(response, path)
 
 
-def test_signed_out_pages_and_static_files_keep_their_caching(clinic_a: ClinicA) -> None:
+def test_signed_out_pages_and_static_files_keep_their_caching(
+    clinic_a: ClinicA, clinic_a_sessions: Sessions
+) -> None:
     sign_in = Client().get("/signin/")
     assert sign_in.status_code == 200
     assert "Pragma" not in sign_in
-    client = Client()
-    verified_login(client, clinic_a.visitors["psychiatrist"])
+    client = clinic_a_sessions.client(clinic_a.visitors["psychiatrist"])
     # Whitenoise answers before the middleware: its own caching, even for a signed-in user.
     static = client.get("/static/css/trdclinic.css")
     assert static.status_code == 200

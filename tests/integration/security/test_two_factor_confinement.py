@@ -12,17 +12,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from tests.integration.security import test_access_matrix as matrix
+from tests.integration.security.clinic_a import ClinicA
 from tests.integration.security.test_access_matrix import (
     ROUTES,
-    ClinicA,
     concrete,
     fingerprint,
     rolled_back,
 )
 from tests.two_factor import authenticator_for
-
-clinic_a = matrix.clinic_a
 
 ENROL = reverse("records:two-factor-enrol")
 VERIFY = reverse("records:two-factor-verify")
