@@ -3,12 +3,25 @@
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import import_module
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = os.environ.get("TRDCLINIC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# One renderer process per site, shared by the pages of a browser context: each test's new page
+# then finds plotly's bundle already compiled in the process's V8 instead of a fresh renderer
+# compiling it again (tests/browser/conftest.py `page`; figures in bench/README.md, session 7).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--process-per-site",
+]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are
 # plain synchronous code between browser steps, so Django's async guard does not apply.
@@ -22,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[object]:
+def chromium_browser() -> Iterator[Browser]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)."
         if os.environ.get("CI"):
@@ -56,14 +69,12 @@ def reference_data(transactional_db: None) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[object]:
+def live_server() -> Iterator[LiveServer]:
     """pytest-django's live server, its static files served by whitenoise as in production.
 
     pytest-django serves them through Django's own static handler, which knows no compression;
     here the app's middleware serves them, precompressed copies included.
     """
-    from pytest_django.live_server_helper import LiveServer
-
     server = LiveServer("localhost", start=False)
     server.thread.static_handler = lambda handler: handler
     server.start()
@@ -71,10 +82,73 @@ def live_server() -> Iterator[object]:
     server.stop()
 
 
-@pytest.fixture
-def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
+# The test pages' default: a journey's slowest step (a PDF, a chart) on a busy machine.
+DEFAULT_TIMEOUT_MS = 15_000
+# An inert document of the live server's site (no script, no session) for the keeper page.
+KEEPER_PATH = "/static/favicon.svg"
+
+
+@dataclass
+class SharedContext:
+    """One browser context per worker, its site's renderer process kept alive between tests.
+
+    A new context per test cost a fresh renderer each time, which fetched and compiled plotly's
+    1.3 MB bundle again on every chart page (contexts share no cache). Here each test still gets
+    a page of its own (its listeners, init scripts, history, viewport and session storage die
+    with it) and `reset` empties what the pages share: cookies, the site's storage and
+    permissions. The keeper page holds the site's renderer (`--process-per-site`) while no test
+    page is open, so the next test's page starts in a warm one.
+    """
+
+    context: BrowserContext
+    keeper: Page
+    origin: str
+
+    def reset(self) -> None:
+        """Forget what a test left in the context: cookies, the site's storage, permissions."""
+        self.context.clear_cookies()
+        self.context.clear_permissions()
+        session = self.context.new_cdp_session(self.keeper)
+        try:
+            session.send(
+                "Storage.clearDataForOrigin", {"origin": self.origin, "storageTypes": "all"}
+            )
+        finally:
+            session.detach()
+
+
+@pytest.fixture(scope="session")
+def shared_context(chromium_browser: Browser, live_server: LiveServer) -> Iterator[SharedContext]:
     context = chromium_browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    keeper = context.new_page()
+    keeper.goto(KEEPER_PATH)
+    yield SharedContext(context, keeper, live_server.url)
+    context.close()
+
+
+@contextmanager
+def page_of(shared: SharedContext) -> Iterator[Page]:
+    """Open a page of the shared context; on leaving, close it and reset the context."""
+    page = shared.context.new_page()
+    try:
+        yield page
+    finally:
+        page.close()
+        shared.reset()
+
+
+@pytest.fixture
+def page(shared_context: SharedContext) -> Iterator[Page]:
+    """A new page of the worker's shared context, signed out, with nothing stored."""
+    with page_of(shared_context) as page:
+        yield page
+
+
+@pytest.fixture
+def page_with_a_cold_cache(chromium_browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A page in a context of its own, for a test that measures what the network carries."""
+    context = chromium_browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context.new_page()
     context.close()
