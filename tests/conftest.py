@@ -218,7 +218,8 @@ def _demo_clinic_of_module(
     test runs inside it in its own savepoint (pytest-django nests the `db` fixture's atomic
     blocks), so what one test changes is gone before the next. The module's later tests see the
     demo too, so a module that uses it has no transactional test and no test that needs an
-    empty database (tests of the build itself: tests/integration/test_demo.py).
+    empty database (tests of the build itself: tests/integration/test_demo.py and
+    test_demo_command.py).
     """
     with django_db_blocker.unblock():
         outer = transaction.atomic()
