@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.db.backends.signals import connection_created
 from django.test import Client
@@ -20,6 +19,7 @@ from records.models import Clinic, Role
 from tests import cpu_durations
 from tests.ci_skips import pytest_sessionfinish  # noqa: F401 - a hook, used by pytest
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+from tests.shared_world import built_for_module
 from tests.two_factor import verified_login
 
 
@@ -215,25 +215,13 @@ def _demo_clinic_of_module(
     """Build the demo clinic once for a module, in a transaction rolled back after its tests.
 
     The build (14 histories imported through the services, each restaged) costs seconds; each
-    test runs inside it in its own savepoint (pytest-django nests the `db` fixture's atomic
-    blocks), so what one test changes is gone before the next. The module's later tests see the
+    test runs inside it in its own savepoint (tests/shared_world.py), so what one
+    test changes is gone before the next. The module's later tests see the
     demo too, so a module that uses it has no transactional test and no test that needs an
     empty database (tests of the build itself: tests/integration/test_demo.py and
     test_demo_command.py).
     """
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            accounts = demo_clinic_create()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield accounts
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from built_for_module(django_db_blocker, demo_clinic_create)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The demo clinic's build itself (records/demo.py), on an empty database, built twice.
 
 The two builds are made once for the module, in a transaction rolled back after it
-(tests/integration/shared_world.py); each test reads them in its own savepoint. The demo command
+(tests/shared_world.py); each test reads them in its own savepoint. The demo command
 on an empty database: tests/integration/test_demo_command.py.
 """
 
@@ -25,7 +25,7 @@ from records.demo import (
     vignette_record_number,
 )
 from records.models import AuditEvent, Clinic, Membership, Patient, Role
-from tests.integration.shared_world import built_for_module
+from tests.shared_world import built_for_module
 
 
 def signs_in(username: str, password: str | None) -> bool:

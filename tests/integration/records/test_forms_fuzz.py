@@ -35,7 +35,7 @@ from records.models import (
     TrialKind,
 )
 from tests.factories import PatientFactory, ScaleAdministrationFactory, TrialFactory
-from tests.integration.shared_world import Sessions
+from tests.shared_world import Sessions
 
 FUZZ = settings(
     max_examples=30,
@@ -143,7 +143,7 @@ def world(clinic, psychiatrist, patient, episode) -> World:
         episode=episode,
         trial=TrialFactory(episode=episode, code="T1", seq=1),
         score=ScaleAdministrationFactory(episode=episode, total=Decimal(20)),
-        # Signed in once, before the examples' savepoints (tests/integration/shared_world.py).
+        # Signed in once, before the examples' savepoints (tests/shared_world.py).
         sessions=Sessions().sign_in(psychiatrist),
     )
 

@@ -11,7 +11,7 @@ from pytest_django import DjangoDbBlocker
 from records.models import Clinic, Episode, Patient
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.integration.security.clinic_a import ClinicA, clinic_a_build
-from tests.integration.shared_world import Sessions, built_for_module
+from tests.shared_world import Sessions, built_for_module
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ more: the admin is for superusers only and answers everyone else signed in 403),
 the status code. A refused POST leaves every table
 as it was. Each request runs in a savepoint that is rolled back, so requests do not see each
 other's writes; clinic A and its visitors' sessions are made once per module
-(tests/integration/shared_world.py).
+(tests/shared_world.py).
 """
 
 import functools
@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from records.models import Patient
 from tests.integration.security.clinic_a import ClinicA
-from tests.integration.shared_world import Sessions
+from tests.shared_world import Sessions
 
 VISITORS = ("anonymous", "other clinic", "psychiatrist", "supervisor", "clinic admin")
 LOGIN = "login"

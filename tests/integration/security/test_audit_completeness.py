@@ -79,7 +79,7 @@ from records.services.report_preparation import (
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory, builtin_agent
 from tests.integration.security import test_access_matrix as matrix
 from tests.integration.security.clinic_a import ClinicA
-from tests.integration.shared_world import Sessions
+from tests.shared_world import Sessions
 
 # Models of records and pseudoresistance that hold no clinical data, and why.
 NOT_CLINICAL: dict[type[models.Model], str] = {

@@ -9,7 +9,7 @@ content type and oversized or garbled uploads, as a user the endpoint is meant f
 endpoints get the same values as query parameters.
 
 Each example runs in a savepoint that is rolled back, inside the world and its users' sessions
-made once for the module (tests/integration/shared_world.py). Whatever the answer, it is below
+made once for the module (tests/shared_world.py). Whatever the answer, it is below
 500; when it is not a redirect (the post was refused), no table changed: only the record-access
 log may grow, as reading a page logs it. tests/integration/records/test_forms_fuzz.py goes
 deeper into the records forms' own rules; this module covers every endpoint of the URLconf.
@@ -53,7 +53,7 @@ from tests.factories import (
     TrialFactory,
     UserFactory,
 )
-from tests.integration.shared_world import Sessions, built_for_module
+from tests.shared_world import Sessions, built_for_module
 from tests.two_factor import authenticator_for
 
 EXAMPLES = 12
@@ -212,7 +212,7 @@ def _world_of_module(django_db_setup: None, django_db_blocker: DjangoDbBlocker) 
 
 @pytest.fixture
 def world(_world_of_module: World, db: None) -> World:
-    """The world, built once for the module (tests/integration/shared_world.py)."""
+    """The world, built once for the module (tests/shared_world.py)."""
     return _world_of_module
 
 

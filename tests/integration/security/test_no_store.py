@@ -13,7 +13,7 @@ from django.test import Client
 from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.integration.security.clinic_a import ClinicA
 from tests.integration.security.test_access_matrix import ROUTES, concrete, rolled_back
-from tests.integration.shared_world import Sessions
+from tests.shared_world import Sessions
 
 SIGNED_IN = ("other clinic", "psychiatrist", "supervisor", "clinic admin")
 
