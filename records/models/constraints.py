@@ -37,7 +37,7 @@ class _Statement:
     checked: tuple[CheckConstraint, ...]
 
 
-_statements: dict[tuple[type[models.Model], frozenset[str], str], _Statement] = {}
+_statements: dict[tuple[type[models.Model], tuple[str, ...], frozenset[str], str], _Statement] = {}
 
 
 def _statement(
@@ -49,7 +49,7 @@ def _statement(
     (`CheckConstraint._get_check_sql`, unqualified columns), here over a one-row VALUES list
     named like the table, so the database evaluates exactly the constraint it enforces.
     """
-    key = (model, names, using)
+    key = (model, tuple(check.name for check in checks), names, using)
     if (statement := _statements.get(key)) is None:
         connection = connections[using]
         checked = tuple(c for c in checks if Q(c.condition).referenced_base_fields <= names)
