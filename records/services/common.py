@@ -135,15 +135,22 @@ def future_date_errors(
 CHANGED_BY = ("created_by", "updated_by")
 
 
-def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:
-    """Run the model's own validation and raise it together with the service's field errors."""
-    # A field the service already faulted is not validated twice (no duplicate messages).
+def model_errors_added(
+    instance: models.Model, errors: Errors, exclude: Iterable[str] = ()
+) -> Errors:
+    """Add the model's own validation errors to the service's rule errors, and return them."""
     try:
-        instance.full_clean(exclude=[*exclude, *errors, *CHANGED_BY])
+        instance.full_clean(exclude=[*exclude, *CHANGED_BY])
     except ValidationError as error:
         for field, messages in error.error_dict.items():
             errors.setdefault(field, []).extend(messages)
-    if errors:
+    return errors
+
+
+def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:
+    """Run the model's own validation and raise it together with the service's field errors."""
+    # A field the service already faulted is not validated twice (no duplicate messages).
+    if model_errors_added(instance, errors, exclude=[*exclude, *errors]):
         raise ValidationError(errors)
 
 

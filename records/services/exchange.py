@@ -27,7 +27,13 @@ from records.history import default_params, episode_history, episode_params, sca
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.changes import episode_changed
-from records.services.common import CHANGED_BY, Errors, ObjectType, authorise, lock_patient
+from records.services.common import (
+    Errors,
+    ObjectType,
+    authorise,
+    lock_patient,
+    model_errors_added,
+)
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
 from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
 from records.staging import OwnParameterRow, parameter_differences
@@ -373,16 +379,6 @@ def _trial_input(trial: StagingTrial, history: History, agent: Agent | None) -> 
     )
 
 
-def _checked(instance: Episode | TreatmentTrial, rule_errors: Errors, exclude: list[str]) -> Errors:
-    """Return the rule errors together with the model's own validation errors."""
-    try:
-        instance.full_clean(exclude=[*exclude, *CHANGED_BY])
-    except ValidationError as error:
-        for field, messages in error.error_dict.items():
-            rule_errors.setdefault(field, []).extend(messages)
-    return rule_errors
-
-
 def imported_parameters(data: Mapping[str, Any], params: Params, clinic: Params) -> dict[str, Any]:
     """Return the parameters a history file gives that differ from the clinic's defaults.
 
@@ -494,7 +490,9 @@ def patient_history_import(
         episode.staging_parameters = imported_parameters(
             data, params, default_params(access.clinic)
         )
-        episode_errors = _checked(episode, episode_rule_errors(episode), exclude=["patient"])
+        episode_errors = model_errors_added(
+            episode, episode_rule_errors(episode), exclude=["patient"]
+        )
         for field, messages in episode_errors.items():
             errors.setdefault(EPISODE_KEYS.get(field, f"patient.{field}"), []).extend(messages)
         if errors:
@@ -548,7 +546,7 @@ def _import_trials(
             # The steps are the record; the file's pair is what they were judged as.
             data = replace(data, dose_steps=steps[staged.id], dose_mg_per_day=None, weeks=None)
         apply_input(trial, data)
-        trial_errors = _checked(
+        trial_errors = model_errors_added(
             trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
         )
         if staged.seq in seqs:
