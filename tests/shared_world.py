@@ -20,7 +20,7 @@ from django.db import transaction
 from django.test import Client
 from pytest_django import DjangoDbBlocker
 
-from tests.two_factor import verified_login
+from tests.two_factor import verified_login, verified_session
 
 World = TypeVar("World")
 
@@ -63,9 +63,7 @@ class Sessions:
     def sign_in(self, *users: User) -> "Sessions":
         """Make each user's authenticator and session now, outside the requests' savepoints."""
         for user in users:
-            client = verified_login(Client(), user)
-            key = client.cookies[settings.SESSION_COOKIE_NAME].value
-            self._made[user.pk] = (key, time.monotonic())
+            self._made[user.pk] = (verified_session(user), time.monotonic())
         return self
 
     def client(self, user: User | None) -> Client:

@@ -40,8 +40,8 @@ def authenticator_for(user: User) -> TOTPDevice:
     return device
 
 
-def verified_login(client: Client, user: User) -> Client:
-    """Sign the client in as the user, past the second factor, as after a real code.
+def verified_session(user: User) -> str:
+    """Write a session signed in as the user, past the second factor; return its key.
 
     The session is written once, with what `login` would put in it, rather than through
     `force_login`: that creates an empty session, cycles its key, sends the signed-in signal
@@ -54,7 +54,12 @@ def verified_login(client: Client, user: User) -> Client:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
     session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return str(session.session_key)
+
+
+def verified_login(client: Client, user: User) -> Client:
+    """Sign the client in as the user, past the second factor, as after a real code."""
+    client.cookies[settings.SESSION_COOKIE_NAME] = verified_session(user)
     return client
 
 
