@@ -52,8 +52,10 @@ def _statement(
     key = (model, tuple(check.name for check in checks), names, using)
     if (statement := _statements.get(key)) is None:
         connection = connections[using]
-        checked = tuple(c for c in checks if Q(c.condition).referenced_base_fields <= names)
-        referenced = set().union(*(Q(c.condition).referenced_base_fields for c in checked))
+        quote = connection.ops.quote_name
+        references = {check.name: Q(check.condition).referenced_base_fields for check in checks}
+        checked = tuple(check for check in checks if references[check.name] <= names)
+        referenced = set().union(*(references[check.name] for check in checked))
         fields = tuple(
             field
             for field in model._meta.local_concrete_fields
@@ -68,10 +70,9 @@ def _statement(
                 compiler, connection
             )
             # A condition that is NULL passes, as in the database.
-            alias = connection.ops.quote_name(CHECK_ALIAS.format(index=index))
+            alias = quote(CHECK_ALIAS.format(index=index))
             conditions.append(f"({sql}) IS NOT FALSE AS {alias}")
             params.extend(condition_params)
-        quote = connection.ops.quote_name
         row = ", ".join(
             f"%s::{_TYPE_MODIFIERS.sub('', str(field.db_type(connection)))}" for field in fields
         )

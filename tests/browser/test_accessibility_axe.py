@@ -303,7 +303,7 @@ def with_axe(page: Page) -> None:
     Compiled once per renderer (V8 caches a script by its source) instead of evaluated again
     before each check.
     """
-    page.add_init_script(Findings().axe.axe_script)
+    page.add_init_script(Axe().axe_script)
 
 
 def sign_in(page: Page, username: str, findings: Findings) -> None:
