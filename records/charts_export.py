@@ -5,13 +5,20 @@ its own event-loop thread and reuses it for every report. Kaleido's own `start_s
 is not used: when the browser cannot start, its worker thread dies and every later call waits
 forever, whereas here each call has a timeout and a failure returns None (the report then
 shows a note where the chart would be).
+
+A start can hang: kaleido 1.5 asks for the page's events only after navigating its tabs to the
+plotly page, so on a loaded machine the page's load event can pass before it listens and the
+start waits for it forever (seen once in ten test runs). A start that has not finished within
+START_TIMEOUT is abandoned, its browser closed or killed, and tried once more.
 """
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
 import shutil
+import signal
 import threading
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
@@ -26,9 +33,12 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 DEFAULT_BROWSER = "/usr/bin/chromium"
-# Seconds: a browser start, then one figure (≈ 0.25 s warm).
-START_TIMEOUT = 60.0
+# Seconds: a browser start (≈ 2.5 s on an idle machine), then one figure (≈ 0.25 s warm).
+START_TIMEOUT = 30.0
 EXPORT_TIMEOUT = 30.0
+START_ATTEMPTS = 2
+# Seconds to clean up after a browser that did not start.
+CLOSE_TIMEOUT = 5.0
 # A report's charts are drawn in parallel tabs of the one browser (two cores here).
 TABS = 2
 PLOTLY_JS = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "plotly.min.js"
@@ -63,8 +73,11 @@ async def _together(calls: Sequence[Coroutine[Any, Any, bytes]]) -> list[bytes]:
 class ChartExporter:
     """Turn plotly figures into SVG with one Kaleido kept open between calls."""
 
-    def __init__(self, browser_path: str | None = None) -> None:
+    def __init__(
+        self, browser_path: str | None = None, start_timeout: float = START_TIMEOUT
+    ) -> None:
         self._browser_path = browser_path
+        self._start_timeout = start_timeout
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: kaleido.Kaleido | None = None
@@ -96,7 +109,7 @@ class ChartExporter:
             threading.Thread(
                 target=self._loop.run_forever, name="chart-export", daemon=True
             ).start()
-        try:
+        for _attempt in range(START_ATTEMPTS):
             candidate = kaleido.Kaleido(
                 n=TABS,
                 path=path,
@@ -104,12 +117,28 @@ class ChartExporter:
                 mathjax=False,
                 timeout=EXPORT_TIMEOUT,
             )
-            self._run(candidate.open(), START_TIMEOUT)
+            try:
+                self._run(candidate.open(), self._start_timeout)
+            except Exception:
+                logger.exception("chart export: Chromium did not start")
+                self._abandon(candidate)
+                continue
+            self._kaleido = candidate
+            return True
+        return False
+
+    def _abandon(self, candidate: kaleido.Kaleido) -> None:
+        """Kill a browser that failed to start (it may not answer a request to close)."""
+        process = getattr(candidate, "subprocess", None)
+        if process is not None and process.poll() is None:
+            # choreographer starts the browser under a wrapper, in a session of its own.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(CLOSE_TIMEOUT)
+        try:
+            self._run(candidate.close(), CLOSE_TIMEOUT)
         except Exception:
-            logger.exception("chart export: Chromium did not start")
-            return False
-        self._kaleido = candidate
-        return True
+            logger.exception("chart export: cleaning up after a failed start failed")
 
     def svg(self, figure: Mapping[str, Any], *, width: int, height: int) -> str | None:
         """Return the figure as SVG text, or None when no browser can draw it."""
@@ -152,7 +181,7 @@ class ChartExporter:
         if self._kaleido is None:
             return
         try:
-            self._run(self._kaleido.close(), START_TIMEOUT)
+            self._run(self._kaleido.close(), self._start_timeout)
         except Exception:
             logger.exception("chart export: closing Chromium failed")
         self._kaleido = None
