@@ -9,8 +9,8 @@ shows a note where the chart would be).
 A start can hang: kaleido 1.5 asks for the page's events only after navigating its tabs to the
 plotly page, so on a loaded machine the page's load event can pass before it listens and the
 start waits for it forever (seen once in ten test runs; delaying that request by 3 s makes every
-start hang). A start that has not finished within
-START_TIMEOUT is abandoned, its browser closed or killed, and tried once more.
+start hang). A start not finished within START_TIMEOUT is abandoned, its browser killed, and
+tried once more.
 """
 
 import asyncio
