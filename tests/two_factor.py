@@ -24,6 +24,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from records.signed_in import SignedInUserBackend
+from trdclinic.middleware import SEEN_AT_SESSION_KEY, SIGNED_IN_AT_SESSION_KEY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,16 +44,22 @@ def authenticator_for(user: User) -> TOTPDevice:
 def verified_session(user: User) -> str:
     """Write a session signed in as the user, past the second factor; return its key.
 
-    The session is written once, with what `login` would put in it, rather than through
+    The session is written once, with what a real sign-in leaves in it, rather than through
     `force_login`: that creates an empty session, cycles its key, sends the signed-in signal
     (django-axes records an access, the user's last sign-in is saved) and reads the session back
     to add the device, about 14 queries against 3 here, in the thousands of tests that sign in.
+    The sign-in's own requests stamp when it happened and when the user was last seen
+    (trdclinic/middleware.py); without the stamps each test's first request saved the session
+    again, and every request did where a module's sessions are shared and each test rolled back.
     """
+    now = time.time()
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     session[BACKEND_SESSION_KEY] = BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+    session[SIGNED_IN_AT_SESSION_KEY] = now
+    session[SEEN_AT_SESSION_KEY] = now
     session.save()
     return str(session.session_key)
 

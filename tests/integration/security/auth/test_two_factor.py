@@ -6,6 +6,8 @@ import re
 import pyotp
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -19,6 +21,7 @@ from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import (
     authenticator_for,
     base32_secret,
+    code_step_passed,
     device_code,
     totp_code,
     verified_login,
@@ -296,3 +299,28 @@ def test_verified_login_marks_the_session_as_a_real_code_does(client, supervisor
     verified_login(client, supervisor)
     assert client.session[DEVICE_ID_SESSION_KEY] == authenticator_for(supervisor).persistent_id
     assert client.get(reverse("records:patient-list")).status_code == 200
+
+
+def test_verified_login_leaves_the_session_a_real_sign_in_leaves(client, supervisor):
+    authenticator_for(supervisor)
+    password_step(client, supervisor)
+    code_step_passed(client, supervisor)
+    real = client.session.load()
+    client.cookies.clear()
+
+    verified_login(client, supervisor)
+    written = client.session.load()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("pseudoresistance:queue")).status_code == 200
+
+    assert written.keys() == real.keys()
+    assert {key: written[key] for key in written if not key.startswith("trdclinic_")} == {
+        key: real[key] for key in real if not key.startswith("trdclinic_")
+    }
+    # A signed-in page within the minute after signing in writes nothing to the session.
+    assert not [
+        query
+        for query in queries
+        if "django_session" in query["sql"]
+        and not query["sql"].lstrip().upper().startswith("SELECT")
+    ]
