@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
+from django.test.client import ClientHandler
 from pytest_django import DjangoDbBlocker
 
 from tests.two_factor import verified_login, verified_session
@@ -55,10 +56,13 @@ class Sessions:
     in the database), so the next request finds the session as signed in. The session's idle
     timeout runs from its creation here (no renewal survives the rollbacks): past half of it, a
     client signs in afresh, as `verified_login` would, rather than risk an expired session.
+    The clients share one request handler, as a server's requests do: each new handler built
+    the middleware chain again at its first request.
     """
 
     def __init__(self) -> None:
         self._made: dict[int, tuple[str, float]] = {}
+        self._handler = ClientHandler(enforce_csrf_checks=False)
 
     def sign_in(self, *users: User) -> "Sessions":
         """Make each user's authenticator and session now, outside the requests' savepoints."""
@@ -69,6 +73,7 @@ class Sessions:
     def client(self, user: User | None) -> Client:
         """Return a new test client, signed in past the second factor as the user (None: not)."""
         client = Client()
+        client.handler = self._handler
         if user is None:
             return client
         key, made = self._made.get(user.pk, ("", 0.0))
