@@ -118,13 +118,6 @@ def complex_patient(clinic: Clinic, psychiatrist: User) -> Patient:
     return report_patient(clinic, psychiatrist, forty_trial_history(), record_number="RN-40")
 
 
-@pytest.fixture(scope="module")
-def exporter() -> Any:
-    chart_exporter = ChartExporter()
-    yield chart_exporter
-    chart_exporter.close()
-
-
 @pytest.fixture
 def demo(demo_clinic: list[DemoAccount]) -> ClinicAccess:
     """The demo clinic (records/demo.py), as its psychiatrist sees it."""
@@ -330,10 +323,11 @@ def test_summary_is_a_draft_until_the_psychiatrist_fills_it(
 
 
 def test_appendix_names_trials_by_number_without_repeating_their_lines(
-    simple: Patient, access: ClinicAccess, exporter: ChartExporter, tmp_path: Path
+    simple: Patient, access: ClinicAccess, tmp_path: Path
 ) -> None:
     summary = pdf_pages(patient_report_pdf(access=access, patient_id=simple.pk).content)
-    full = patient_report_pdf(access=access, patient_id=simple.pk, appendix=True, exporter=exporter)
+    # The process's chart exporter, as the report view uses (its browser closes with the session).
+    full = patient_report_pdf(access=access, patient_id=simple.pk, appendix=True)
 
     pages = pdf_pages(full.content)
     assert_every_page_identifies(pages, simple)

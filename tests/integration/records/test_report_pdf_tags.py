@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from pypdf import PdfReader
 
 from records.access import ClinicAccess, access_for_user
-from records.charts_export import ChartExporter
 from records.models import Clinic, Patient
 from records.report import REPORT_TITLE, ReportPdf, patient_report_pdf
 from records.report_charts import CHART_CACHE, SCORES_TITLE, STAGE_TITLE
@@ -99,13 +98,8 @@ def test_appendix_charts_are_figures_with_a_description_and_their_tables(
     if not _chromium():
         pytest.skip("no chromium to draw the charts")
     CHART_CACHE.clear()
-    exporter = ChartExporter()
-    try:
-        content = patient_report_pdf(
-            access=access, patient_id=patient.pk, appendix=True, exporter=exporter
-        ).content
-    finally:
-        exporter.close()
+    # Drawn by the process's chart exporter, as the report view draws them.
+    content = patient_report_pdf(access=access, patient_id=patient.pk, appendix=True).content
     reader = PdfReader(BytesIO(content))
 
     elements = _structure(reader)
