@@ -1,7 +1,7 @@
 """What every records service shares: who may act, stale edits, dates, collected field errors."""
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -136,15 +136,42 @@ CHANGED_BY = ("created_by", "updated_by")
 
 
 def model_errors_added(
-    instance: models.Model, errors: Errors, exclude: Iterable[str] = ()
+    instance: models.Model,
+    errors: Errors,
+    exclude: Iterable[str] = (),
+    found: Collection[str] = (),
 ) -> Errors:
-    """Add the model's own validation errors to the service's rule errors, and return them."""
+    """Add the model's own validation errors to the service's rule errors, and return them.
+
+    `found` names foreign keys whose rows the service has just read in its transaction: their
+    existence is not read again, while the constraints naming them are still validated, as in
+    `Model.full_clean` (fields its own checks faulted are left out of the constraints).
+    """
+    excluded = [*exclude, *CHANGED_BY]
+    if not found:
+        try:
+            instance.full_clean(exclude=excluded)
+        except ValidationError as error:
+            _merged(errors, error)
+        return errors
+    own: Errors = {}
     try:
-        instance.full_clean(exclude=[*exclude, *CHANGED_BY])
+        instance.full_clean(exclude=[*excluded, *found], validate_constraints=False)
     except ValidationError as error:
-        for field, messages in error.error_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        _merged(own, error)
+    faulted = [name for name in own if name != NON_FIELD_ERRORS]
+    try:
+        instance.validate_constraints(exclude={*excluded, *faulted})
+    except ValidationError as error:
+        _merged(own, error)
+    for field, messages in own.items():
+        errors.setdefault(field, []).extend(messages)
     return errors
+
+
+def _merged(errors: Errors, error: ValidationError) -> None:
+    for field, messages in error.error_dict.items():
+        errors.setdefault(field, []).extend(messages)
 
 
 def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:

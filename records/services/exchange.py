@@ -35,7 +35,7 @@ from records.services.common import (
     model_errors_added,
 )
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
-from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
+from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_errors
 from records.staging import OwnParameterRow, parameter_differences
 from staging.catalogue import lookup_agent
 from staging.history import History, Params, is_current
@@ -546,19 +546,17 @@ def _import_trials(
             # The steps are the record; the file's pair is what they were judged as.
             data = replace(data, dose_steps=steps[staged.id], dose_mg_per_day=None, weeks=None)
         apply_input(trial, data)
-        trial_errors = model_errors_added(
-            trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
-        )
+        faults = trial_errors(trial, episode=episode, patient=patient, exclude=["augments"])
         if staged.seq in seqs:
-            trial_errors.setdefault("seq", []).append(
+            faults.setdefault("seq", []).append(
                 ValidationError(DUPLICATE_SEQ.format(seq=staged.seq), code="seq_taken")
             )
         if staged.augments_trial == staged.id:
-            trial_errors.setdefault("augments", []).append(
+            faults.setdefault("augments", []).append(
                 ValidationError(AUGMENTS_ITSELF, code="augments_itself")
             )
         seqs.add(staged.seq)
-        for field, messages in trial_errors.items():
+        for field, messages in faults.items():
             errors.setdefault(_trial_key(staged.id, field), []).extend(messages)
         built.append((staged, trial))
     if errors:

@@ -6,11 +6,14 @@ trials of the patient, today's date. Adequacy itself is never computed here: sta
 """
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -29,6 +32,7 @@ from .common import (
     found,
     future_date_errors,
     lock_patient,
+    model_errors_added,
     non_field,
     today,
     validate,
@@ -37,6 +41,7 @@ from .episodes import EPISODE_NOT_FOUND
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models.options import Options
 
     from .common import Actor
 
@@ -193,8 +198,80 @@ def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
         add_error(errors, "weeks", message, "weeks_beyond_course")
 
 
-def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
-    """Return the errors of the rules that look beyond the trial's own fields."""
+# The relations of a trial whose rows the rules' one statement reads.
+LOOKED_UP = ("episode", "agent", "augments")
+# The episode's two unique constraints: what the rules check of the trial's id (across the
+# patient's episodes) and sequence number, with their own messages.
+UNIQUE_BY_RULES = ("trial_code_unique_in_episode", "trial_seq_unique_in_episode")
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What the rules' one statement found: ids taken, related rows that exist."""
+
+    code_taken: bool
+    seq_taken: bool
+    found: frozenset[str]
+
+
+@cache
+def _lookups_sql() -> str:
+    """Return the rules' lookups as one statement, written once a process from the models.
+
+    Each is what its queryset or Django's foreign key validation asks (`exists()` of the
+    same condition): the id taken by another trial of the patient, the sequence number by
+    another trial of the episode, and whether the episode, agent and added-to trial exist.
+    """
+    quote = connection.ops.quote_name
+    trial, episode, agent = TreatmentTrial._meta, Episode._meta, Agent._meta
+
+    def column(meta: "Options[Any]", name: str) -> str:
+        return f"{quote(meta.db_table)}.{quote(str(meta.get_field(name).column))}"
+
+    trials, episodes, agents = (quote(meta.db_table) for meta in (trial, episode, agent))
+    other = f"{column(trial, 'id')} IS DISTINCT FROM %s"
+    # Names from the models' metadata only; every value is a parameter.
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {trials} JOIN {episodes} "  # noqa: S608  # nosec B608
+        f"ON {column(episode, 'id')} = {column(trial, 'episode')} "
+        f"WHERE {column(episode, 'patient')} = %s AND {column(trial, 'code')} = %s AND {other}), "
+        f"EXISTS (SELECT 1 FROM {trials} WHERE {column(trial, 'episode')} = %s "
+        f"AND {column(trial, 'seq')} = %s AND {other}), "
+        f"EXISTS (SELECT 1 FROM {episodes} WHERE {column(episode, 'id')} = %s), "
+        f"EXISTS (SELECT 1 FROM {agents} WHERE {column(agent, 'id')} = %s), "
+        f"EXISTS (SELECT 1 FROM {trials} WHERE {column(trial, 'id')} = %s)"
+    )
+
+
+def _looked_up(trial: TreatmentTrial, episode: Episode, patient: Patient) -> _Lookups:
+    """Return whether the trial's id and sequence are taken and which related rows exist."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _lookups_sql(),
+            [
+                patient.pk,
+                trial.code,
+                trial.pk,
+                episode.pk,
+                trial.seq,
+                trial.pk,
+                trial.episode_id,
+                trial.agent_id,
+                trial.augments_id,
+            ],
+        )
+        code_taken, seq_taken, *exist = cursor.fetchone()
+    found = frozenset(
+        name
+        for name, exists in zip(LOOKED_UP, exist, strict=True)
+        if exists and getattr(trial, f"{name}_id") is not None
+    )
+    return _Lookups(code_taken, seq_taken, found)
+
+
+def _rule_errors(
+    trial: TreatmentTrial, episode: Episode, patient: Patient
+) -> tuple[Errors, _Lookups | None]:
     errors: Errors = {}
     future_date_errors(
         errors,
@@ -233,22 +310,50 @@ def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patie
     augments = trial.augments
     if augments is not None and augments.episode_id != episode.pk:
         add_error(errors, "augments", AUGMENTS_OTHER_EPISODE, "augments_other_episode")
-    if trial.code:
-        taken = TreatmentTrial.objects.filter(episode__patient=patient, code=trial.code).exclude(
-            pk=trial.pk
-        )
-        if taken.exists():
-            add_error(errors, "code", CODE_TAKEN.format(code=trial.code), "code_taken")
-    if trial.seq is not None:
-        taken = TreatmentTrial.objects.filter(episode=episode, seq=trial.seq).exclude(pk=trial.pk)
-        if taken.exists():
-            add_error(errors, "seq", SEQ_TAKEN.format(seq=trial.seq), "seq_taken")
-    return errors
+    if not trial.code and trial.seq is None:
+        # The CSV import checks ids and sequence numbers for the whole file instead.
+        return errors, None
+    lookups = _looked_up(trial, episode, patient)
+    if trial.code and lookups.code_taken:
+        add_error(errors, "code", CODE_TAKEN.format(code=trial.code), "code_taken")
+    if trial.seq is not None and lookups.seq_taken:
+        add_error(errors, "seq", SEQ_TAKEN.format(seq=trial.seq), "seq_taken")
+    return errors, lookups
+
+
+def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
+    """Return the errors of the rules that look beyond the trial's own fields."""
+    return _rule_errors(trial, episode, patient)[0]
+
+
+def _model_errors(
+    trial: TreatmentTrial, errors: Errors, lookups: _Lookups | None, exclude: Collection[str]
+) -> Errors:
+    """Add the model's own errors to the rules', not reading again what the rules read."""
+    if lookups is None:
+        return model_errors_added(trial, errors, exclude=exclude)
+    if trial.code and trial.seq is not None and "episode" in lookups.found:
+        # The rules just checked what the episode's two unique constraints check, the only
+        # constraints naming it (tests/integration/records/test_trial_lookups.py).
+        exclude = [*exclude, "episode"]
+    # The rows the statement found are not read again; the constraints naming them still run.
+    return model_errors_added(trial, errors, exclude=exclude, found=lookups.found)
+
+
+def trial_errors(
+    trial: TreatmentTrial, *, episode: Episode, patient: Patient, exclude: Collection[str] = ()
+) -> Errors:
+    """Return the rules' errors and the model's own (the fields in `exclude` not validated)."""
+    errors, lookups = _rule_errors(trial, episode, patient)
+    return _model_errors(trial, errors, lookups, exclude)
 
 
 def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> None:
     """Raise every field error of the trial at once: its own shape and the wider rules."""
-    validate(trial, trial_rule_errors(trial, episode=episode, patient=patient))
+    errors, lookups = _rule_errors(trial, episode, patient)
+    # A field the rules already faulted is not validated twice (no duplicate messages).
+    if _model_errors(trial, errors, lookups, exclude=list(errors)):
+        raise ValidationError(errors)
 
 
 def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
