@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
 from records.dose_steps import StepEntry, weeks_beyond_dates, weeks_short_of_dates
+from records.history_rows import any_of
 from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
+from records.statements import Statement
 
 from .changes import episode_changed
 from .common import (
@@ -356,21 +357,34 @@ def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient)
         raise ValidationError(errors)
 
 
+_HIGHEST_SEQ = Statement(
+    lambda ids: (
+        TreatmentTrial.objects.filter(any_of("episode_id", ids))
+        .order_by("-seq")
+        .values_list("seq", flat=True)[:1]
+    )
+)
+_PATIENT_CODES = Statement(
+    lambda ids: TreatmentTrial.objects.filter(any_of("episode__patient_id", ids)).values_list(
+        "code", flat=True
+    )
+)
+# A deleted trial's id stays in the change history, so it is never given again.
+_CREATED_CODES = Statement(
+    lambda ids: AuditEvent.objects.filter(
+        any_of("patient_id", ids), object_type=ObjectType.TRIAL, action=AuditAction.CREATE
+    ).values_list("changes__code__1", flat=True)
+)
+
+
 def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
     """Give a new trial the next sequence number and an id T<n> the patient never had."""
     if trial.seq is None:
-        highest = episode.trials.aggregate(highest=Max("seq"))["highest"]
-        trial.seq = (highest or 0) + 1
+        highest = _HIGHEST_SEQ.rows([episode.pk])
+        trial.seq = (highest[0] if highest else 0) + 1
     if not trial.code:
-        taken = set(
-            TreatmentTrial.objects.filter(episode__patient=patient).values_list("code", flat=True)
-        )
-        # A deleted trial's id stays in the change history, so it is never given again.
-        taken.update(
-            AuditEvent.objects.filter(
-                patient_id=patient.pk, object_type=ObjectType.TRIAL, action=AuditAction.CREATE
-            ).values_list("changes__code__1", flat=True)
-        )
+        taken = set(_PATIENT_CODES.rows([patient.pk]))
+        taken.update(_CREATED_CODES.rows([patient.pk]))
         number = trial.seq
         while f"T{number}" in taken:
             number += 1
