@@ -174,10 +174,18 @@ def _merged(errors: Errors, error: ValidationError) -> None:
         errors.setdefault(field, []).extend(messages)
 
 
-def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:
-    """Run the model's own validation and raise it together with the service's field errors."""
+def validate(
+    instance: models.Model,
+    errors: Errors,
+    exclude: Iterable[str] = (),
+    found: Collection[str] = (),
+) -> None:
+    """Run the model's own validation and raise it together with the service's field errors.
+
+    `found`: foreign keys whose rows the service read in its transaction (model_errors_added).
+    """
     # A field the service already faulted is not validated twice (no duplicate messages).
-    if model_errors_added(instance, errors, exclude=[*exclude, *errors]):
+    if model_errors_added(instance, errors, exclude=[*exclude, *errors], found=found):
         raise ValidationError(errors)
 
 

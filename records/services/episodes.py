@@ -140,7 +140,8 @@ def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput)
         lock_patient(patient.pk)
         episode = Episode(patient=patient, created_by=user, updated_by=user)
         _apply(episode, data)
-        validate(episode, episode_rule_errors(episode))
+        # The patient was read and locked above: its row is not read again.
+        validate(episode, episode_rule_errors(episode), found=["patient"])
         episode.save()
         audit_event_write(
             actor=user,
@@ -171,7 +172,8 @@ def episode_update(
         )
         before = snapshot(episode, EPISODE_FIELDS)
         _apply(episode, data)
-        validate(episode, episode_rule_errors(episode))
+        # The patient was read and locked above: its row is not read again.
+        validate(episode, episode_rule_errors(episode), found=["patient"])
         changes = field_changes(before, snapshot(episode, EPISODE_FIELDS))
         if not changes:
             return episode
@@ -215,7 +217,7 @@ def episode_staging_parameters_update(
         validate(checked, {}, exclude=["clinic"])
         before = own_parameters_text(episode.staging_parameters)
         episode.staging_parameters = own_parameters(data, default_params(patient.clinic))
-        validate(episode, {})
+        validate(episode, {}, found=["patient"])
         after = own_parameters_text(episode.staging_parameters)
         if before == after:
             return episode
