@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _documents(count: int, seed: int) -> list[dict[str, Any]]:
 
     rng = random.Random(seed)  # noqa: S311 - reproducible benchmark data, not security
     today = datetime.date.today()
-    documents = []
+    documents: list[dict[str, Any]] = []
     while len(documents) < count:
         history = generate_history(rng)
         dates = [history.assessment_date, *(trial.start_date for trial in history.trials)]
@@ -137,12 +138,13 @@ def _by_hand(user: User, source: Patient, target: Patient, trials: Measured) -> 
     by_code: dict[str, TreatmentTrial] = {}
     for trial in TreatmentTrial.objects.filter(episode=episode).order_by("seq"):
         values = {name: getattr(trial, name) for name in TRIAL_FIELDS}
-        if trial.augments_id is not None:
+        if trial.augments is not None:
             values["augments"] = by_code[trial.augments.code]
-        data = TrialInput(**values)
         by_code[trial.code] = _measured(
             trials,
-            lambda data=data: trial_record(acting_user=user, episode_id=entered.pk, data=data),
+            partial(
+                trial_record, acting_user=user, episode_id=entered.pk, data=TrialInput(**values)
+            ),
         )
 
 
@@ -168,8 +170,12 @@ def run(
         try:
             _measured(
                 measured["JSON import"],
-                lambda source=source, document=document: patient_history_import(
-                    access=access, patient=source, data=document, acting_user=user
+                partial(
+                    patient_history_import,
+                    access=access,
+                    patient=source,
+                    data=document,
+                    acting_user=user,
                 ),
             )
         except ValidationError:
@@ -188,7 +194,7 @@ def run(
         ).encode()
         _measured(
             measured["CSV import"],
-            lambda content=content: csv_import(acting_user=user, clinic=clinic, data=content),
+            partial(csv_import, acting_user=user, clinic=clinic, data=content),
         )
     return measured
 

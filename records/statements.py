@@ -62,7 +62,8 @@ def _models(compiler: SQLCompiler, using: str) -> Callable[[list[Sequence[Any]]]
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)
+    # django-stubs describe Django 6's signature (a fetch mode); 5.2 takes these three.
+    populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
 
     def instances(rows: list[Sequence[Any]]) -> list[Any]:
         made = []
@@ -87,7 +88,8 @@ def _firsts(rows: list[Sequence[Any]]) -> list[Any]:
 def _compile(queryset: "QuerySet[Any, Any]", *, convert: bool) -> _Compiled:
     kind = queryset._iterable_class
     # Annotations and known related objects are set on instances by ModelIterable alone.
-    plain = not queryset.query.annotation_select and not queryset._known_related_objects
+    known = queryset._known_related_objects  # type: ignore[attr-defined]
+    plain = not queryset.query.annotation_select and not known
     if kind not in (ModelIterable, ValuesListIterable, FlatValuesListIterable) or (
         kind is ModelIterable and not plain
     ):
@@ -119,7 +121,7 @@ def _converted(
     rows: list[Sequence[Any]], converters: Converters, connection: BaseDatabaseWrapper
 ) -> list[Sequence[Any]]:
     """Return the rows with each column's converters applied, as `SQLCompiler.apply_converters`."""
-    converted = []
+    converted: list[Sequence[Any]] = []
     for row in rows:
         values = list(row)
         for at, each, field in converters:
@@ -168,8 +170,8 @@ class Statement(Generic[T]):
             rows = [row[: compiled.columns] for row in rows]
         if compiled.converters:
             rows = _converted(rows, compiled.converters, connection)
-        return compiled.results(rows)  # type: ignore[no-any-return]
+        return compiled.results(rows)
 
     def by_pk(self, ids: Collection[int]) -> dict[Any, T]:
         """Return the model instances for `ids` by primary key, as `QuerySet.in_bulk` does."""
-        return {instance.pk: instance for instance in self.rows(ids)}  # type: ignore[attr-defined]
+        return {getattr(instance, "pk"): instance for instance in self.rows(ids)}  # noqa: B009

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -42,6 +42,7 @@ from .episodes import EPISODE_NOT_FOUND
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models import Field
     from django.db.models.options import Options
 
     from .common import Actor
@@ -227,7 +228,8 @@ def _lookups_sql() -> str:
     trial, episode, agent = TreatmentTrial._meta, Episode._meta, Agent._meta
 
     def column(meta: "Options[Any]", name: str) -> str:
-        return f"{quote(meta.db_table)}.{quote(str(meta.get_field(name).column))}"
+        field = cast("Field[Any, Any]", meta.get_field(name))
+        return f"{quote(meta.db_table)}.{quote(str(field.column))}"
 
     trials, episodes, agents = (quote(meta.db_table) for meta in (trial, episode, agent))
     other = f"{column(trial, 'id')} IS DISTINCT FROM %s"
