@@ -13,14 +13,17 @@ from django.utils import timezone
 
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, access_for_user
 from records.audit import changes_since, describe_changes
+from records.history_rows import any_of
 from records.models import (
     AuditEvent,
     Episode,
+    Membership,
     Patient,
     ReportPreparation,
     ScaleAdministration,
     TreatmentTrial,
 )
+from records.statements import Statement
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -60,11 +63,22 @@ class StaleEditError(ValidationError):
         self.events = events
 
 
+# The acting user's memberships as `access_for_user` reads them (with each clinic and its
+# staging defaults, in Membership's order), compiled once: every service starts here.
+_MEMBERSHIPS = Statement(
+    lambda ids: Membership.objects.filter(any_of("user_id", ids)).select_related(
+        "clinic__staging_defaults"
+    )
+)
+
+
 def authorise(
     user: "Actor", clinic_id: int, *permissions: Permission, not_found: str
 ) -> ClinicAccess:
     """Return the user's access in the clinic: 404 outside it, 403 without one of `permissions`."""
-    access = access_for_user(user, clinic_id)
+    # Read again in the service's transaction, whatever the request read before.
+    memberships = _MEMBERSHIPS.rows([user.pk]) if user.is_authenticated else None
+    access = access_for_user(user, clinic_id, memberships)
     if access is None or access.clinic.pk != clinic_id:
         raise Http404(not_found)
     if not any(access.can(permission) for permission in permissions):

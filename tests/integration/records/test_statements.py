@@ -1,17 +1,29 @@
 """A statement compiled once gives what its queryset gives, read afresh at every run."""
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
+from records.access import Permission, access_for_user
 from records.history_rows import any_of
-from records.models import Clinic, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
+from records.models import Clinic, ClinicStagingDefaults, Episode, Patient, Role, TreatmentTrial
+from records.services.common import authorise
 from records.statements import IDS_EXACTLY, NOT_COMPILABLE, Statement
-from tests.factories import ClinicFactory, EpisodeFactory, PatientFactory, TrialFactory
+from tests.factories import (
+    ClinicFactory,
+    EpisodeFactory,
+    MembershipFactory,
+    PatientFactory,
+    TrialFactory,
+)
 
 
 def _fields(instance: object) -> dict[str, object]:
@@ -134,3 +146,28 @@ def test_what_a_statement_cannot_give_is_refused_at_its_first_run(db: None) -> N
     )
     with pytest.raises(TypeError, match=NOT_COMPILABLE.split(":")[0]):
         annotated.rows([1])
+
+
+def test_a_service_authorises_with_the_access_the_pages_read(
+    clinic: Clinic, other_clinic: Clinic, member: Callable[..., User]
+) -> None:
+    ClinicStagingDefaults.objects.create(clinic=other_clinic, ad_min_weeks=6)
+    user = member(Role.PSYCHIATRIST, Role.SUPERVISOR)
+    MembershipFactory(user=user, clinic=other_clinic, role=Role.CLINIC_ADMIN)
+    for each in (clinic, other_clinic):
+        expected = access_for_user(user, each.pk)
+        assert expected is not None
+        with CaptureQueriesContext(connection) as queries:
+            access = authorise(user, each.pk, *Permission, not_found="")
+        assert len(queries.captured_queries) == 1
+        assert (access.user, access.roles) == (expected.user, expected.roles)
+        assert [_fields(c) for c in access.clinics] == [_fields(c) for c in expected.clinics]
+        assert _fields(access.clinic) == _fields(expected.clinic)
+        defaults = getattr(access.clinic, "staging_defaults", None)
+        assert (defaults is None) == (each == clinic)
+    with pytest.raises(Http404):
+        authorise(user, ClinicFactory().pk, *Permission, not_found="")
+    with pytest.raises(PermissionDenied):
+        authorise(member(Role.CLINIC_ADMIN), clinic.pk, Permission.EDIT_CLINICAL_DATA, not_found="")
+    with pytest.raises(Http404):
+        authorise(AnonymousUser(), clinic.pk, *Permission, not_found="")
