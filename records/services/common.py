@@ -96,9 +96,16 @@ def found(queryset: "QuerySet[M]", pk: int, *, not_found: str, lock: bool = Fals
     return instance
 
 
+_LOCK_PATIENTS = Statement(
+    lambda ids: (
+        Patient.objects.select_for_update().filter(any_of("pk", ids)).values_list("pk", flat=True)
+    )
+)
+
+
 def lock_patient(patient_id: int) -> None:
     """Lock the patient's row: every write under one patient takes this lock first, in order."""
-    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+    _LOCK_PATIENTS.rows([patient_id])
 
 
 def episode_for_change(

@@ -10,8 +10,10 @@ from django.db import transaction
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.history import default_params
+from records.history_rows import any_of
 from records.models import AuditAction, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
+from records.statements import Statement
 from staging.history import Params
 
 from .changes import episode_changed
@@ -80,6 +82,18 @@ def _apply(episode: Episode, data: EpisodeInput) -> None:
         setattr(episode, name, getattr(data, name))
 
 
+# A patient's episodes without an end, latest first (the model's order; one holds by constraint).
+_CURRENT_EPISODES = Statement(
+    lambda ids: Episode.objects.filter(any_of("patient_id", ids), end_date__isnull=True)
+)
+# An episode's trials given in it (not in an earlier one), in the model's order.
+_CURRENT_TRIALS = Statement(
+    lambda ids: TreatmentTrial.objects.filter(
+        any_of("episode_id", ids), in_previous_episode=False
+    ).values_list("code", "start_date")
+)
+
+
 def episode_rule_errors(episode: Episode) -> Errors:
     """Return the errors of the rules that look beyond the episode's own fields."""
     errors: Errors = {}
@@ -87,20 +101,21 @@ def episode_rule_errors(episode: Episode) -> Errors:
         errors, {"onset_date": episode.onset_date, "end_date": episode.end_date}, on=today()
     )
     if episode.end_date is None:
-        current = (
-            Episode.objects.filter(patient_id=episode.patient_id, end_date__isnull=True)
-            .exclude(pk=episode.pk)
-            .first()
+        current = next(
+            (
+                other
+                for other in _CURRENT_EPISODES.rows([episode.patient_id])
+                if other.pk != episode.pk
+            ),
+            None,
         )
         if current is not None:
             message = ANOTHER_CURRENT_EPISODE.format(onset=current.onset_date.isoformat())
             add_error(errors, "end_date", message, "another_current_episode")
     if episode.pk is not None and episode.onset_date is not None:
-        early = list(
-            TreatmentTrial.objects.filter(
-                episode=episode, in_previous_episode=False, start_date__lt=episode.onset_date
-            ).values_list("code", flat=True)
-        )
+        early = [
+            code for code, start in _CURRENT_TRIALS.rows([episode.pk]) if start < episode.onset_date
+        ]
         if early:
             message = TRIALS_BEFORE_ONSET.format(trials=", ".join(early))
             add_error(errors, "onset_date", message, "trials_before_onset")
