@@ -96,6 +96,14 @@ def found(queryset: "QuerySet[M]", pk: int, *, not_found: str, lock: bool = Fals
     return instance
 
 
+def found_by(statement: "Statement[M]", pk: int, *, not_found: str) -> M:
+    """Return the row a statement over ids reads for `pk` (records/statements.py); else 404."""
+    rows = statement.rows([pk])
+    if not rows:
+        raise Http404(not_found)
+    return rows[0]
+
+
 _LOCK_PATIENTS = Statement(
     lambda ids: (
         Patient.objects.select_for_update().filter(any_of("pk", ids)).values_list("pk", flat=True)
@@ -108,6 +116,13 @@ def lock_patient(patient_id: int) -> None:
     _LOCK_PATIENTS.rows([patient_id])
 
 
+_EPISODE_FOR_CHANGE = Statement(
+    lambda ids: Episode.objects.select_related("patient__clinic", "patient__psychiatrist").filter(
+        any_of("pk", ids)
+    )
+)
+
+
 def episode_for_change(
     acting_user: "Actor", episode_id: int, *permissions: Permission, not_found: str
 ) -> tuple["User", Episode]:
@@ -116,11 +131,7 @@ def episode_for_change(
     The episode comes with its patient, clinic and psychiatrist; the patient is locked, so the
     changes to one patient's records are made one after another.
     """
-    episode = found(
-        Episode.objects.select_related("patient__clinic", "patient__psychiatrist"),
-        episode_id,
-        not_found=not_found,
-    )
+    episode = found_by(_EPISODE_FOR_CHANGE, episode_id, not_found=not_found)
     user = authorise(acting_user, episode.patient.clinic_id, *permissions, not_found=not_found).user
     lock_patient(episode.patient_id)
     return user, episode

@@ -23,7 +23,7 @@ from .common import (
     add_error,
     authorise,
     check_version,
-    found,
+    found_by,
     future_date_errors,
     lock_patient,
     today,
@@ -122,10 +122,21 @@ def episode_rule_errors(episode: Episode) -> Errors:
     return errors
 
 
-def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
-    episode = found(
-        Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+_PATIENT = Statement(lambda ids: Patient.objects.filter(any_of("pk", ids)))
+_EPISODE = Statement(
+    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
+)
+_LOCKED_EPISODE = Statement(
+    lambda ids: (
+        Episode.objects.select_related("patient")
+        .select_for_update(of=("self",))
+        .filter(any_of("pk", ids))
     )
+)
+
+
+def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
+    episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
     user = authorise(
         acting_user,
         episode.patient.clinic_id,
@@ -133,18 +144,13 @@ def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Ep
         not_found=EPISODE_NOT_FOUND,
     ).user
     lock_patient(episode.patient_id)
-    return user, found(
-        Episode.objects.select_related("patient"),
-        episode_id,
-        not_found=EPISODE_NOT_FOUND,
-        lock=True,
-    )
+    return user, found_by(_LOCKED_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
 
 
 def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput) -> Episode:
     """Record an episode of the patient."""
     with transaction.atomic():
-        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
+        patient = found_by(_PATIENT, patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
         user = authorise(
             acting_user,
             patient.clinic_id,

@@ -30,7 +30,7 @@ from .common import (
     add_error,
     authorise,
     check_version,
-    found,
+    found_by,
     future_date_errors,
     lock_patient,
     model_errors_added,
@@ -415,9 +415,7 @@ def _audit(
 def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> TreatmentTrial:
     """Record a treatment trial in the episode."""
     with transaction.atomic():
-        episode = found(
-            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
-        )
+        episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
         patient = episode.patient
         user = authorise(
             acting_user,
@@ -437,9 +435,23 @@ def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> 
     return trial
 
 
+_EPISODE = Statement(
+    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
+)
+_TRIAL = Statement(
+    lambda ids: TreatmentTrial.objects.select_related("episode__patient").filter(any_of("pk", ids))
+)
+_LOCKED_TRIAL = Statement(
+    lambda ids: (
+        TreatmentTrial.objects.select_related("episode__patient")
+        .select_for_update(of=("self",))
+        .filter(any_of("pk", ids))
+    )
+)
+
+
 def _for_edit(acting_user: "Actor", trial_id: int) -> tuple["User", TreatmentTrial]:
-    queryset = TreatmentTrial.objects.select_related("episode__patient")
-    trial = found(queryset, trial_id, not_found=TRIAL_NOT_FOUND)
+    trial = found_by(_TRIAL, trial_id, not_found=TRIAL_NOT_FOUND)
     user = authorise(
         acting_user,
         trial.episode.patient.clinic_id,
@@ -447,7 +459,7 @@ def _for_edit(acting_user: "Actor", trial_id: int) -> tuple["User", TreatmentTri
         not_found=TRIAL_NOT_FOUND,
     ).user
     lock_patient(trial.episode.patient_id)
-    return user, found(queryset, trial_id, not_found=TRIAL_NOT_FOUND, lock=True)
+    return user, found_by(_LOCKED_TRIAL, trial_id, not_found=TRIAL_NOT_FOUND)
 
 
 def _check_version(trial: TreatmentTrial, expected_version: int) -> None:
