@@ -62,9 +62,11 @@ def test_a_change_of_no_episode_tells_no_listener(
     assert told == []
 
 
-@pytest.mark.django_db(transaction=True)
+# Transactional, as the other such tests: the rows they restore afterwards are the migrated ones.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("reference_data")
 def test_the_patients_are_locked_before_any_listener_runs(
-    reference_data: None, clinic: Clinic, episode: Episode, monkeypatch: pytest.MonkeyPatch
+    clinic: Clinic, episode: Episode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A scheduled restage: no service locked the patient before the change path.
     other = PatientFactory(clinic=clinic)
