@@ -27,12 +27,14 @@ from django.db.models.query import (
     get_related_populators,
 )
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
 
 T = TypeVar("T")
 
 # No row has a negative id: where this list lands among the compiled parameters, ids go.
 _MARKER = [-7_340_031_419]
 NOT_COMPILABLE = "A statement reads model instances, value tuples or single values only: {kind}."
+OUTSIDE_TRANSACTION = "select_for_update cannot be used outside of a transaction."
 IDS_ONCE = "A statement binds its ids once: {sql}"
 IDS_EXACTLY = "A statement written over ids is run with ids, one written without them without."
 
@@ -49,6 +51,8 @@ class _Compiled:
     ids_at: int | None
     # Django's own extra columns (ORDER BY terms it selects): cut off the rows, as it does.
     columns: int | None
+    # SELECT ... FOR UPDATE: refused outside a transaction, as Django refuses it.
+    locks: bool
     converters: Converters
     results: Callable[[list[Sequence[Any]]], list[Any]]
 
@@ -112,6 +116,7 @@ def _compile(queryset: "QuerySet[Any, Any]", *, convert: bool) -> _Compiled:
         params=tuple(params),
         ids_at=marked[0] if marked else None,
         columns=compiler.col_count if compiler.has_extra_select else None,
+        locks=bool(queryset.query.select_for_update),
         converters=tuple((at, tuple(each), field) for at, (each, field) in converters.items()),
         results=results,
     )
@@ -163,6 +168,8 @@ class Statement(Generic[T]):
         if compiled.ids_at is not None and ids is not None:
             params[compiled.ids_at] = [int(pk) for pk in ids]
         connection = connections[compiled.using]
+        if compiled.locks and connection.get_autocommit():
+            raise TransactionManagementError(OUTSIDE_TRANSACTION)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows: list[Sequence[Any]] = cursor.fetchall()

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
@@ -110,6 +111,19 @@ def test_a_locking_statement_locks_as_its_queryset(episodes: list[Episode]) -> N
     ours, djangos = (query["sql"] for query in queries.captured_queries)
     assert ours == djangos
     assert ours.endswith('FOR UPDATE OF "records_patient"')
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_locking_statement_is_refused_outside_a_transaction_as_django_refuses_it() -> None:
+    def build(ids: list[int]):  # type: ignore[no-untyped-def]
+        return Patient.objects.select_for_update().filter(any_of("pk", ids))
+
+    statement = Statement(build)
+    with transaction.atomic():
+        assert statement.rows([0]) == []
+    for run in (lambda: list(build([0])), lambda: statement.rows([0])):
+        with pytest.raises(TransactionManagementError, match="outside of a transaction"):
+            run()
 
 
 def test_every_run_reads_the_rows_afresh(episodes: list[Episode]) -> None:
