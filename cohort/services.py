@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -118,12 +119,24 @@ CONTENT_TYPES = {
 }
 
 
-def _upsert_sql() -> str:
+@dataclass(frozen=True)
+class _Upsert:
+    """The upsert of snapshots and the JSON keys of its columns, by snapshot field."""
+
+    sql: str
+    episode_column: str
+    # (column, field name in the snapshot values)
+    columns: tuple[tuple[str, str], ...]
+
+
+@cache
+def _upsert() -> _Upsert:
     """Return the INSERT ... ON CONFLICT of a batch of snapshots given as one JSON array.
 
     One parameter for the whole batch (issue 18): a parameter per value cost psycopg2 and
     Django more than the rest of the write, and a JSON text per JSON column as much again;
-    PostgreSQL reads each row's columns out of the array with their own types.
+    PostgreSQL reads each row's columns out of the array with their own types. Written once a
+    process from the model's fields.
     """
     meta = EpisodeSnapshot._meta
     fields = {field.name: field for field in meta.concrete_fields}
@@ -134,10 +147,18 @@ def _upsert_sql() -> str:
     record = ", ".join(f"{column} {kind}" for column, kind in zip(columns, types, strict=True))
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
     # Table, column names and types are the model's own; the rows are the one parameter.
-    return (
+    sql = (
         f"INSERT INTO {meta.db_table} ({names}) SELECT {names} "  # noqa: S608  # nosec B608
         f"FROM jsonb_to_recordset(%s::jsonb) AS snapshot({record}) "
         f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+    )
+    return _Upsert(
+        sql=sql,
+        episode_column=columns[0],
+        columns=tuple(
+            (column, "clinic_id" if name == "clinic" else name)
+            for column, name in zip(columns[1:], SNAPSHOT_FIELDS, strict=True)
+        ),
     )
 
 
@@ -148,24 +169,17 @@ def _json_value(value: Any) -> Any:
 
 def _save(snapshots: Sequence[tuple[int, dict[str, Any]]]) -> None:
     """Insert or replace snapshots (episode id, field values), one statement per batch."""
-    meta = EpisodeSnapshot._meta
-    fields = {field.name: field for field in meta.concrete_fields}
-    columns = [
-        (str(fields[name].column), "clinic_id" if name == "clinic" else name)
-        for name in SNAPSHOT_FIELDS
-    ]
-    episode_column = str(fields["episode"].column)
-    sql = _upsert_sql()
+    upsert = _upsert()
     for start in range(0, len(snapshots), RESTAGE_BATCH):
         rows = [
             {
-                episode_column: episode_id,
-                **{column: _json_value(values[name]) for column, name in columns},
+                upsert.episode_column: episode_id,
+                **{column: _json_value(values[name]) for column, name in upsert.columns},
             }
             for episode_id, values in snapshots[start : start + RESTAGE_BATCH]
         ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [json.dumps(rows)])
+            cursor.execute(upsert.sql, [json.dumps(rows)])
 
 
 def snapshots_after_change(change: EpisodeChange) -> None:

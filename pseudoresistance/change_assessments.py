@@ -44,6 +44,7 @@ from records.history import build_history, default_params, stage
 from records.history_rows import EpisodeRow, HistoryRows, PatientRow, TrialRow, any_of
 from records.models import Episode
 from records.models.staging_defaults import with_own_parameters
+from records.statements import Statement
 from staging.adequacy import Assessed, OutcomeCategory, assess_history
 from staging.history import DRUG_KINDS, History, Params, is_current
 from staging.result import ModelResult
@@ -107,26 +108,38 @@ class ChangeAssessment:
         return int(score.score)
 
 
+_REVIEWS = Statement(
+    lambda ids: (
+        ChecklistReview.objects.filter(any_of("episode_id", ids))
+        .order_by("episode_id", "-created_at", "-pk")
+        .values_list("episode_id", "pk", "version_id")
+    )
+)
+_VERSIONS = Statement(lambda ids: ChecklistVersion.objects.filter(any_of("pk", ids)))
+_ANSWERS = Statement(
+    lambda ids: ChecklistAnswer.objects.filter(any_of("review_id", ids)).values_list(
+        "review_id", "item__code", "trial_id", "answer", "escalated"
+    )
+)
+_PATIENT_IDS = Statement(
+    lambda ids: Episode.objects.filter(any_of("pk", ids)).values_list("patient_id", flat=True)
+)
+
+
 def _latest_answers(
     episode_ids: Collection[int],
 ) -> dict[int, tuple[ChecklistVersion, dict[tuple[str, int | None], tuple[str, bool]]]]:
     """Return the latest review's version and answers of the episodes that have one (3 queries)."""
     latest: dict[int, tuple[int, int]] = {}
-    for episode_id, review_id, version_id in (
-        ChecklistReview.objects.filter(any_of("episode_id", episode_ids))
-        .order_by("episode_id", "-created_at", "-pk")
-        .values_list("episode_id", "pk", "version_id")
-    ):
+    for episode_id, review_id, version_id in _REVIEWS.rows(episode_ids):
         latest.setdefault(episode_id, (review_id, version_id))
     if not latest:
         return {}
-    versions = ChecklistVersion.objects.in_bulk({version for _, version in latest.values()})
+    versions = _VERSIONS.by_pk({version for _, version in latest.values()})
     answers: dict[int, dict[tuple[str, int | None], tuple[str, bool]]] = {
         review: {} for review, _ in latest.values()
     }
-    for review_id, code, trial_id, answer, escalated in ChecklistAnswer.objects.filter(
-        any_of("review_id", answers)
-    ).values_list("review_id", "item__code", "trial_id", "answer", "escalated"):
+    for review_id, code, trial_id, answer, escalated in _ANSWERS.rows(answers):
         answers[review_id][(code, trial_id)] = (answer, escalated)
     return {
         episode_id: (versions[version_id], answers[review_id])
@@ -266,14 +279,18 @@ def change_assessment(
     )
 
 
-def change_assessments_of(episode_ids: Collection[int]) -> dict[int, ChangeAssessment]:
-    """Assess episodes from compact rows, their patients' loaded once (nine queries at most)."""
+def change_assessments_of(
+    episode_ids: Collection[int], patient_ids: Collection[int] | None = None
+) -> dict[int, ChangeAssessment]:
+    """Assess episodes from compact rows, their patients' loaded once (nine queries at most).
+
+    `patient_ids` are the episodes' patients when the caller knows them (a change does).
+    """
     wanted = set(episode_ids)
     if not wanted:
         return {}
-    patient_ids = set(
-        Episode.objects.filter(any_of("pk", wanted)).values_list("patient_id", flat=True)
-    )
+    if patient_ids is None:
+        patient_ids = _PATIENT_IDS.rows(wanted)
     rows = HistoryRows(patient_ids)
     checklists = _latest_answers(wanted)
     current: ChecklistVersion | None = None
@@ -309,6 +326,6 @@ def change_assessments(change: EpisodeChange) -> dict[int, ChangeAssessment]:
     """Return the assessments of a change's episodes, made once for all its listeners."""
     memo = change.memo
     if change_assessments not in memo:
-        memo[change_assessments] = change_assessments_of(change.episode_ids)
+        memo[change_assessments] = change_assessments_of(change.episode_ids, change.patient_ids)
     assessments: dict[int, ChangeAssessment] = memo[change_assessments]
     return assessments

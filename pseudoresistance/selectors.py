@@ -94,7 +94,9 @@ from records.history import (
     patient_trials,
     stage,
 )
+from records.history_rows import any_of
 from records.models import Diagnosis, Episode, Patient, ScaleAdministration, TreatmentTrial
+from records.statements import Statement
 from staging.adequacy import TrialAssessment, num
 from staging.history import DRUG_KINDS, History, Params, TrialOutcome, is_current
 from staging.history import Trial as StagingTrial
@@ -113,9 +115,14 @@ CONCERN_TEXT = {
 }
 
 
+_CURRENT_VERSION = Statement(
+    lambda _ids: ChecklistVersion.objects.filter(label=data.CHECKLIST_VERSION)[:1]
+)
+
+
 def current_checklist_version() -> ChecklistVersion:
     """Return the checklist version new reviews are answered on (checklist_data's)."""
-    version = ChecklistVersion.objects.filter(label=data.CHECKLIST_VERSION).first()
+    version = next(iter(_CURRENT_VERSION.rows()), None)
     if version is None:
         raise LookupError(CHECKLIST_NOT_LOADED.format(version=data.CHECKLIST_VERSION))
     return version
@@ -633,11 +640,14 @@ def episode_assessment(
     )
 
 
+_FLAG_RULES = Statement(lambda ids: ImpasseFlagRules.objects.filter(any_of("clinic_id", ids)))
+
+
 def clinics_flag_rules(*, clinic_ids: Iterable[int]) -> dict[int, FlagRules]:
     """Return each clinic's impasse flag rules (the defaults where none are saved); one query."""
     ids = set(clinic_ids)
     rules = dict.fromkeys(ids, DEFAULT_FLAG_RULES)
-    for saved in ImpasseFlagRules.objects.filter(clinic_id__in=ids):
+    for saved in _FLAG_RULES.rows(ids):
         rules[saved.clinic_id] = saved.rules()
     return rules
 

@@ -74,6 +74,7 @@ from records.audit import (
     snapshot,
 )
 from records.extensions import EpisodeChange
+from records.history_rows import any_of
 from records.models import AuditAction, AuditEvent, Episode, Patient
 from records.services.changes import episode_changed
 from records.services.clinic_settings import SettingsRow, clinic_settings_save
@@ -87,6 +88,7 @@ from records.services.common import (
     validate,
     when,
 )
+from records.statements import Statement
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -556,6 +558,21 @@ def _flags_apply(
     return criteria, msm_score
 
 
+# The cases of some episodes, each episode's latest first: its one in progress (a constraint
+# holds it to one), then its closed ones.
+_EPISODE_CASES = Statement(
+    lambda ids: (
+        ImpasseCase.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .filter(any_of("episode_id", ids))
+        .order_by("episode_id", "-flagged_at", "-pk")
+    )
+)
+_FLAGGED_EPISODES = Statement(
+    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
+)
+
+
 def impasse_flags_after_change(change: EpisodeChange) -> None:
     """Bring the impasse cases of a change's episodes in line with the criteria met now.
 
@@ -569,26 +586,15 @@ def impasse_flags_after_change(change: EpisodeChange) -> None:
     assessments = change_assessments(change)
     if not assessments:
         return
-    patient_ids = sorted({assessment.patient.pk for assessment in assessments.values()})
-    # Every write under a patient locks its row first; in order, so batches cannot deadlock.
-    list(
-        Patient.objects.select_for_update()
-        .filter(pk__in=patient_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    episode_ids = list(assessments)
-    active = {
-        case.episode_id: case
-        for case in ImpasseCase.objects.select_for_update()
-        .select_related("patient")
-        .filter(episode_id__in=episode_ids, state__in=[state.value for state in ACTIVE_STATES])
-    }
+    # The patients are locked by the change path (records.services.changes), so their cases
+    # stay as read here until the change ends.
+    active: dict[int, ImpasseCase] = {}
     last_closed: dict[int, ImpasseCase] = {}
-    for case in ImpasseCase.objects.filter(
-        episode_id__in=episode_ids, state=CaseState.CLOSED
-    ).order_by("episode_id", "-flagged_at", "-pk"):
-        last_closed.setdefault(case.episode_id, case)
+    for case in _EPISODE_CASES.rows(list(assessments)):
+        if case.state == CaseState.CLOSED:
+            last_closed.setdefault(case.episode_id, case)
+        else:
+            active[case.episode_id] = case
     user = change.acting_user
     opening = {
         episode_id: found
@@ -601,7 +607,7 @@ def impasse_flags_after_change(change: EpisodeChange) -> None:
     }
     if not opening:
         return
-    episodes = Episode.objects.select_related("patient").in_bulk(list(opening))
+    episodes = _FLAGGED_EPISODES.by_pk(list(opening))
     flags = [
         _Flag(episodes[episode_id], criteria, msm_score)
         for episode_id, (criteria, msm_score) in opening.items()

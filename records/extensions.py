@@ -38,12 +38,14 @@ class EpisodeChange:
     """Episodes whose clinical content changed, told to the listeners inside the change.
 
     `acting_user` is who made the change (already authorised for it), None for the system (a
-    scheduled restage). `memo` holds what one listener computed for the others of the same
-    change (keyed by the function that computed it), so an assessment is made once per change.
+    scheduled restage). `patient_ids` are the episodes' patients, their rows locked by the change
+    path before any listener runs. `memo` holds what one listener computed for the others of the
+    same change (keyed by the function that computed it), so an assessment is made once per change.
     """
 
     episode_ids: tuple[int, ...]
     acting_user: "User | None"
+    patient_ids: tuple[int, ...]
     memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

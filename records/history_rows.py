@@ -4,7 +4,8 @@ A model instance costs tens of microseconds to build; a change's listeners (the 
 and the staging snapshots, restage's whole work) read only the fields the adapter
 (records/history.py) and the snapshot read. They are loaded with `values_list` into named tuples
 that borrow the models' own properties (weeks from the dates, the percent from the scores, the
-dose steps), so a row reads exactly as its model instance does (issue 18).
+dose steps), so a row reads exactly as its model instance does (issue 18). Their statements
+are compiled once a process (records/statements.py).
 """
 
 import datetime
@@ -13,9 +14,8 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, JSONField, Lookup, QuerySet, Value
+from django.db.models import F, JSONField, Lookup, Value
 from django.db.models.functions import NullIf
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -27,6 +27,7 @@ from records.models import (
     ScaleAdministration,
     TreatmentTrial,
 )
+from records.statements import Statement
 
 
 class AnyOf(Lookup):
@@ -152,34 +153,47 @@ class ScoreRow(_ScoreValues):
     in_remission = ScaleAdministration.in_remission
 
 
+_PATIENTS = Statement(
+    lambda ids: Patient.objects.filter(any_of("pk", ids)).values_list(*PatientRow._fields)
+)
+_CLINICS = Statement(
+    lambda ids: Clinic.objects.select_related("staging_defaults").filter(any_of("pk", ids))
+)
+_EPISODES = Statement(
+    lambda ids: (
+        Episode.objects.filter(any_of("patient_id", ids))
+        .order_by("patient_id", "pk")
+        .values_list(*EpisodeRow._fields)
+    )
+)
+# The trial columns need no converter but the dose steps' JSON, which `HistoryRows` decodes
+# (`_json_value`) as `JSONField` does: Django's converter loop cost about as much as the
+# driver's own fetch for restage's 20,000 trials (issue 18).
+_TRIALS = Statement(
+    lambda ids: TreatmentTrial.objects.filter(any_of("episode_id", ids)).values_list(
+        *_TRIAL_SELECT
+    ),
+    convert=False,
+)
+_AGENTS = Statement(lambda ids: Agent.objects.filter(any_of("pk", ids)))
+
+
 class HistoryRows:
     """The rows of some patients: their clinics (with staging defaults), episodes and trials.
 
-    Five queries whatever the number of patients and trials.
+    Five statements whatever the number of patients and trials, each compiled once a process
+    (records/statements.py).
     """
 
     def __init__(self, patient_ids: Collection[int]) -> None:
         ids = sorted(set(patient_ids))
-        self.patients = {
-            row[0]: PatientRow._make(row)
-            for row in Patient.objects.filter(any_of("pk", ids)).values_list(*PatientRow._fields)
-        }
-        clinic_ids = {patient.clinic_id for patient in self.patients.values()}
-        self.clinics = Clinic.objects.select_related("staging_defaults").in_bulk(clinic_ids)
-        self.episodes = {
-            row[0]: EpisodeRow._make(row)
-            for row in Episode.objects.filter(any_of("patient_id", ids))
-            .order_by("patient_id", "pk")
-            .values_list(*EpisodeRow._fields)
-        }
+        self.patients = {row[0]: PatientRow._make(row) for row in _PATIENTS.rows(ids)}
+        self.clinics = _CLINICS.by_pk({patient.clinic_id for patient in self.patients.values()})
+        self.episodes = {row[0]: EpisodeRow._make(row) for row in _EPISODES.rows(ids)}
         self.trials: dict[int, list[TrialRow]] = {pk: [] for pk in self.patients}
-        rows = _fetched(
-            TreatmentTrial.objects.filter(any_of("episode_id", self.episodes)).values_list(
-                *_TRIAL_SELECT
-            )
-        )
+        rows = _TRIALS.rows(self.episodes)
         agent_at = TRIAL_COLUMNS.index("agent_id")
-        agents = Agent.objects.in_bulk({row[agent_at] for row in rows if row[agent_at]})
+        agents = _AGENTS.by_pk({row[agent_at] for row in rows if row[agent_at]})
         episodes = self.episodes
         trials = self.trials
         for values in rows:
@@ -196,32 +210,23 @@ class HistoryRows:
             )
 
 
-def _fetched(rows: "QuerySet[Any, tuple[Any, ...]]") -> list[tuple[Any, ...]]:
-    """Return a `values_list`'s rows as the database driver gives them, without Django's loop.
-
-    Django's row iteration and its converter loop cost about as much as the driver's own
-    fetch for restage's 20,000 trials (issue 18). The trial columns need no converter but the
-    dose steps' JSON, which `HistoryRows` decodes (`_json_value`) as `JSONField` does.
-    """
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched: list[tuple[Any, ...]] = cursor.fetchall()
-    return fetched
-
-
 def _json_value(value: Any) -> Any:
     """Return a JSON column's value as `JSONField.from_db_value` does (the driver gives text)."""
     return json.loads(value) if isinstance(value, str) else value
 
 
+_SCORES = Statement(
+    lambda ids: (
+        ScaleAdministration.objects.filter(any_of("episode_id", ids))
+        .order_by("administered_on", "pk")
+        .values_list(*ScoreRow._fields)
+    )
+)
+
+
 def episode_scores(episode_ids: Collection[int]) -> dict[int, list[ScoreRow]]:
     """Return the rating-scale scores of episodes, by episode, in date order (one query)."""
     scores: dict[int, list[ScoreRow]] = {pk: [] for pk in episode_ids}
-    for values in (
-        ScaleAdministration.objects.filter(any_of("episode_id", episode_ids))
-        .order_by("administered_on", "pk")
-        .values_list(*ScoreRow._fields)
-    ):
+    for values in _SCORES.rows(episode_ids):
         scores[values[1]].append(ScoreRow._make(values))
     return scores

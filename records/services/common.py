@@ -1,7 +1,7 @@
 """What every records service shares: who may act, stale edits, dates, collected field errors."""
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,14 +13,17 @@ from django.utils import timezone
 
 from records.access import NOT_ALLOWED_MESSAGE, ClinicAccess, Permission, access_for_user
 from records.audit import changes_since, describe_changes
+from records.history_rows import any_of
 from records.models import (
     AuditEvent,
     Episode,
+    Membership,
     Patient,
     ReportPreparation,
     ScaleAdministration,
     TreatmentTrial,
 )
+from records.statements import Statement
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -60,11 +63,22 @@ class StaleEditError(ValidationError):
         self.events = events
 
 
+# The acting user's memberships as `access_for_user` reads them (with each clinic and its
+# staging defaults, in Membership's order), compiled once: every service starts here.
+_MEMBERSHIPS = Statement(
+    lambda ids: Membership.objects.filter(any_of("user_id", ids)).select_related(
+        "clinic__staging_defaults"
+    )
+)
+
+
 def authorise(
     user: "Actor", clinic_id: int, *permissions: Permission, not_found: str
 ) -> ClinicAccess:
     """Return the user's access in the clinic: 404 outside it, 403 without one of `permissions`."""
-    access = access_for_user(user, clinic_id)
+    # Read again in the service's transaction, whatever the request read before.
+    memberships = _MEMBERSHIPS.rows([user.pk]) if user.is_authenticated else None
+    access = access_for_user(user, clinic_id, memberships)
     if access is None or access.clinic.pk != clinic_id:
         raise Http404(not_found)
     if not any(access.can(permission) for permission in permissions):
@@ -82,9 +96,31 @@ def found(queryset: "QuerySet[M]", pk: int, *, not_found: str, lock: bool = Fals
     return instance
 
 
+def found_by(statement: "Statement[M]", pk: int, *, not_found: str) -> M:
+    """Return the row a statement over ids reads for `pk` (records/statements.py); else 404."""
+    rows = statement.rows([pk])
+    if not rows:
+        raise Http404(not_found)
+    return rows[0]
+
+
+_LOCK_PATIENTS = Statement(
+    lambda ids: (
+        Patient.objects.select_for_update().filter(any_of("pk", ids)).values_list("pk", flat=True)
+    )
+)
+
+
 def lock_patient(patient_id: int) -> None:
     """Lock the patient's row: every write under one patient takes this lock first, in order."""
-    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+    _LOCK_PATIENTS.rows([patient_id])
+
+
+_EPISODE_FOR_CHANGE = Statement(
+    lambda ids: Episode.objects.select_related("patient__clinic", "patient__psychiatrist").filter(
+        any_of("pk", ids)
+    )
+)
 
 
 def episode_for_change(
@@ -95,11 +131,7 @@ def episode_for_change(
     The episode comes with its patient, clinic and psychiatrist; the patient is locked, so the
     changes to one patient's records are made one after another.
     """
-    episode = found(
-        Episode.objects.select_related("patient__clinic", "patient__psychiatrist"),
-        episode_id,
-        not_found=not_found,
-    )
+    episode = found_by(_EPISODE_FOR_CHANGE, episode_id, not_found=not_found)
     user = authorise(acting_user, episode.patient.clinic_id, *permissions, not_found=not_found).user
     lock_patient(episode.patient_id)
     return user, episode
@@ -136,21 +168,56 @@ CHANGED_BY = ("created_by", "updated_by")
 
 
 def model_errors_added(
-    instance: models.Model, errors: Errors, exclude: Iterable[str] = ()
+    instance: models.Model,
+    errors: Errors,
+    exclude: Iterable[str] = (),
+    found: Collection[str] = (),
 ) -> Errors:
-    """Add the model's own validation errors to the service's rule errors, and return them."""
+    """Add the model's own validation errors to the service's rule errors, and return them.
+
+    `found` names foreign keys whose rows the service has just read in its transaction: their
+    existence is not read again, while the constraints naming them are still validated, as in
+    `Model.full_clean` (fields its own checks faulted are left out of the constraints).
+    """
+    excluded = [*exclude, *CHANGED_BY]
+    if not found:
+        try:
+            instance.full_clean(exclude=excluded)
+        except ValidationError as error:
+            _merged(errors, error)
+        return errors
+    own: Errors = {}
     try:
-        instance.full_clean(exclude=[*exclude, *CHANGED_BY])
+        instance.full_clean(exclude=[*excluded, *found], validate_constraints=False)
     except ValidationError as error:
-        for field, messages in error.error_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        _merged(own, error)
+    faulted = [name for name in own if name != NON_FIELD_ERRORS]
+    try:
+        instance.validate_constraints(exclude={*excluded, *faulted})
+    except ValidationError as error:
+        _merged(own, error)
+    for field, messages in own.items():
+        errors.setdefault(field, []).extend(messages)
     return errors
 
 
-def validate(instance: models.Model, errors: Errors, exclude: Iterable[str] = ()) -> None:
-    """Run the model's own validation and raise it together with the service's field errors."""
+def _merged(errors: Errors, error: ValidationError) -> None:
+    for field, messages in error.error_dict.items():
+        errors.setdefault(field, []).extend(messages)
+
+
+def validate(
+    instance: models.Model,
+    errors: Errors,
+    exclude: Iterable[str] = (),
+    found: Collection[str] = (),
+) -> None:
+    """Run the model's own validation and raise it together with the service's field errors.
+
+    `found`: foreign keys whose rows the service read in its transaction (model_errors_added).
+    """
     # A field the service already faulted is not validated twice (no duplicate messages).
-    if model_errors_added(instance, errors, exclude=[*exclude, *errors]):
+    if model_errors_added(instance, errors, exclude=[*exclude, *errors], found=found):
         raise ValidationError(errors)
 
 

@@ -10,8 +10,10 @@ from django.db import transaction
 from records.access import PATIENT_NOT_FOUND_MESSAGE, Permission
 from records.audit import audit_event_write, created, field_changes, snapshot
 from records.history import default_params
+from records.history_rows import any_of
 from records.models import AuditAction, ClinicStagingDefaults, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
+from records.statements import Statement
 from staging.history import Params
 
 from .changes import episode_changed
@@ -21,7 +23,7 @@ from .common import (
     add_error,
     authorise,
     check_version,
-    found,
+    found_by,
     future_date_errors,
     lock_patient,
     today,
@@ -80,6 +82,18 @@ def _apply(episode: Episode, data: EpisodeInput) -> None:
         setattr(episode, name, getattr(data, name))
 
 
+# A patient's episodes without an end, latest first (the model's order; one holds by constraint).
+_CURRENT_EPISODES = Statement(
+    lambda ids: Episode.objects.filter(any_of("patient_id", ids), end_date__isnull=True)
+)
+# An episode's trials given in it (not in an earlier one), in the model's order.
+_CURRENT_TRIALS = Statement(
+    lambda ids: TreatmentTrial.objects.filter(
+        any_of("episode_id", ids), in_previous_episode=False
+    ).values_list("code", "start_date")
+)
+
+
 def episode_rule_errors(episode: Episode) -> Errors:
     """Return the errors of the rules that look beyond the episode's own fields."""
     errors: Errors = {}
@@ -87,30 +101,42 @@ def episode_rule_errors(episode: Episode) -> Errors:
         errors, {"onset_date": episode.onset_date, "end_date": episode.end_date}, on=today()
     )
     if episode.end_date is None:
-        current = (
-            Episode.objects.filter(patient_id=episode.patient_id, end_date__isnull=True)
-            .exclude(pk=episode.pk)
-            .first()
+        current = next(
+            (
+                other
+                for other in _CURRENT_EPISODES.rows([episode.patient_id])
+                if other.pk != episode.pk
+            ),
+            None,
         )
         if current is not None:
             message = ANOTHER_CURRENT_EPISODE.format(onset=current.onset_date.isoformat())
             add_error(errors, "end_date", message, "another_current_episode")
     if episode.pk is not None and episode.onset_date is not None:
-        early = list(
-            TreatmentTrial.objects.filter(
-                episode=episode, in_previous_episode=False, start_date__lt=episode.onset_date
-            ).values_list("code", flat=True)
-        )
+        early = [
+            code for code, start in _CURRENT_TRIALS.rows([episode.pk]) if start < episode.onset_date
+        ]
         if early:
             message = TRIALS_BEFORE_ONSET.format(trials=", ".join(early))
             add_error(errors, "onset_date", message, "trials_before_onset")
     return errors
 
 
-def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
-    episode = found(
-        Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
+_PATIENT = Statement(lambda ids: Patient.objects.filter(any_of("pk", ids)))
+_EPISODE = Statement(
+    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
+)
+_LOCKED_EPISODE = Statement(
+    lambda ids: (
+        Episode.objects.select_related("patient")
+        .select_for_update(of=("self",))
+        .filter(any_of("pk", ids))
     )
+)
+
+
+def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
+    episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
     user = authorise(
         acting_user,
         episode.patient.clinic_id,
@@ -118,18 +144,13 @@ def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Ep
         not_found=EPISODE_NOT_FOUND,
     ).user
     lock_patient(episode.patient_id)
-    return user, found(
-        Episode.objects.select_related("patient"),
-        episode_id,
-        not_found=EPISODE_NOT_FOUND,
-        lock=True,
-    )
+    return user, found_by(_LOCKED_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
 
 
 def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput) -> Episode:
     """Record an episode of the patient."""
     with transaction.atomic():
-        patient = found(Patient.objects.all(), patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
+        patient = found_by(_PATIENT, patient_id, not_found=PATIENT_NOT_FOUND_MESSAGE)
         user = authorise(
             acting_user,
             patient.clinic_id,
@@ -140,7 +161,8 @@ def episode_create(*, acting_user: "Actor", patient_id: int, data: EpisodeInput)
         lock_patient(patient.pk)
         episode = Episode(patient=patient, created_by=user, updated_by=user)
         _apply(episode, data)
-        validate(episode, episode_rule_errors(episode))
+        # The patient was read and locked above: its row is not read again.
+        validate(episode, episode_rule_errors(episode), found=["patient"])
         episode.save()
         audit_event_write(
             actor=user,
@@ -171,7 +193,8 @@ def episode_update(
         )
         before = snapshot(episode, EPISODE_FIELDS)
         _apply(episode, data)
-        validate(episode, episode_rule_errors(episode))
+        # The patient was read and locked above: its row is not read again.
+        validate(episode, episode_rule_errors(episode), found=["patient"])
         changes = field_changes(before, snapshot(episode, EPISODE_FIELDS))
         if not changes:
             return episode
@@ -215,7 +238,7 @@ def episode_staging_parameters_update(
         validate(checked, {}, exclude=["clinic"])
         before = own_parameters_text(episode.staging_parameters)
         episode.staging_parameters = own_parameters(data, default_params(patient.clinic))
-        validate(episode, {})
+        validate(episode, {}, found=["patient"])
         after = own_parameters_text(episode.staging_parameters)
         if before == after:
             return episode

@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from records import scales
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.audit import audit_event_write, created, snapshot
+from records.audit import audit_event, audit_event_write, audit_events_write, created, snapshot
 from records.brands import generic_for_brand
 from records.dose_steps import StepEntry
 from records.history import default_params, episode_history, episode_params, scale_code_for_name
+from records.history_rows import any_of
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.staging_defaults import own_parameters, own_parameters_text
 from records.services.changes import episode_changed
@@ -35,8 +36,9 @@ from records.services.common import (
     model_errors_added,
 )
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
-from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_rule_errors
+from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_errors
 from records.staging import OwnParameterRow, parameter_differences
+from records.statements import Statement
 from staging.catalogue import lookup_agent
 from staging.history import History, Params, is_current
 from staging.history import Trial as StagingTrial
@@ -316,10 +318,16 @@ def _scale_code(name: str | None) -> str:
     )
 
 
+_CLINIC_AGENTS = Statement(
+    lambda ids: Agent.objects.filter(Q(clinic=None) | Q(any_of("clinic_id", ids))).order_by(
+        "-clinic_id"
+    )
+)
+
+
 def agents_by_name(clinic_id: int) -> dict[str, Agent]:
     """Return the agents a clinic can record, by lower-case name (its own after the built-ins)."""
-    agents = Agent.objects.filter(Q(clinic=None) | Q(clinic_id=clinic_id)).order_by("-clinic_id")
-    return {agent.name.lower(): agent for agent in agents}
+    return {agent.name.lower(): agent for agent in _CLINIC_AGENTS.rows([clinic_id])}
 
 
 def catalogued_agent(name: str | None, agents: Mapping[str, Agent]) -> Agent | None:
@@ -498,22 +506,26 @@ def patient_history_import(
         if errors:
             raise ValidationError(errors)
         episode.save()
-        audit_event_write(
-            actor=user,
-            action=AuditAction.IMPORT,
-            object_type=ObjectType.EPISODE,
-            object_id=episode.pk,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.pk,
-            changes={
-                **created(snapshot(episode, EPISODE_FIELDS)),
-                **created({"staging_parameters": own_parameters_text(episode.staging_parameters)}),
-            },
-            object_version=episode.version,
-        )
+        events = [
+            audit_event(
+                actor=user,
+                action=AuditAction.IMPORT,
+                object_type=ObjectType.EPISODE,
+                object_id=episode.pk,
+                clinic_id=patient.clinic_id,
+                patient_id=patient.pk,
+                changes={
+                    **created(snapshot(episode, EPISODE_FIELDS)),
+                    **created(
+                        {"staging_parameters": own_parameters_text(episode.staging_parameters)}
+                    ),
+                },
+                object_version=episode.version,
+            )
+        ]
         trials = _import_trials(history, episode, patient, user, steps)
-        for trial in trials:
-            audit_event_write(
+        events.extend(
+            audit_event(
                 actor=user,
                 action=AuditAction.IMPORT,
                 object_type=ObjectType.TRIAL,
@@ -523,6 +535,10 @@ def patient_history_import(
                 changes=created(snapshot(trial, TRIAL_FIELDS)),
                 object_version=trial.version,
             )
+            for trial in trials
+        )
+        # One insert for the episode's and its trials' events, in that order.
+        audit_events_write(events)
         episode_changed(episode_ids=[episode.pk], acting_user=user)
     return episode
 
@@ -546,29 +562,27 @@ def _import_trials(
             # The steps are the record; the file's pair is what they were judged as.
             data = replace(data, dose_steps=steps[staged.id], dose_mg_per_day=None, weeks=None)
         apply_input(trial, data)
-        trial_errors = model_errors_added(
-            trial, trial_rule_errors(trial, episode=episode, patient=patient), exclude=["augments"]
-        )
+        faults = trial_errors(trial, episode=episode, patient=patient, exclude=["augments"])
         if staged.seq in seqs:
-            trial_errors.setdefault("seq", []).append(
+            faults.setdefault("seq", []).append(
                 ValidationError(DUPLICATE_SEQ.format(seq=staged.seq), code="seq_taken")
             )
         if staged.augments_trial == staged.id:
-            trial_errors.setdefault("augments", []).append(
+            faults.setdefault("augments", []).append(
                 ValidationError(AUGMENTS_ITSELF, code="augments_itself")
             )
         seqs.add(staged.seq)
-        for field, messages in trial_errors.items():
+        for field, messages in faults.items():
             errors.setdefault(_trial_key(staged.id, field), []).extend(messages)
         built.append((staged, trial))
     if errors:
         raise ValidationError(errors)
-    by_code: dict[str, TreatmentTrial] = {}
-    for _, trial in built:
-        trial.save()
-        by_code[trial.code] = trial
+    trials = [trial for _, trial in built]
+    # One insert for all (no signal listens to a trial's save).
+    TreatmentTrial.objects.bulk_create(trials)
+    by_code = {trial.code: trial for trial in trials}
     for staged, trial in built:
         if staged.augments_trial is not None:
             trial.augments = by_code[staged.augments_trial]
             trial.save(update_fields=["augments"])
-    return [trial for _, trial in built]
+    return trials

@@ -6,18 +6,22 @@ trials of the patient, today's date. Adequacy itself is never computed here: sta
 """
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
-from django.db.models import Max
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from records.access import Permission
 from records.audit import audit_event_write, created, deleted, field_changes, snapshot
 from records.dose_steps import StepEntry, weeks_beyond_dates, weeks_short_of_dates
+from records.history_rows import any_of
 from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
+from records.statements import Statement
 
 from .changes import episode_changed
 from .common import (
@@ -26,9 +30,10 @@ from .common import (
     add_error,
     authorise,
     check_version,
-    found,
+    found_by,
     future_date_errors,
     lock_patient,
+    model_errors_added,
     non_field,
     today,
     validate,
@@ -37,6 +42,8 @@ from .episodes import EPISODE_NOT_FOUND
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models import Field
+    from django.db.models.options import Options
 
     from .common import Actor
 
@@ -193,8 +200,81 @@ def _weeks_errors(errors: Errors, trial: TreatmentTrial) -> None:
         add_error(errors, "weeks", message, "weeks_beyond_course")
 
 
-def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
-    """Return the errors of the rules that look beyond the trial's own fields."""
+# The relations of a trial whose rows the rules' one statement reads.
+LOOKED_UP = ("episode", "agent", "augments")
+# The episode's two unique constraints: what the rules check of the trial's id (across the
+# patient's episodes) and sequence number, with their own messages.
+UNIQUE_BY_RULES = ("trial_code_unique_in_episode", "trial_seq_unique_in_episode")
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What the rules' one statement found: ids taken, related rows that exist."""
+
+    code_taken: bool
+    seq_taken: bool
+    found: frozenset[str]
+
+
+@cache
+def _lookups_sql() -> str:
+    """Return the rules' lookups as one statement, written once a process from the models.
+
+    Each is what its queryset or Django's foreign key validation asks (`exists()` of the
+    same condition): the id taken by another trial of the patient, the sequence number by
+    another trial of the episode, and whether the episode, agent and added-to trial exist.
+    """
+    quote = connection.ops.quote_name
+    trial, episode, agent = TreatmentTrial._meta, Episode._meta, Agent._meta
+
+    def column(meta: "Options[Any]", name: str) -> str:
+        field = cast("Field[Any, Any]", meta.get_field(name))
+        return f"{quote(meta.db_table)}.{quote(str(field.column))}"
+
+    trials, episodes, agents = (quote(meta.db_table) for meta in (trial, episode, agent))
+    other = f"{column(trial, 'id')} IS DISTINCT FROM %s"
+    # Names from the models' metadata only; every value is a parameter.
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {trials} JOIN {episodes} "  # noqa: S608  # nosec B608
+        f"ON {column(episode, 'id')} = {column(trial, 'episode')} "
+        f"WHERE {column(episode, 'patient')} = %s AND {column(trial, 'code')} = %s AND {other}), "
+        f"EXISTS (SELECT 1 FROM {trials} WHERE {column(trial, 'episode')} = %s "
+        f"AND {column(trial, 'seq')} = %s AND {other}), "
+        f"EXISTS (SELECT 1 FROM {episodes} WHERE {column(episode, 'id')} = %s), "
+        f"EXISTS (SELECT 1 FROM {agents} WHERE {column(agent, 'id')} = %s), "
+        f"EXISTS (SELECT 1 FROM {trials} WHERE {column(trial, 'id')} = %s)"
+    )
+
+
+def _looked_up(trial: TreatmentTrial, episode: Episode, patient: Patient) -> _Lookups:
+    """Return whether the trial's id and sequence are taken and which related rows exist."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _lookups_sql(),
+            [
+                patient.pk,
+                trial.code,
+                trial.pk,
+                episode.pk,
+                trial.seq,
+                trial.pk,
+                trial.episode_id,
+                trial.agent_id,
+                trial.augments_id,
+            ],
+        )
+        code_taken, seq_taken, *exist = cursor.fetchone()
+    found = frozenset(
+        name
+        for name, exists in zip(LOOKED_UP, exist, strict=True)
+        if exists and getattr(trial, f"{name}_id") is not None
+    )
+    return _Lookups(code_taken, seq_taken, found)
+
+
+def _rule_errors(
+    trial: TreatmentTrial, episode: Episode, patient: Patient
+) -> tuple[Errors, _Lookups | None]:
     errors: Errors = {}
     future_date_errors(
         errors,
@@ -233,39 +313,80 @@ def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patie
     augments = trial.augments
     if augments is not None and augments.episode_id != episode.pk:
         add_error(errors, "augments", AUGMENTS_OTHER_EPISODE, "augments_other_episode")
-    if trial.code:
-        taken = TreatmentTrial.objects.filter(episode__patient=patient, code=trial.code).exclude(
-            pk=trial.pk
-        )
-        if taken.exists():
-            add_error(errors, "code", CODE_TAKEN.format(code=trial.code), "code_taken")
-    if trial.seq is not None:
-        taken = TreatmentTrial.objects.filter(episode=episode, seq=trial.seq).exclude(pk=trial.pk)
-        if taken.exists():
-            add_error(errors, "seq", SEQ_TAKEN.format(seq=trial.seq), "seq_taken")
-    return errors
+    if not trial.code and trial.seq is None:
+        # The CSV import checks ids and sequence numbers for the whole file instead.
+        return errors, None
+    lookups = _looked_up(trial, episode, patient)
+    if trial.code and lookups.code_taken:
+        add_error(errors, "code", CODE_TAKEN.format(code=trial.code), "code_taken")
+    if trial.seq is not None and lookups.seq_taken:
+        add_error(errors, "seq", SEQ_TAKEN.format(seq=trial.seq), "seq_taken")
+    return errors, lookups
+
+
+def trial_rule_errors(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> Errors:
+    """Return the errors of the rules that look beyond the trial's own fields."""
+    return _rule_errors(trial, episode, patient)[0]
+
+
+def _model_errors(
+    trial: TreatmentTrial, errors: Errors, lookups: _Lookups | None, exclude: Collection[str]
+) -> Errors:
+    """Add the model's own errors to the rules', not reading again what the rules read."""
+    if lookups is None:
+        return model_errors_added(trial, errors, exclude=exclude)
+    if trial.code and trial.seq is not None and "episode" in lookups.found:
+        # The rules just checked what the episode's two unique constraints check, the only
+        # constraints naming it (tests/integration/records/test_trial_lookups.py).
+        exclude = [*exclude, "episode"]
+    # The rows the statement found are not read again; the constraints naming them still run.
+    return model_errors_added(trial, errors, exclude=exclude, found=lookups.found)
+
+
+def trial_errors(
+    trial: TreatmentTrial, *, episode: Episode, patient: Patient, exclude: Collection[str] = ()
+) -> Errors:
+    """Return the rules' errors and the model's own (the fields in `exclude` not validated)."""
+    errors, lookups = _rule_errors(trial, episode, patient)
+    return _model_errors(trial, errors, lookups, exclude)
 
 
 def validate_trial(trial: TreatmentTrial, *, episode: Episode, patient: Patient) -> None:
     """Raise every field error of the trial at once: its own shape and the wider rules."""
-    validate(trial, trial_rule_errors(trial, episode=episode, patient=patient))
+    errors, lookups = _rule_errors(trial, episode, patient)
+    # A field the rules already faulted is not validated twice (no duplicate messages).
+    if _model_errors(trial, errors, lookups, exclude=list(errors)):
+        raise ValidationError(errors)
+
+
+_HIGHEST_SEQ = Statement(
+    lambda ids: (
+        TreatmentTrial.objects.filter(any_of("episode_id", ids))
+        .order_by("-seq")
+        .values_list("seq", flat=True)[:1]
+    )
+)
+_PATIENT_CODES = Statement(
+    lambda ids: TreatmentTrial.objects.filter(any_of("episode__patient_id", ids)).values_list(
+        "code", flat=True
+    )
+)
+# A deleted trial's id stays in the change history, so it is never given again.
+_CREATED_CODES = Statement(
+    lambda ids: AuditEvent.objects.filter(
+        any_of("patient_id", ids), object_type=ObjectType.TRIAL, action=AuditAction.CREATE
+    ).values_list("changes__code__1", flat=True)
+)
 
 
 def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> None:
     """Give a new trial the next sequence number and an id T<n> the patient never had."""
     if trial.seq is None:
-        highest = episode.trials.aggregate(highest=Max("seq"))["highest"]
-        trial.seq = (highest or 0) + 1
+        highest = _HIGHEST_SEQ.rows([episode.pk])
+        trial.seq = (highest[0] if highest else 0) + 1
     if not trial.code:
-        taken = set(
-            TreatmentTrial.objects.filter(episode__patient=patient).values_list("code", flat=True)
-        )
-        # A deleted trial's id stays in the change history, so it is never given again.
-        taken.update(
-            AuditEvent.objects.filter(
-                patient_id=patient.pk, object_type=ObjectType.TRIAL, action=AuditAction.CREATE
-            ).values_list("changes__code__1", flat=True)
-        )
+        taken = set(_PATIENT_CODES.rows([patient.pk]))
+        taken.update(_CREATED_CODES.rows([patient.pk]))
         number = trial.seq
         while f"T{number}" in taken:
             number += 1
@@ -294,9 +415,7 @@ def _audit(
 def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> TreatmentTrial:
     """Record a treatment trial in the episode."""
     with transaction.atomic():
-        episode = found(
-            Episode.objects.select_related("patient"), episode_id, not_found=EPISODE_NOT_FOUND
-        )
+        episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
         patient = episode.patient
         user = authorise(
             acting_user,
@@ -316,9 +435,23 @@ def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> 
     return trial
 
 
+_EPISODE = Statement(
+    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
+)
+_TRIAL = Statement(
+    lambda ids: TreatmentTrial.objects.select_related("episode__patient").filter(any_of("pk", ids))
+)
+_LOCKED_TRIAL = Statement(
+    lambda ids: (
+        TreatmentTrial.objects.select_related("episode__patient")
+        .select_for_update(of=("self",))
+        .filter(any_of("pk", ids))
+    )
+)
+
+
 def _for_edit(acting_user: "Actor", trial_id: int) -> tuple["User", TreatmentTrial]:
-    queryset = TreatmentTrial.objects.select_related("episode__patient")
-    trial = found(queryset, trial_id, not_found=TRIAL_NOT_FOUND)
+    trial = found_by(_TRIAL, trial_id, not_found=TRIAL_NOT_FOUND)
     user = authorise(
         acting_user,
         trial.episode.patient.clinic_id,
@@ -326,7 +459,7 @@ def _for_edit(acting_user: "Actor", trial_id: int) -> tuple["User", TreatmentTri
         not_found=TRIAL_NOT_FOUND,
     ).user
     lock_patient(trial.episode.patient_id)
-    return user, found(queryset, trial_id, not_found=TRIAL_NOT_FOUND, lock=True)
+    return user, found_by(_LOCKED_TRIAL, trial_id, not_found=TRIAL_NOT_FOUND)
 
 
 def _check_version(trial: TreatmentTrial, expected_version: int) -> None:

@@ -93,10 +93,10 @@ def test_the_demo_scores_at_once_end_as_one_by_one(
     restaged: list[tuple[int, ...]] = []
     told = change_path.affected_episodes
 
-    def counted(episode_ids: Iterable[int]) -> tuple[int, ...]:
-        ids = told(episode_ids)
-        restaged.append(ids)
-        return ids
+    def counted(episode_ids: Iterable[int]) -> change_path.Affected:
+        affected = told(episode_ids)
+        restaged.append(affected.episode_ids)
+        return affected
 
     monkeypatch.setattr(change_path, "affected_episodes", counted)
     compared = 0
