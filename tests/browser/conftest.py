@@ -21,6 +21,11 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-background-networking",
     "--process-per-site",
+    # No optimising compiler (Maglev, TurboFan), the baseline one only: a test's document lives a
+    # second or two, and V8 compiles optimised code for the document's own context, so the
+    # optimisers' background work was thrown away with it (the axe walks' checks, renderer CPU
+    # 25 -> 19 s; bench/README.md, session 8). Scripts run as they do, only less optimised.
+    "--js-flags=--max-opt=1",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are
