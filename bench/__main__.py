@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.measure import Row, with_peak
+from bench.measure import Row, django_started, with_peak
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 # The patient page measured under load: the 5-trial patient, a typical record.
@@ -83,13 +83,7 @@ def _step(rows: list[Row], label: str, started: float) -> None:
 def main(argv: Sequence[str]) -> int:
     """Measure every figure and print the table."""
     args = _parser().parse_args(argv)
-    os.environ.setdefault("TRDCLINIC_MODE", "local")
-    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
-    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_started("trdclinic_bench")
 
     from bench import checklist, cohort, engine, load, pages, web
 

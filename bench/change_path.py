@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import random
 import statistics
@@ -30,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
+
+from bench.measure import django_started
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -207,13 +208,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TRDCLINIC_MODE", "local")
-    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench_change")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
-    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_started("trdclinic_bench_change")
 
     from bench import web
     from records.access import access_for_user

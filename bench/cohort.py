@@ -8,14 +8,13 @@ Runs in the benchmark's own throw-away database (bench.web.bench_database), like
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bench.measure import Row, peak_python_mib, percentile
+from bench.measure import Row, django_started, peak_python_mib, percentile
 from bench.web import signed_in_client, warm_page_times
 
 if TYPE_CHECKING:
@@ -90,13 +89,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=PAGE_REQUESTS)
     args = parser.parse_args(argv)
-    os.environ.setdefault("TRDCLINIC_MODE", "local")
-    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench_cohort")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
-    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_started("trdclinic_bench_cohort")
 
     from bench import web
     from bench.__main__ import print_table

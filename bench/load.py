@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 import psutil
 
-from bench.measure import Row
+from bench.measure import Row, django_started
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -290,13 +290,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=SECONDS)
     args = parser.parse_args(argv)
-    os.environ.setdefault("TRDCLINIC_MODE", "local")
-    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench_load")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
-    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_started("trdclinic_bench_load")
 
     from bench import web
     from bench.__main__ import LOADED_PAGE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import resource
 import statistics
 import time
@@ -69,3 +70,14 @@ def peak_python_mib(action: Callable[[], object]) -> float:
 def children_max_rss_mib() -> float:
     """Return the largest resident set of any finished child process so far (MiB, Linux KiB)."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def django_started(database: str) -> None:
+    """Start Django for a bench script: local mode, its own test database, quiet logs."""
+    os.environ.setdefault("TRDCLINIC_MODE", "local")
+    os.environ.setdefault("TRDCLINIC_TEST_DB", database)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
+    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import statistics
 import sys
 import time
 from collections.abc import Sequence
+
+from bench.measure import django_started
 
 PROFILE_LINES = 35
 
@@ -30,13 +31,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TRDCLINIC_MODE", "local")
-    os.environ.setdefault("TRDCLINIC_TEST_DB", "trdclinic_bench_restage")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trdclinic.settings")
-    os.environ.setdefault("TRDCLINIC_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_started("trdclinic_bench_restage")
 
     from bench import web
     from cohort.services import snapshots_restage
