@@ -123,7 +123,8 @@ def episode_rule_errors(episode: Episode) -> Errors:
 
 
 _PATIENT = Statement(lambda ids: Patient.objects.filter(any_of("pk", ids)))
-_EPISODE = Statement(
+# An episode with its patient, as the episode and trial services read it before authorising.
+EPISODE_WITH_PATIENT = Statement(
     lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
 )
 _LOCKED_EPISODE = Statement(
@@ -136,7 +137,7 @@ _LOCKED_EPISODE = Statement(
 
 
 def _episode_for_edit(acting_user: "Actor", episode_id: int) -> tuple["User", Episode]:
-    episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
+    episode = found_by(EPISODE_WITH_PATIENT, episode_id, not_found=EPISODE_NOT_FOUND)
     user = authorise(
         acting_user,
         episode.patient.clinic_id,

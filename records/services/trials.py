@@ -38,7 +38,7 @@ from .common import (
     today,
     validate,
 )
-from .episodes import EPISODE_NOT_FOUND
+from .episodes import EPISODE_NOT_FOUND, EPISODE_WITH_PATIENT
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -415,7 +415,7 @@ def _audit(
 def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> TreatmentTrial:
     """Record a treatment trial in the episode."""
     with transaction.atomic():
-        episode = found_by(_EPISODE, episode_id, not_found=EPISODE_NOT_FOUND)
+        episode = found_by(EPISODE_WITH_PATIENT, episode_id, not_found=EPISODE_NOT_FOUND)
         patient = episode.patient
         user = authorise(
             acting_user,
@@ -435,9 +435,6 @@ def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> 
     return trial
 
 
-_EPISODE = Statement(
-    lambda ids: Episode.objects.select_related("patient").filter(any_of("pk", ids))
-)
 _TRIAL = Statement(
     lambda ids: TreatmentTrial.objects.select_related("episode__patient").filter(any_of("pk", ids))
 )
