@@ -41,7 +41,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collection walked Django, every module and the thousands of collected tests again, and the
     ORM's many short-lived objects set off a young collection every 700 allocations. As a web
     worker freezes its loaded application (trdclinic/startup.py) and a restage collects young
-    objects every 20,000 (cohort/services.py): 7.4 -> 3.1 s there.
+    objects every 20,000 (cohort/services.py): 7.4 -> 3.5 s there (bench/README.md, session 7).
     """
     gc.collect()
     gc.freeze()
