@@ -22,6 +22,18 @@ CHART_HEIGHT = 320
 HEAD_ROOM = 1.2
 
 
+# Days either side of the first and last date: a lone score gets a readable week-wide axis
+# instead of plotly's millisecond ticks around a single instant.
+PAD_DAYS = 7
+PAD_SHARE = 0.03
+
+
+def _date_range(days: Sequence[datetime.date]) -> list[str]:
+    first, last = min(days), max(days)
+    pad = datetime.timedelta(days=max(PAD_DAYS, round((last - first).days * PAD_SHARE)))
+    return [(first - pad).isoformat(), (last + pad).isoformat()]
+
+
 def _line(y: float, colour: str, dash: str) -> dict[str, Any]:
     return {
         "type": "line",
@@ -104,7 +116,10 @@ def _figure(definition: scales.ScaleDefinition, rows: Sequence[ScaleRow]) -> dic
             "margin": {"l": 48, "r": 16, "t": 36, "b": 24},
             "showlegend": True,
             "legend": {"orientation": "h", "x": 0, "y": -0.15, "font": {"size": 11}},
-            "xaxis": {"type": "date"},
+            "xaxis": {
+                "type": "date",
+                "range": _date_range([row.administration.administered_on for row in rows]),
+            },
             "yaxis": {"title": {"text": "total"}, "range": [0, top]},
             "shapes": shapes,
             "paper_bgcolor": "rgba(0,0,0,0)",
@@ -157,7 +172,7 @@ def score_tables(rows: Sequence[ScaleRow]) -> list[ChartTable]:
                 f"{caption} ({lines})" if lines else caption,
                 SCORE_TABLE_COLUMNS,
                 tuple(
-                    (_day(row.administration.administered_on), f"{total:g}", row.band or "")
+                    (day_text(row.administration.administered_on), f"{total:g}", row.band or "")
                     for row, total in zip(scale_rows, totals, strict=True)
                 ),
             )
@@ -173,10 +188,6 @@ SCALE_ROW_HEIGHT = 190
 TRIAL_LANE_HEIGHT = 26
 ROW_GAP = 56
 TIMELINE_MARGIN = {"l": 44, "r": 12, "t": 28, "b": 36}
-# Days either side of the first and last date: a lone score gets a readable week-wide axis
-# instead of plotly's millisecond ticks around a single instant.
-PAD_DAYS = 7
-PAD_SHARE = 0.03
 MS_PER_DAY = 86_400_000
 SCALE_TITLE = "{name} total ({low}–{high}; {direction})"
 HIGHER_WORSE = "higher is worse"
@@ -224,7 +235,7 @@ def timeline_trials(
             end, ongoing = max(assessment_date, trial.start_date), True
         amount = trial.amount_text(weeks=False)
         label = " ".join(part for part in (trial.code, trial.agent_label, amount) if part)
-        dates = f"{_day(trial.start_date)} to {ONGOING if ongoing else _day(end)}"
+        dates = f"{day_text(trial.start_date)} to {ONGOING if ongoing else day_text(end)}"
         detail = " · ".join(part for part in (label, dates, ending) if part)
         trials.append(
             TimelineTrial(trial.code, trial.start_date, end, ongoing, bool(ending), label, detail)
@@ -232,14 +243,9 @@ def timeline_trials(
     return tuple(sorted(trials, key=lambda t: (t.start, t.code)))
 
 
-def _day(day: datetime.date) -> str:
+def day_text(day: datetime.date) -> str:
+    """Return a date as the charts and their tables write it: "7 Dec 2026"."""
     return f"{day.day} {day:%b %Y}"
-
-
-def _date_range(days: Sequence[datetime.date]) -> list[str]:
-    first, last = min(days), max(days)
-    pad = datetime.timedelta(days=max(PAD_DAYS, round((last - first).days * PAD_SHARE)))
-    return [(first - pad).isoformat(), (last + pad).isoformat()]
 
 
 def _scale_traces(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from records.charts import ChartTable, score_charts, score_tables
+from records.charts import ChartTable, day_text, score_charts, score_tables
 
 from .charts_export import ChartExporter, ChartSize
 from .selectors import ScaleRow
@@ -90,7 +90,9 @@ def stage_figure(series: StageSeries) -> dict[str, Any]:
     """Return the stage over time as a grid: a row per model and a column per trial end, or,
     for a long history, a row per trial end (the cells then stay wide enough to name results)."""
     labels = [model.label for model in series.models]
-    dates = [day.isoformat() for day in series.dates]
+    # Trial ends by day, as the table and the rest of the report write them; a category axis
+    # keeps one column per trial end.
+    dates = [day_text(day) for day in series.dates]
     shading = [
         [None if value is None else value / _axis_top(model) for value in model.values]
         for model in series.models
@@ -151,7 +153,7 @@ def stage_table(series: StageSeries) -> ChartTable:
         STAGE_TABLE_CAPTION,
         (STAGE_DATE_COLUMN, *(model.label for model in series.models)),
         tuple(
-            (f"{day.day} {day:%b %Y}", *(texts[index] for texts in shown))
+            (day_text(day), *(texts[index] for texts in shown))
             for index, day in enumerate(series.dates)
         ),
     )
