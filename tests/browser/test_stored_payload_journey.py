@@ -41,6 +41,21 @@ from tests.factories.clinic import DEFAULT_PASSWORD
 from tests.two_factor import authenticator_for, browser_code_step
 
 RECORDER = "window.__xss = []; window.xss = (field) => window.__xss.push(String(field));"
+# Every request a page's scripts make. None by the load event means nothing can arrive later to
+# run a payload: the page is read then, without waiting for the network to stay idle.
+REQUESTS = """
+window.__requests = [];
+const open = XMLHttpRequest.prototype.open;
+XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    window.__requests.push(String(url));
+    return open.call(this, method, url, ...rest);
+};
+const fetch = window.fetch;
+window.fetch = (resource, options) => {
+    window.__requests.push(String(resource));
+    return fetch(resource, options);
+};
+"""
 INJECTED = """() => [
     ...[...document.querySelectorAll('script:not([type="application/json"])')]
         .filter((s) => s.textContent.includes('xss(')),
@@ -166,6 +181,7 @@ def test_stored_payloads_never_run_on_the_pages_that_show_them(page: Page) -> No
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script(RECORDER)
+    page.add_init_script(REQUESTS)
     pages = {
         psychiatrist: [
             "/",
@@ -191,7 +207,7 @@ def test_stored_payloads_never_run_on_the_pages_that_show_them(page: Page) -> No
             response = page.goto(path)
             assert response is not None
             assert response.status == 200, path
-            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__requests") == [], f"{path} loads more after its load"
             assert page.evaluate("window.__xss") == [], f"a stored payload ran on {path}"
             assert page.evaluate(INJECTED) == [], f"a stored payload is markup on {path}"
             text = page.locator("body").inner_text() + "".join(page.evaluate(FIELD_VALUES))

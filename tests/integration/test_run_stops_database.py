@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Start-up on a fresh data folder (initdb, migrations, the demo clinic) on a loaded machine.
 SERVED_WITHIN_SECONDS = 240
 STOPPED_WITHIN_SECONDS = 60
+# How often the test looks again: a start or a stop is seen within a tenth of a second of it.
+POLL_SECONDS = 0.1
 HOLDER = """
 import sys
 from pathlib import Path
@@ -70,7 +72,7 @@ def start_run(pgdata: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
             status = connection.getresponse().status
             connection.close()
         except OSError:
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
             continue
         assert status == 302, status  # to the sign-in page
         return run, port
@@ -96,7 +98,7 @@ def stopped(pgdata: Path) -> bool:
     while time.monotonic() < deadline:
         if postmaster_pid(pgdata) is None:
             return True
-        time.sleep(0.25)
+        time.sleep(POLL_SECONDS)
     return False
 
 
