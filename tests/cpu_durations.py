@@ -68,6 +68,8 @@ class CpuDurations:
             # A new connection in the phase counts from zero; a closed one is not counted.
             "backend": round(max(backend, 0.0), 4),
             "wall": round(wall, 4),
+            # When the phase ended (seconds since the epoch): lines up the workers' timelines.
+            "ended": round(after[3], 3),
         }
         self.out.write(json.dumps(line) + "\n")
         self.out.flush()
@@ -98,9 +100,12 @@ def summary(folder: Path, top: int = TOP) -> str:
     """Return the slowest tests by CPU (all phases summed) and the totals per phase."""
     per_test: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     totals: dict[str, float] = defaultdict(float)
+    spans: dict[str, tuple[float, float]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         for raw in path.read_text(encoding="utf-8").splitlines():
             line = json.loads(raw)
+            first, _last = spans.get(path.stem, (line["ended"] - line["wall"], 0.0))
+            spans[path.stem] = (first, line["ended"])
             cpu = line["own"] + line["children"] + line["backend"]
             per_test[line["test"]][line["phase"]] += cpu
             per_test[line["test"]]["wall"] += line["wall"]
@@ -122,6 +127,11 @@ def summary(folder: Path, top: int = TOP) -> str:
         f"{len(per_test)} tests: {cpu:.0f} CPU s (setup {totals['setup']:.0f}, call "
         f"{totals['call']:.0f}, teardown {totals['teardown']:.0f}); {totals['wall']:.0f} wall s"
     )
+    # Each process's first test to its last, from the earliest start: an idle worker at the end
+    # shows as an early finish.
+    start = min((first for first, _ in spans.values()), default=0.0)
+    for worker, (first, last) in sorted(spans.items()):
+        rows.append(f"{worker}: tests from {first - start:.1f} s to {last - start:.1f} s")
     return "\n".join(rows)
 
 
