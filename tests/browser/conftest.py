@@ -28,6 +28,13 @@ CHROMIUM_ARGS = [
     "--js-flags=--max-opt=1",
 ]
 
+# The pages are opened as by a user who asked for less motion (WCAG 2.3.3), which Bootstrap
+# honours by dropping its transitions: axe then reads each element's settled colours, never a
+# button's or a field's mid-transition ones, and a click does not wait for a transition to end
+# before the element counts as stable (a little less work too: bench/README.md, session 9).
+# test_motion_journey.py proves the menu works both ways.
+REDUCED_MOTION = "reduce"
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are
 # plain synchronous code between browser steps, so Django's async guard does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -124,7 +131,7 @@ class SharedContext:
 
 @pytest.fixture(scope="session")
 def shared_context(chromium_browser: Browser, live_server: LiveServer) -> Iterator[SharedContext]:
-    context = chromium_browser.new_context(base_url=live_server.url)
+    context = chromium_browser.new_context(base_url=live_server.url, reduced_motion=REDUCED_MOTION)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     keeper = context.new_page()
     keeper.goto(KEEPER_PATH)
@@ -153,7 +160,7 @@ def page(shared_context: SharedContext) -> Iterator[Page]:
 @pytest.fixture
 def page_with_a_cold_cache(chromium_browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A page in a context of its own, for a test that measures what the network carries."""
-    context = chromium_browser.new_context(base_url=live_server.url)
+    context = chromium_browser.new_context(base_url=live_server.url, reduced_motion=REDUCED_MOTION)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     yield context.new_page()
     context.close()
