@@ -28,7 +28,8 @@ PAD_DAYS = 7
 PAD_SHARE = 0.03
 
 
-def _date_range(days: Sequence[datetime.date]) -> list[str]:
+def padded_date_range(days: Sequence[datetime.date]) -> list[str]:
+    """Return a date axis's range: the first to the last day, padded by PAD_DAYS or PAD_SHARE."""
     first, last = min(days), max(days)
     pad = datetime.timedelta(days=max(PAD_DAYS, round((last - first).days * PAD_SHARE)))
     return [(first - pad).isoformat(), (last + pad).isoformat()]
@@ -118,7 +119,7 @@ def _figure(definition: scales.ScaleDefinition, rows: Sequence[ScaleRow]) -> dic
             "legend": {"orientation": "h", "x": 0, "y": -0.15, "font": {"size": 11}},
             "xaxis": {
                 "type": "date",
-                "range": _date_range([row.administration.administered_on for row in rows]),
+                "range": padded_date_range([row.administration.administered_on for row in rows]),
             },
             "yaxis": {"title": {"text": "total"}, "range": [0, top]},
             "shapes": shapes,
@@ -362,7 +363,7 @@ def score_timeline(
     if trials:
         heights.append(TRIAL_LANE_HEIGHT * len(trials) + TRIAL_LANE_HEIGHT)
     plot_height = sum(heights) + ROW_GAP * (len(heights) - 1)
-    axis_range = _date_range(days)
+    axis_range = padded_date_range(days)
     traces: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from staging.registry import BY_KEY, ENGINES, stage_all
 from staging.result import ModelResult
 
 from .access import ClinicAccess, Permission
+from .charts import padded_date_range
 from .history import default_params
 from .models import Clinic, ClinicStagingDefaults
 from .models.staging_defaults import (
@@ -334,6 +335,8 @@ class StageSeries:
         """Return the chart's data island (static/js/staging.js reads it)."""
         return {
             "dates": [day.isoformat() for day in self.dates],
+            # A lone date would get plotly's millisecond ticks around one instant.
+            "range": padded_date_range(self.dates),
             "events": list(self.events),
             "models": [
                 {

@@ -66,7 +66,12 @@
       showlegend: false,
       hovermode: "closest",
       font: { size: 11 },
-      xaxis: { type: "date", fixedrange: true, anchor: axisName(data.models.length - 1, "y") },
+      xaxis: {
+        type: "date",
+        range: data.range,
+        fixedrange: true,
+        anchor: axisName(data.models.length - 1, "y"),
+      },
     };
     var top = plotHeight;
     data.models.forEach(function (model, index) {

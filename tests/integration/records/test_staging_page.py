@@ -29,7 +29,7 @@ from records.staging import (
 from records.wording import reason_words
 from staging.jsonio import parse_history, results_to_json
 from staging.registry import ENGINES, stage_all
-from tests.factories import PatientFactory
+from tests.factories import EpisodeFactory, PatientFactory
 
 VIGNETTES = {vignette["id"]: vignette for vignette in vignettes()}
 RESULT_FIELDS = ("applicable", "stage", "score", "band", "met", "items", "provisional")
@@ -296,6 +296,20 @@ def test_staging_page_draws_the_chart_from_a_data_island(access, psychiatrist, s
     assert "js/staging.js" in html
     # No inline script: only the JSON island and script files.
     assert html.count("<script>") == 0
+
+
+def test_a_lone_staging_date_is_drawn_a_week_either_side(access, psychiatrist, signed_in):
+    patient = PatientFactory(clinic=access.clinic, psychiatrist=psychiatrist)
+    EpisodeFactory(patient=patient, onset_date=datetime.date(2025, 1, 6))
+    response = signed_in(psychiatrist).get(staging_url(patient, on="2025-03-10"))
+
+    island = response.content.decode().split(
+        '<script id="stage-chart-data" type="application/json">'
+    )
+    data = json.loads(island[1].split("</script>")[0])
+    # No trial has ended: the staging date alone, not plotly's millisecond ticks around it.
+    assert data["dates"] == ["2025-03-10"]
+    assert data["range"] == ["2025-03-03", "2025-03-17"]
 
 
 def test_other_clinics_patient_is_404_on_every_staging_url(
