@@ -22,7 +22,7 @@ CHART_HEIGHT = 320
 HEAD_ROOM = 1.2
 
 
-# Days either side of the first and last date: a lone score gets a readable week-wide axis
+# Days either side of the first and last date: a lone date gets a readable fortnight of axis
 # instead of plotly's millisecond ticks around a single instant.
 PAD_DAYS = 7
 PAD_SHARE = 0.03
