@@ -36,7 +36,13 @@ from records.services.common import (
     model_errors_added,
 )
 from records.services.episodes import EPISODE_FIELDS, episode_rule_errors
-from records.services.trials import TRIAL_FIELDS, TrialInput, apply_input, trial_errors
+from records.services.trials import (
+    TRIAL_FIELDS,
+    TrialInput,
+    apply_input,
+    trial_audit_event,
+    trial_errors,
+)
 from records.staging import OwnParameterRow, parameter_differences
 from records.statements import Statement
 from staging.catalogue import lookup_agent
@@ -525,15 +531,8 @@ def patient_history_import(
         ]
         trials = _import_trials(history, episode, patient, user, steps)
         events.extend(
-            audit_event(
-                actor=user,
-                action=AuditAction.IMPORT,
-                object_type=ObjectType.TRIAL,
-                object_id=trial.pk,
-                clinic_id=patient.clinic_id,
-                patient_id=patient.pk,
-                changes=created(snapshot(trial, TRIAL_FIELDS)),
-                object_version=trial.version,
+            trial_audit_event(
+                user, trial, patient, AuditAction.IMPORT, created(snapshot(trial, TRIAL_FIELDS))
             )
             for trial in trials
         )

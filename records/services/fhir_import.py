@@ -20,15 +20,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from records.access import PATIENT_NOT_FOUND_MESSAGE, ClinicAccess, Permission
-from records.audit import audit_event_write
+from records.audit import audit_events_write
 from records.dose_steps import StepEntry, weeks_short_of_dates
 from records.fhir.medications import Proposal, propose_courses, read_upload
 from records.models import Agent, AuditAction, Episode, Patient, TreatmentTrial
 from records.models.trial import InformationSource
 from records.services.exchange import agents_by_name
-from records.services.trials import TrialInput, trial_record
-
-from .common import ObjectType
+from records.services.trials import TrialInput, trial_audit_event, trial_record
 
 if TYPE_CHECKING:
     from records.services.common import Actor
@@ -159,21 +157,13 @@ def medication_courses_import(
             except ValidationError as error:
                 raise ValidationError({course.key: error.messages}) from None
             created[course.key] = trial
-            audit_event_write(
-                actor=trial.created_by,
-                action=AuditAction.IMPORT,
-                object_type=ObjectType.TRIAL,
-                object_id=trial.pk,
-                clinic_id=patient.clinic_id,
-                patient_id=patient.pk,
-                changes={
-                    "source": [
-                        None,
-                        SOURCE_TEXT.format(file=source_name, records=", ".join(course.sources))[
-                            :2000
-                        ],
-                    ]
-                },
-                object_version=trial.version,
+            source = SOURCE_TEXT.format(file=source_name, records=", ".join(course.sources))
+            event = trial_audit_event(
+                trial.created_by,
+                trial,
+                patient,
+                AuditAction.IMPORT,
+                {"source": [None, source[:2000]]},
             )
+            audit_events_write([event])
     return list(created.values())

@@ -17,7 +17,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from records.access import Permission
-from records.audit import audit_event_write, created, deleted, field_changes, snapshot
+from records.audit import (
+    audit_event,
+    audit_events_write,
+    created,
+    deleted,
+    field_changes,
+    snapshot,
+)
 from records.dose_steps import StepEntry, weeks_beyond_dates, weeks_short_of_dates
 from records.history_rows import any_of
 from records.models import Agent, AuditAction, AuditEvent, Episode, Patient, TreatmentTrial
@@ -393,14 +400,15 @@ def _number_trial(trial: TreatmentTrial, episode: Episode, patient: Patient) -> 
         trial.code = f"T{number}"
 
 
-def _audit(
-    user: "User",
+def trial_audit_event(
+    user: "User | None",
     trial: TreatmentTrial,
     patient: Patient,
     action: AuditAction,
     changes: dict[str, list[str | None]],
-) -> None:
-    audit_event_write(
+) -> AuditEvent:
+    """Return the audit event of a change to the trial, not yet written (imports write many)."""
+    return audit_event(
         actor=user,
         action=action,
         object_type=ObjectType.TRIAL,
@@ -410,6 +418,17 @@ def _audit(
         changes=changes,
         object_version=trial.version,
     )
+
+
+def _audit(
+    user: "User",
+    trial: TreatmentTrial,
+    patient: Patient,
+    action: AuditAction,
+    changes: dict[str, list[str | None]],
+) -> None:
+    """Append the audit event of a change to the trial, inside the change's transaction."""
+    audit_events_write([trial_audit_event(user, trial, patient, action, changes)])
 
 
 def trial_record(*, acting_user: "Actor", episode_id: int, data: TrialInput) -> TreatmentTrial:
