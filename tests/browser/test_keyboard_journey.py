@@ -235,8 +235,11 @@ def test_a_caseload_search_with_the_keyboard_says_what_it_found(
 ) -> None:
     clinic = ClinicFactory(name="Riverside Clinic")
     psychiatrist = clinician(clinic, Role.PSYCHIATRIST, "Dana")
+    # The search reads given names too: a random one ("Michael", "Shane") would match "Ha".
     for family_name in ("Hale", "Hart", "Moss"):
-        PatientFactory(clinic=clinic, psychiatrist=psychiatrist, family_name=family_name)
+        PatientFactory(
+            clinic=clinic, psychiatrist=psychiatrist, family_name=family_name, given_name="Robin"
+        )
     sign_in(page, psychiatrist)
     tab_to(page, re.compile("^Name or record number"))
     page.keyboard.type("Ha")
