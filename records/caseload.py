@@ -7,6 +7,7 @@ the page's signed-off reviews. Sorting and the filters run in the database, befo
 """
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Field,
     FloatField,
     Func,
     IntegerField,
@@ -30,7 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -200,7 +202,8 @@ def _json_number(field: str, key: str) -> Cast:
     return Cast(text, FloatField())
 
 
-def _annotations(access: ClinicAccess) -> dict[str, Any]:
+def _annotations(user_id: int) -> dict[str, Any]:
+    """Return every column as an expression on patients, in order (one may name those before)."""
     episode = OuterRef(EPISODE)
     shown = Episode.objects.filter(patient=OuterRef("pk")).order_by(
         Case(When(end_date__isnull=True, then=0), default=1), "-onset_date", "-pk"
@@ -215,7 +218,7 @@ def _annotations(access: ClinicAccess) -> dict[str, Any]:
         SCORE_SCALE: Subquery(latest.values("scale")[:1]),
         SCORE_TOTAL: Subquery(latest.values("total")[:1]),
         SEEN_AT: Subquery(
-            PatientSeen.objects.filter(user=access.user, patient=OuterRef("pk")).values("seen_at")[
+            PatientSeen.objects.filter(user_id=user_id, patient=OuterRef("pk")).values("seen_at")[
                 :1
             ]
         ),
@@ -252,6 +255,52 @@ def _annotations(access: ClinicAccess) -> dict[str, Any]:
     return annotations
 
 
+@dataclass(frozen=True)
+class _CompiledColumn:
+    name: str
+    sql: str
+    params: tuple[Any, ...]
+    output_field: "Field[Any, Any]"
+
+
+# No user has a negative id: where it lands among a column's parameters, the user's id goes.
+_USER_MARKER = -7_340_031_421
+
+
+@functools.cache
+def _compiled_columns() -> tuple[_CompiledColumn, ...]:
+    """Return each column's SQL as Django compiles it on the patients table, once a process.
+
+    The ~20 correlated subqueries cost the caseload more CPU to build and compile than the
+    database takes to answer them, at every visit (issue 18); they differ between users only by
+    the id whose visits SEEN_AT reads, and a column naming an earlier one holds its SQL already.
+    """
+    annotations = _annotations(_USER_MARKER)
+    patients = Patient.objects.all()
+    for name, expression in annotations.items():
+        patients = patients.annotate(**{name: expression})
+    compiler = patients.query.get_compiler(using=patients.db)
+    compiler.setup_query()
+    return tuple(
+        _CompiledColumn(alias, sql, tuple(params), expression.output_field)
+        for expression, (sql, params), alias in compiler.select
+        if alias in annotations
+    )
+
+
+def _columns(user_id: int) -> dict[str, RawSQL]:
+    """Return the compiled columns with the user's id bound (the SQL Django compiled; every
+    value stays a parameter)."""
+    return {
+        column.name: RawSQL(  # noqa: S611  # nosec B611
+            column.sql,
+            [user_id if param == _USER_MARKER else param for param in column.params],
+            output_field=column.output_field,
+        )
+        for column in _compiled_columns()
+    }
+
+
 def caseload_patients(
     *, access: ClinicAccess, filters: CaseloadFilters, order: SortOrder
 ) -> QuerySet[Patient]:
@@ -262,9 +311,7 @@ def caseload_patients(
         psychiatrist_id=filters.psychiatrist_id,
         where=extensions.patients_with_active_impasse_case() if filters.flagged else None,
     )
-    # One annotation at a time: an annotation may name those before it.
-    for name, expression in _annotations(access).items():
-        patients = patients.annotate(**{name: expression})
+    patients = patients.annotate(**_columns(access.user.pk))
     if filters.alert_open:
         patients = patients.filter(**{f"{OPEN_ALERTS}__gt": 0})
     if filters.signed_off_filter:

@@ -12,8 +12,9 @@ from django.utils import timezone
 from cohort.models import EpisodeSnapshot
 from pseudoresistance.models import ImpasseCase, ImpasseReview
 from pseudoresistance.states import CaseState
+from records import caseload, extensions
 from records.caseload import CaseloadFilters, SortOrder, caseload_patients, caseload_rows
-from records.models import AuditEvent, CaseloadVisit, PatientSeen, Role
+from records.models import AuditEvent, CaseloadVisit, Patient, PatientSeen, Role
 from records.services import episode_changed
 from tests.factories import (
     EpisodeFactory,
@@ -113,6 +114,36 @@ def test_caseload_row_words_stage_score_alert_case_and_review(
     assert row.review_text.startswith("Grace Hopper signed off the review on ")
     assert row.review_text.endswith(": Add lithium; rate again in 4 weeks.")
     assert row.review_is_new
+
+
+@pytest.mark.django_db
+def test_the_columns_compiled_once_read_what_their_expressions_read(
+    clinic, psychiatrist, supervisor, access_of
+):
+    """Each user's columns from the SQL compiled once equal Django's own compilation of them."""
+    _, reviewed = staged_patient(clinic, psychiatrist, "Rivera", failures=2)
+    madrs(reviewed, days_ago=40, total=24, suicide_item=4)
+    sign_off(reviewed, supervisor)
+    seen, rated = staged_patient(clinic, psychiatrist, "Okafor", failures=1)
+    madrs(rated, days_ago=3, total=12, suicide_item=1)
+    PatientSeen.objects.create(user=psychiatrist, patient=seen, seen_at=timezone.now())
+    PatientFactory(clinic=clinic, psychiatrist=psychiatrist, family_name="Unseen")
+    names = [*caseload._annotations(psychiatrist.pk)]
+
+    for user in (psychiatrist, supervisor, psychiatrist):
+        built = Patient.objects.filter(clinic=clinic)
+        for name, expression in caseload._annotations(user.pk).items():
+            built = built.annotate(**{name: expression})
+        compiled = caseload_patients(
+            access=access_of(user), filters=CaseloadFilters(), order=SortOrder()
+        )
+        columns = list(compiled.values_list("family_name", *names))
+        assert columns == list(built.order_by("family_name").values_list("family_name", *names))
+        assert len(columns) == 3
+        seen_at = [row[1 + names.index(caseload.SEEN_AT)] for row in columns]
+        assert (seen_at[0] is not None) == (user == psychiatrist)
+    for name in (caseload.SCORE_TOTAL, caseload.OPEN_ALERTS, extensions.CASELOAD_STAGE_THASE_RUSH):
+        assert {row[1 + names.index(name)] for row in columns} - {None, 0}, name
 
 
 @pytest.mark.django_db
