@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from records.access import ACTIVE_CLINIC_SESSION_KEY
 from records.models import Role
-from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
+from tests.factories import (
+    ClinicFactory,
+    MembershipFactory,
+    PatientFactory,
+    ScaleAdministrationFactory,
+    TrialFactory,
+)
 
 
 def test_patient_list_shows_only_the_active_clinics_patients(
@@ -69,3 +75,30 @@ def test_navigation_shows_entries_by_role(signed_in, psychiatrist, clinic_admin)
     assert b'href="/clinic/team/"' in admin_page.content
     # The admin is for superusers only (issue 13).
     assert b'href="/admin/"' not in admin_page.content
+
+
+def test_a_record_of_another_patient_or_beyond_any_id_is_404(signed_in, psychiatrist, clinic):
+    """The pages find a patient's own episode, trial and score by id; any other id: not found."""
+    trial = TrialFactory(episode__patient__clinic=clinic)
+    score = ScaleAdministrationFactory(episode=trial.episode)
+    own = trial.episode.patient_id
+    other = PatientFactory(clinic=clinic).pk
+    records = {
+        "records:episode-update": trial.episode_id,
+        "records:trial-update": trial.pk,
+        "records:scale-update": score.pk,
+    }
+    client = signed_in(psychiatrist)
+
+    def status(name: str, *args: int) -> int:
+        return client.get(reverse(name, args=args)).status_code
+
+    # PostgreSQL's bigint holds ids up to 2**63 - 1: beyond it, no row and no database error.
+    for beyond in (2**63, 10**30):
+        assert status("records:patient-detail", own) == 200
+        assert status("records:patient-detail", beyond) == 404
+        for name, record in records.items():
+            assert status(name, own, record) == 200
+            assert status(name, other, record) == 404
+            assert status(name, own, beyond) == 404
+            assert status(name, beyond, record) == 404
